@@ -1,0 +1,32 @@
+"""Shared test helpers: paths to the shared real data, candle builders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cockpit.analytics import Candles
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+BTC_1H = SHARED / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
+BTC_1D = SHARED / "data" / "btc" / "coinbase_btcusd_1d_2014-12_2019-10.csv"
+
+
+def candles_from_hl(high: list[float], low: list[float], close: list[float] | None = None) -> Candles:
+    """Bars with the given highs and lows (close at the middle unless given), one minute apart."""
+    h = np.asarray(high, dtype=float)
+    lo = np.asarray(low, dtype=float)
+    c = (h + lo) / 2 if close is None else np.asarray(close, dtype=float)
+    ts = np.arange(len(h), dtype=np.int64) * 60_000
+    return Candles.from_arrays(ts, c, h, lo, c, np.ones(len(h)))
+
+
+@pytest.fixture(scope="session")
+def btc_1h() -> Candles:
+    """The real Coinbase BTC-USD hourly candles (10,237 rows)."""
+    from cockpit.csv_ohlcv import load_ohlcv_csv
+
+    return load_ohlcv_csv(BTC_1H)
