@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The cockpit command and its subcommands."""
     parser = _Parser(prog="cockpit", description="Terminal trading cockpit for crypto derivatives.")
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="config file (default ~/.config/cockpit/config.toml)")
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default ~/.config/cockpit/config.toml)"
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     an = sub.add_parser(
         "analyze",
@@ -38,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     an.add_argument("--csv", metavar="FILE", help="OHLCV CSV file (default: the bundled BTC-USD 1h sample)")
     an.add_argument("--timeframe", choices=TIMEFRAMES, help="bar timeframe (default: inferred from the data)")
-    an.add_argument("--swing-length", type=_positive_int, metavar="L", help="bars each side that confirm a swing")
+    an.add_argument(
+        "--swing-length", type=_positive_int, metavar="L", help="bars each side that confirm a swing"
+    )
     an.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     return parser
 

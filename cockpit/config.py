@@ -153,9 +153,8 @@ def _swing_lengths(value: Any, where: _Where) -> dict[str, int]:
     lengths = dict(DEFAULT_SWING_LENGTH)
     for tf, bars in value.items():
         if tf not in TIMEFRAMES:
-            raise ConfigError(
-                f"{where.at('analytics.swing_length', tf)}: unknown timeframe (one of {', '.join(TIMEFRAMES)})"
-            )
+            at = where.at("analytics.swing_length", tf)
+            raise ConfigError(f"{at}: unknown timeframe (one of {', '.join(TIMEFRAMES)})")
         lengths[tf] = int(_number(bars, where.at("analytics.swing_length", tf), int, minimum=1))
     return lengths
 

@@ -70,8 +70,10 @@ def render_summary(path: str, timeframe: str, cfg: AnalyticsConfig, c: Candles, 
     else:
         out.append(f"RSI({cfg.rsi_period}): {last_rsi:.2f} ({_rsi_label(float(last_rsi))})")
     recent = a.swings[-4:]
-    out.append(f"Swings: {len(a.swings)} confirmed; latest: " + (", ".join(
-        f"{s.kind} {_px(s.price)} @{s.index}" for s in recent) or "none"))
+    out.append(
+        f"Swings: {len(a.swings)} confirmed; latest: "
+        + (", ".join(f"{s.kind} {_px(s.price)} @{s.index}" for s in recent) or "none")
+    )
     out.append("")
     if a.ladder is None:
         out.append("Fibonacci: fewer than two swings yet")
@@ -89,8 +91,10 @@ def render_summary(path: str, timeframe: str, cfg: AnalyticsConfig, c: Candles, 
     above = sorted((g for g in a.gaps if g.bottom > price), key=lambda g: g.bottom)[:3]
     below = sorted((g for g in a.gaps if g.top < price), key=lambda g: -g.top)[:3]
     total_open = sum(1 for g in a.fvgs.records() if g.filled_index is None)
-    out.append(f"Fair value gaps: {len(a.fvgs)} found, {total_open} unfilled, {len(a.gaps)} drawn "
-               f"(≥ {cfg.fvg_min_rel_size:.2%} of price)")
+    out.append(
+        f"Fair value gaps: {len(a.fvgs)} found, {total_open} unfilled, {len(a.gaps)} drawn "
+        f"(≥ {cfg.fvg_min_rel_size:.2%} of price)"
+    )
     for label, gaps in (("above", above), ("below", below)):
         for g in gaps:
             state = "touched" if g.touched_index is not None else "untouched"
@@ -107,8 +111,10 @@ def render_summary(path: str, timeframe: str, cfg: AnalyticsConfig, c: Candles, 
     if sc.key is None:
         out.append("Scenarios: no key support below price")
     else:
-        out.append(f"Scenarios around key support {_px(sc.key.price)} ({sc.key.source}, "
-                   f"buffer {_px(sc.key.buffer)}, from bar {sc.key.anchor_index}):")
+        out.append(
+            f"Scenarios around key support {_px(sc.key.price)} ({sc.key.source}, "
+            f"buffer {_px(sc.key.buffer)}, from bar {sc.key.anchor_index}):"
+        )
         play = sc.in_play
         out += _scenario(sc.bounce, play is sc.bounce and play is not None)
         out += _scenario(sc.breakdown, play is sc.breakdown and play is not None)

@@ -26,7 +26,9 @@ class Candles:
         n = len(self.ts_ms)
         for name in ("open", "high", "low", "close", "volume"):
             if len(getattr(self, name)) != n:
-                raise ValueError(f"candles: column {name!r} has {len(getattr(self, name))} rows, expected {n}")
+                raise ValueError(
+                    f"candles: column {name!r} has {len(getattr(self, name))} rows, expected {n}"
+                )
 
     def __len__(self) -> int:
         return len(self.ts_ms)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-
 import numpy.typing as npt
 
 from cockpit.analytics.candles import FloatArray, IntArray

@@ -153,7 +153,12 @@ def _scenarios_json(s: Scenarios) -> dict[str, Any]:
     return {
         "key_support": None
         if key is None
-        else {"price": key.price, "source": key.source, "anchor_index": key.anchor_index, "buffer": key.buffer},
+        else {
+            "price": key.price,
+            "source": key.source,
+            "anchor_index": key.anchor_index,
+            "buffer": key.buffer,
+        },
         "bounce": _scenario_json(s.bounce),
         "breakdown": _scenario_json(s.breakdown),
         "in_play": s.in_play.name if s.in_play else None,

@@ -14,6 +14,7 @@ import numpy as np
 
 from cockpit.analytics.candles import FloatArray
 
+
 def rsi(close: FloatArray, period: int = 14) -> FloatArray:
     """RSI for every bar; NaN before index ``period`` (warm-up)."""
     if period < 1:
@@ -67,7 +68,9 @@ def _averages(close: FloatArray, period: int) -> tuple[FloatArray, FloatArray]:
         d = diff[:nb]
         flat = d.reshape(-1)
         flat[hi - lo :] = 0.0
-        np.subtract(close[period + 1 + lo : period + 1 + hi], close[period + lo : period + hi], out=flat[: hi - lo])
+        np.subtract(
+            close[period + 1 + lo : period + 1 + hi], close[period + lo : period + hi], out=flat[: hi - lo]
+        )
         d *= grow  # d^-j > 0 keeps each sign, so gains and losses can be split after scaling
         w = work[:, :nb]
         np.maximum(d, 0.0, out=w[0])

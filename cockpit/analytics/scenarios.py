@@ -1,8 +1,9 @@
 """The two plans a desk writes around the key support: bounce and breakdown.
 
 Key support ``S``: the ladder's 0.618 level when price was above it as the ladder formed, else the nearest
-support zone. The plan exists from its *anchor* bar (when the ladder or latest swing was confirmed) and its status is replayed over the
-closed bars after the anchor, so it advances with price and never looks ahead:
+support zone. The plan exists from its *anchor* bar (when the ladder or latest swing was confirmed) and
+its status is replayed over the closed bars after the anchor, so it advances with price and never looks
+ahead:
 
 * **bounce**: trigger when a bar trades down to ``S + buffer`` and closes at or above ``S`` (support held);
   target the nearest resistance zone (else the far edge of the nearest unfilled gap above); invalidated by
@@ -112,7 +113,9 @@ def key_support(
     zone = next(iter(zones.below(float(c.close[anchor]))), None)
     if zone is None:
         return None
-    return KeySupport(zone.mid, "support zone", anchor, invalidation_atr * mean_true_range(c, anchor, atr_period))
+    return KeySupport(
+        zone.mid, "support zone", anchor, invalidation_atr * mean_true_range(c, anchor, atr_period)
+    )
 
 
 def build_scenarios(
@@ -248,7 +251,9 @@ def _rr(target: float | None, trigger: float, buffer: float) -> float | None:
     return abs(target - trigger) / buffer
 
 
-def _distances(price: float, trigger: float, target: float | None, invalidation: float) -> dict[str, float | None]:
+def _distances(
+    price: float, trigger: float, target: float | None, invalidation: float
+) -> dict[str, float | None]:
     def pct(level: float | None) -> float | None:
         return None if level is None or price == 0 else (level / price - 1.0) * 100.0
 

@@ -83,7 +83,9 @@ def find_zones(
     notional = [np.zeros(len(s_price))]
     bar = [s_index]
     if liq_price is not None and liq_notional is not None and len(liq_price):
-        b_price, b_notional = _bucket(np.asarray(liq_price, float), np.asarray(liq_notional, float), tolerance)
+        b_price, b_notional = _bucket(
+            np.asarray(liq_price, float), np.asarray(liq_notional, float), tolerance
+        )
         points.append(b_price)
         touch.append(np.zeros(len(b_price)))
         notional.append(b_notional)
@@ -131,11 +133,10 @@ def _bucket(price: FloatArray, notional: FloatArray, tolerance: float) -> tuple[
     if not len(price):
         return np.empty(0), np.empty(0)
     key = np.floor(np.log(price) / np.log1p(tolerance)).astype(np.int64)
-    uniq, inv = np.unique(key, return_inverse=True)
-    total = np.bincount(inv, weights=notional)
+    _, inv = np.unique(key, return_inverse=True)
+    total = np.bincount(inv, weights=notional).astype(np.float64)
     centre = np.bincount(inv, weights=notional * price) / total
-    del uniq
-    return centre, total
+    return centre.astype(np.float64), total
 
 
 def _nearest(price: float, zones: tuple[Zone, ...]) -> Zones:

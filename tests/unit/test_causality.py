@@ -29,7 +29,9 @@ def candle_paths(draw: st.DrawFn, min_size: int = 20, max_size: int = 220) -> Ca
 
 @settings(max_examples=80, deadline=None)
 @given(candle_paths(), st.integers(1, 6), st.data())
-def test_swings_fib_and_zones_depend_only_on_confirmed_bars(c: Candles, length: int, data: st.DataObject) -> None:
+def test_swings_fib_and_zones_depend_only_on_confirmed_bars(
+    c: Candles, length: int, data: st.DataObject
+) -> None:
     n = data.draw(st.integers(1, len(c)))
     early = find_swings(c.high[:n], c.low[:n], length)
     late = find_swings(c.high, c.low, length)

@@ -191,7 +191,7 @@ def test_prune_with_explicit_clock() -> None:
     w = build([ev(NOW - 2 * H, 1.0), ev(NOW - H, 2.0), ev(NOW, 4.0)])
     assert w.prune(NOW + DAY - H) == 2  # drops ts <= NOW - H
     assert len(w) == 1 and w.totals(86400).total_usd == 4.0
-    assert w.ingest([ev(NOW - 30 * 60_000, 9.0)]) == 0 and w.dropped_stale == 1  # stale for the new clock
+    assert w.ingest([ev(NOW - 90 * 60_000, 9.0)]) == 0 and w.dropped_stale == 1  # stale for the new clock
     assert w.latest_ts_ms == NOW  # the clock is not an event
 
 

@@ -77,8 +77,12 @@ def _day(after: list[tuple[float, float, float]]) -> tuple:
         close.append(cl)
     c = candles_from_hl(high, low, close)
     ladder = fib_ladder([Swing(2, "low", 72200, 5), Swing(6, "high", 79000, 12)])
-    swings = [Swing(2, "low", 72200, 5), Swing(0, "low", 72450, 3), Swing(6, "high", 79000, 12),
-              Swing(10, "high", 77000, 12)]
+    swings = [
+        Swing(2, "low", 72200, 5),
+        Swing(0, "low", 72450, 3),
+        Swing(6, "high", 79000, 12),
+        Swing(10, "high", 77000, 12),
+    ]
     return c, ladder, swings
 
 
@@ -110,7 +114,9 @@ def test_bounce_triggers_on_a_held_test_then_hits_target() -> None:
     assert plans.bounce is not None and plans.bounce.status == "triggered"
     assert plans.bounce.status_index == 13 and plans.in_play is plans.bounce
     plans = _plans([(75500, 74700, 75100), (77100, 75000, 76900)])
-    assert plans.bounce is not None and plans.bounce.status == "target_hit" and plans.bounce.status_index == 14
+    assert (
+        plans.bounce is not None and plans.bounce.status == "target_hit" and plans.bounce.status_index == 14
+    )
 
 
 def test_breakdown_triggers_on_close_below_and_is_invalidated_by_reclaim() -> None:
