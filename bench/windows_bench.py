@@ -85,4 +85,8 @@ if __name__ == "__main__":
     for late in (0.0, 0.01):
         print(f"--- late_fraction={late}")
         for key, value in bench_ingest(late_fraction=late).items():
-            print(f"{key:>28}: {value:,.4f}" if key.endswith("_ms") else f"{key:>28}: {value:,.0f}")
+            print(
+                f"{key:>28}: {value:,.0f}"
+                if value >= 1000 or value == int(value)
+                else f"{key:>28}: {value:.4f}"
+            )

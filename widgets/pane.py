@@ -1,0 +1,39 @@
+"""Base class for the cockpit's focusable panes: a bordered box that receives every snapshot."""
+
+from __future__ import annotations
+
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from cockpit.models import Snapshot
+
+
+class Pane(Static, can_focus=True):
+    """A focusable, titled pane; subclasses render ``snapshot`` in ``render_snapshot``."""
+
+    DEFAULT_CSS = """
+    Pane {
+        border: round $panel-lighten-2;
+        border-title-color: $foreground-muted;
+        padding: 0 1;
+        height: 1fr;
+    }
+    Pane:focus {
+        border: round $primary;
+        border-title-color: $primary;
+    }
+    """
+
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+    TITLE = ""
+
+    def on_mount(self) -> None:
+        self.border_title = self.TITLE
+
+    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        if snapshot is not None:
+            self.update(self.render_snapshot(snapshot))
+
+    def render_snapshot(self, snapshot: Snapshot) -> object:
+        """The content for one snapshot (markup string or renderable)."""
+        raise NotImplementedError

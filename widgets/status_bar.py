@@ -1,0 +1,36 @@
+"""The status bar: SIMULATED badge, every source's state, and the market clock."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.markup import escape
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from cockpit import formatting as fmt
+from cockpit.models import Snapshot
+
+STATE_STYLE = {"ok": "$success", "stale": "$stale", "error": "$error", "starting": "$muted"}
+
+
+class StatusBar(Static):
+    """One line at the bottom; the SIMULATED badge is never hidden while data is not live."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; padding: 0 1; }
+    """
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+
+    def watch_snapshot(self, s: Snapshot | None) -> None:
+        if s is None:
+            return
+        parts = []
+        if s.simulated:
+            parts.append("[b reverse $simulated] SIMULATED [/]")
+        for src in s.sources:
+            text = f"[{STATE_STYLE[src.state]}]●[/] {escape(src.name)} {src.state}"
+            if src.error:
+                text += f" [$error]{escape(src.error[:60])}[/]"
+            parts.append(text)
+        parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")
+        self.update(Content.from_markup("  ".join(parts)))
