@@ -11,11 +11,15 @@ import numpy as np
 
 from cockpit import __version__
 from cockpit.analytics import Candles, analyze, to_json
-from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, ConfigError, load_config
+from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
 from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
 from cockpit.summary import render_summary
 
 EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A command-line problem phrased as one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,28 +27,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The cockpit command and its subcommands."""
-    parser = _Parser(prog="cockpit", description="Terminal trading cockpit for crypto derivatives.")
-    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
-    parser.add_argument(
-        "--config", metavar="PATH", help="config file (default ~/.config/cockpit/config.toml)"
-    )
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    an = sub.add_parser(
-        "analyze",
-        help="analyse an OHLCV CSV: RSI, swings, Fibonacci ladder, fair value gaps, zones, scenarios",
-        description="Analyse an OHLCV CSV (columns: timestamp|ts|date|time, open, high, low, close, volume).",
-    )
-    an.add_argument("--csv", metavar="FILE", help="OHLCV CSV file (default: the bundled BTC-USD 1h sample)")
-    an.add_argument("--timeframe", choices=TIMEFRAMES, help="bar timeframe (default: inferred from the data)")
-    an.add_argument(
-        "--swing-length", type=_positive_int, metavar="L", help="bars each side that confirm a swing"
-    )
-    an.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
-    return parser
 
 
 def _positive_int(text: str) -> int:
@@ -57,6 +39,72 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid seed {text!r}: expected a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"invalid seed {text!r}: must be 0 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number") from None
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: must be in (0, 10000]")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of seconds") from None
+    if not 0 <= value <= 30 * 86_400:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: must be in [0, 2592000] seconds")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The cockpit command and its subcommands."""
+    parser = _Parser(prog="cockpit", description="Terminal trading cockpit for crypto derivatives.")
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (else $COCKPIT_CONFIG, ~/.config/cockpit/)"
+    )
+    parser.add_argument("--demo", action="store_true", help="run on the built-in simulated market")
+    parser.add_argument("--seed", type=_seed, help="simulated market seed (default from config)")
+    parser.add_argument("--speed", type=_positive_float, help="simulated seconds per real second")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    an = sub.add_parser(
+        "analyze",
+        help="analyse an OHLCV CSV: RSI, swings, Fibonacci ladder, fair value gaps, zones, scenarios",
+        description="Analyse an OHLCV CSV (columns: timestamp|ts|date|time, open, high, low, close, volume).",
+    )
+    an.add_argument("--csv", metavar="FILE", help="OHLCV CSV file (default: the bundled BTC-USD 1h sample)")
+    an.add_argument("--timeframe", choices=TIMEFRAMES, help="bar timeframe (default: inferred from the data)")
+    an.add_argument(
+        "--swing-length", type=_positive_int, metavar="L", help="bars each side that confirm a swing"
+    )
+    an.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    sn = sub.add_parser("snapshot", help="run the engine headless and print its state")
+    sn.add_argument("--demo", action="store_true", dest="snap_demo", help="use the simulated market")
+    sn.add_argument("--seed", type=_seed, dest="snap_seed", help="simulated market seed")
+    sn.add_argument(
+        "--after",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="simulated seconds after the opening moment (default 0: the opening)",
+    )
+    sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
+    return parser
+
+
 def infer_timeframe(c: Candles) -> str:
     """The known timeframe nearest to the median bar spacing (1h when it cannot be told)."""
     if len(c) < 2:
@@ -65,9 +113,8 @@ def infer_timeframe(c: Candles) -> str:
     return min(TIMEFRAMES, key=lambda tf: abs(np.log(max(spacing, 1.0) / TIMEFRAME_MS[tf])))
 
 
-def cmd_analyze(args: argparse.Namespace) -> int:
+def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     """`cockpit analyze`: print the analysis of a CSV as a summary or JSON."""
-    config = load_config(args.config)
     path = args.csv if args.csv is not None else str(sample_csv_path())
     candles = load_ohlcv_csv(path)
     timeframe = args.timeframe or infer_timeframe(candles)
@@ -83,16 +130,43 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
+    """`cockpit snapshot --demo`: the engine's state at (or after) the opening moment, as JSON."""
+    from cockpit.headless import demo_snapshot
+    from cockpit.snapshot_json import snapshot_to_json
+
+    if not (args.snap_demo or args.demo):
+        raise UsageError("snapshot needs --demo until live venues are supported")
+    seed = args.snap_seed if args.snap_seed is not None else args.seed
+    snap = demo_snapshot(config, seed if seed is not None else config.demo.seed, args.after)
+    json.dump(snapshot_to_json(snap, config.ui.rsi_timeframe), sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    """Run the cockpit (the simulated market with --demo)."""
+    if not args.demo:
+        raise UsageError("live venues are not wired in yet: run `cockpit --demo` for the simulated market")
+    from cockpit.headless import demo_app
+
+    app = demo_app(config, args.seed, args.speed)
+    app.run()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cockpit` console script and `python -m cockpit`."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        config = load_config(args.config)
         if args.command == "analyze":
-            return cmd_analyze(args)
-        parser.print_help()
-        return 0
-    except (CsvError, ConfigError) as exc:
+            return cmd_analyze(args, config)
+        if args.command == "snapshot":
+            return cmd_snapshot(args, config)
+        return cmd_run(args, config)
+    except (CsvError, ConfigError, UsageError) as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `cockpit analyze --json | head` is normal use

@@ -21,6 +21,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from cockpit.analytics.fibonacci import FIB_RATIOS
 from cockpit.analytics.pipeline import AnalyticsConfig
+from cockpit.keymap import BINDING_IDS
 
 TIMEFRAMES: tuple[str, ...] = ("1m", "5m", "15m", "1h", "4h", "1d")
 TIMEFRAME_MS: dict[str, int] = {
@@ -39,8 +40,14 @@ class ConfigError(Exception):
     """A config problem, already phrased as the one line the user sees."""
 
 
-def _spec(kind: str, lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
-          choices: tuple[str, ...] = ()) -> dict[str, Any]:
+def _spec(
+    kind: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    choices: tuple[str, ...] = (),
+) -> dict[str, Any]:
     return {"kind": kind, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices}
 
 
@@ -203,7 +210,9 @@ def _parse(data: dict[str, Any], where: _Where) -> Config:
                 raise ConfigError(f"{where.at('', section)} must be a table")
             parts[section] = _section(section, SECTIONS[section], value, where)
         else:
-            raise ConfigError(f"{where.at('', section)} is not a known section ({', '.join([*SECTIONS, 'keys'])})")
+            raise ConfigError(
+                f"{where.at('', section)} is not a known section ({', '.join([*SECTIONS, 'keys'])})"
+            )
     return Config(**parts, source=where.name)
 
 
@@ -260,8 +269,13 @@ def _keys(value: Any, where: _Where) -> dict[str, str]:
         raise ConfigError(f"{where.at('', 'keys')} must be a table of binding id = key")
     out: dict[str, str] = {}
     for binding, keys in value.items():
+        if binding not in BINDING_IDS:
+            raise ConfigError(
+                f"{where.at('keys', binding)} is not a binding id (one of {', '.join(sorted(BINDING_IDS))})"
+            )
         if not isinstance(keys, str) or not keys.strip():
-            raise ConfigError(f"{where.at('keys', binding)} must be a key name such as \"m\" or \"ctrl+m\", "
-                              f"got {_show(keys)}")
+            raise ConfigError(
+                f'{where.at("keys", binding)} must be a key name such as "m" or "ctrl+m", got {_show(keys)}'
+            )
         out[binding] = keys
     return out

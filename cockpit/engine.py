@@ -34,7 +34,9 @@ class Source(Protocol):
 class Engine:
     """Owns the market state; ``snapshots()`` yields what the UI should show."""
 
-    def __init__(self, config: Config, sources: list[Source], clock: Clock, *, symbol: str, kind: str) -> None:
+    def __init__(
+        self, config: Config, sources: list[Source], clock: Clock, *, symbol: str, kind: str
+    ) -> None:
         simulated = any(s.simulated for s in sources)
         self.config = config
         self.clock = clock
@@ -86,7 +88,9 @@ class Engine:
     def start(self) -> None:
         """Start every source as a task (idempotent)."""
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._run_source(s), name=f"source:{s.name}") for s in self.sources]
+            self._tasks = [
+                asyncio.create_task(self._run_source(s), name=f"source:{s.name}") for s in self.sources
+            ]
 
     async def stop(self) -> None:
         """Cancel the sources and wait for them to finish."""

@@ -54,15 +54,16 @@ class CandleStore:
         keep = c.ts_ms > last if last is not None else np.ones(len(c), dtype=bool)
         if not keep.any():
             return
-        block = np.vstack([c.ts_ms[keep], c.open[keep], c.high[keep], c.low[keep], c.close[keep], c.volume[keep]])
+        block = np.vstack(
+            [c.ts_ms[keep], c.open[keep], c.high[keep], c.low[keep], c.close[keep], c.volume[keep]]
+        )
         self._cols = np.concatenate((self._cols, block), axis=1)[:, -MAX_MINUTES:]
         self.version += 1
 
     def candles(self) -> Candles:
         """A read-only view of everything stored."""
-        cols = self._cols.copy()
-        cols.flags.writeable = False
-        return Candles(cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4], cols[5])
+        cols = self._cols
+        return Candles(cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4], cols[5]).frozen()
 
 
 @dataclass
@@ -171,7 +172,9 @@ class MarketState:
             f.high, f.low, f.close = max(f.high, t.price), min(f.low, t.price), t.price
 
     def _close_minute(self, c: CandleClosed) -> None:
-        self.candles.extend(Candles.from_arrays([c.ts_ms], [c.open], [c.high], [c.low], [c.close], [c.volume]))
+        self.candles.extend(
+            Candles.from_arrays([c.ts_ms], [c.open], [c.high], [c.low], [c.close], [c.volume])
+        )
         if self.forming is not None and self.forming.ts_ms <= c.ts_ms:
             self.forming = None
         self.price = c.close if self.price is None else self.price
@@ -218,8 +221,15 @@ class MarketState:
         parts = [(base.ts_ms[tail], base.open[tail], base.high[tail], base.low[tail], base.close[tail])]
         f = self.forming
         if f is not None and f.ts_ms >= start:
-            parts.append((np.array([f.ts_ms]), np.array([f.open]), np.array([f.high]), np.array([f.low]),
-                          np.array([f.close])))
+            parts.append(
+                (
+                    np.array([f.ts_ms]),
+                    np.array([f.open]),
+                    np.array([f.high]),
+                    np.array([f.low]),
+                    np.array([f.close]),
+                )
+            )
         ts, o, h, lo, cl = (np.concatenate(x) for x in zip(*parts, strict=True))
         if not len(ts):
             return closed
@@ -290,7 +300,7 @@ class MarketState:
             price=self.price,
             change_24h_pct=self.change_24h_pct(now_ms),
             chart_timeframe=chart_timeframe,
-            candles=self.chart_candles(chart_timeframe),
+            candles=self.chart_candles(chart_timeframe).frozen(),
             levels_timeframe=self.config.engine.levels_timeframe,
             analysis=self._analysis,
             rsi_by_timeframe=dict(self._rsi),

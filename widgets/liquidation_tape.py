@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
 
 from cockpit import formatting as fmt
 from cockpit.analytics.windows import LiquidationEvent
 from cockpit.models import Snapshot
-from cockpit.widgets.pane import Pane
 
 
 def _side(e: LiquidationEvent) -> str:
@@ -19,7 +19,8 @@ def _side(e: LiquidationEvent) -> str:
 def tape_line(e: LiquidationEvent, venue_width: int = 11) -> str:
     """One tape row: time, venue, side, notional, price."""
     venue = escape(e.venue[:venue_width]).ljust(venue_width)
-    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)} {fmt.usd(e.notional_usd):>8} @ {fmt.price(e.price)}"
+    notional = fmt.usd(e.notional_usd)
+    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)} {notional:>8} @ {fmt.price(e.price)}"
 
 
 class LiquidationTape(Pane):
@@ -48,10 +49,8 @@ class LiquidationTape(Pane):
         lines.append(f"[b]{'':6}{'long':>10}{'short':>10}{'total':>10}[/b]")
         for name in ("1h", "4h", "24h"):
             w = liq.windows[name]
-            lines.append(
-                f"{name:6}[$bear]{fmt.usd(w.long_usd, lower_bound=lb):>10}[/]"
-                f"[$bull]{fmt.usd(w.short_usd, lower_bound=lb):>10}[/]{fmt.usd(w.total_usd, lower_bound=lb):>10}"
-            )
+            long_, short, total = (fmt.usd(v, lower_bound=lb) for v in (w.long_usd, w.short_usd, w.total_usd))
+            lines.append(f"{name:6}[$bear]{long_:>10}[/][$bull]{short:>10}[/]{total:>10}")
         if liq.largest:
             lines.append("[b]largest 24h[/b]")
             lines += [tape_line(e) for e in liq.largest]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
 
 from cockpit import formatting as fmt
 from cockpit.models import Snapshot
-from cockpit.widgets.pane import Pane
 
 
 class MetricsStrip(Pane):

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
 
 from cockpit import formatting as fmt
 from cockpit.analytics.scenarios import Scenario
 from cockpit.models import Snapshot
-from cockpit.widgets.pane import Pane
 
-STATUS_STYLE = {"pending": "$muted", "triggered": "$warning", "target_hit": "$success", "invalidated": "$error"}
+STATUS_STYLE = {
+    "pending": "$muted",
+    "triggered": "$warning",
+    "target_hit": "$success",
+    "invalidated": "$error",
+}
+
+
+def _row(name: str, level: float | None, distance: float | None, text: str) -> str:
+    return f"{name:<8} {fmt.price(level):>10} {fmt.pct(distance):>8}  [$muted]{escape(text)}[/]"
 
 
 def card(s: Scenario, in_play: bool) -> str:
@@ -22,10 +31,9 @@ def card(s: Scenario, in_play: bool) -> str:
     rr = f"{s.reward_risk:.1f}" if s.reward_risk is not None else "—"
     lines = [
         head,
-        f"trigger  {fmt.price(s.trigger):>10} {fmt.pct(d['trigger']):>8}  [$muted]{escape(s.trigger_text)}[/]",
-        f"target   {fmt.price(s.target):>10} {fmt.pct(d['target']):>8}  [$muted]{escape(s.target_text)}[/]",
-        f"invalid  {fmt.price(s.invalidation):>10} {fmt.pct(d['invalidation']):>8}  "
-        f"[$muted]{escape(s.invalidation_text)}[/]",
+        _row("trigger", s.trigger, d["trigger"], s.trigger_text),
+        _row("target", s.target, d["target"], s.target_text),
+        _row("invalid", s.invalidation, d["invalidation"], s.invalidation_text),
         f"R:R {rr}",
     ]
     if s.waypoint:
@@ -48,5 +56,7 @@ class ScenarioPanel(Pane):
             f"{s.levels_timeframe}) buffer {fmt.price(sc.key.buffer)}"
         )
         return Content.from_markup(
-            "\n".join([top, "", card(sc.bounce, play is sc.bounce), "", card(sc.breakdown, play is sc.breakdown)])
+            "\n".join(
+                [top, "", card(sc.bounce, play is sc.bounce), "", card(sc.breakdown, play is sc.breakdown)]
+            )
         )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
 
 from cockpit.formatting import FEAR_GREED_BANDS
 from cockpit.models import Snapshot
-from cockpit.widgets.pane import Pane
 
 BAND_STYLE = ("$bear", "$warning", "$muted", "$success", "$bull")
 BLOCKS = "▁▂▃▄▅▆▇█"

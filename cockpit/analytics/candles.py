@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +54,18 @@ class Candles:
             np.asarray(low, dtype=np.float64),
             c,
             vol,
+        )
+
+    def frozen(self) -> Candles:
+        """The same candles with read-only arrays, safe to share with another floor (snapshots)."""
+
+        def ro(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            a = a.copy() if a.flags.writeable else a
+            a.flags.writeable = False
+            return a
+
+        return Candles(
+            ro(self.ts_ms), ro(self.open), ro(self.high), ro(self.low), ro(self.close), ro(self.volume)
         )
 
     def head(self, n: int) -> Candles:

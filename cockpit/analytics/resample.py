@@ -28,7 +28,6 @@ def resample(c: Candles, tf_ms: int, *, base_ms: int = 60_000, complete_only: bo
         c.close[ends],
         np.add.reduceat(c.volume, starts),
     )
-    if complete_only:
-        if int(c.ts_ms[-1]) + base_ms < int(out.ts_ms[-1]) + tf_ms:
-            out = out.head(len(out) - 1)
+    if complete_only and int(c.ts_ms[-1]) + base_ms < int(out.ts_ms[-1]) + tf_ms:
+        out = out.head(len(out) - 1)
     return out

@@ -1,0 +1,127 @@
+"""The Textual app: composes the panes, owns the keys, runs the engine in a worker, routes snapshots."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from cockpit.commands import CockpitCommands
+from cockpit.config import Config
+from cockpit.engine import Engine
+from cockpit.keymap import KEYMAP, effective_keys
+from cockpit.messages import SnapshotReady
+from cockpit.models import Snapshot
+from cockpit.screens.help import HelpScreen
+from cockpit.themes import DEFAULT_THEME, THEMES
+from cockpit.widgets.liquidation_tape import LiquidationTape
+from cockpit.widgets.metrics_strip import MetricsStrip
+from cockpit.widgets.price_chart import PriceChart
+from cockpit.widgets.scenario_card import ScenarioPanel
+from cockpit.widgets.sentiment_meter import SentimentMeter
+from cockpit.widgets.status_bar import StatusBar
+
+# Below either size the panes stack in one scrolling column instead of the two-column grid.
+COMPACT_WIDTH = 110
+COMPACT_HEIGHT = 32
+
+
+class CockpitApp(App[None]):
+    """One live screen: metrics, liquidations, chart, sentiment, scenarios, status."""
+
+    CSS_PATH = "cockpit.tcss"
+    TITLE = "cockpit"
+    COMMANDS: ClassVar = {CockpitCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(k.keys, k.action, k.description, show=k.show, id=k.id, tooltip=k.palette) for k in KEYMAP
+    ]
+
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+
+    def __init__(self, config: Config, engine: Engine) -> None:
+        super().__init__()
+        self.config = config
+        self.engine = engine
+        self.keys = effective_keys(config.keys)
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        self._theme_notice: str | None = None
+        if config.ui.theme in THEMES:
+            self.theme = config.ui.theme
+        else:
+            self.theme = DEFAULT_THEME
+            self._theme_notice = f"unknown theme {config.ui.theme!r}; using {DEFAULT_THEME}"
+        if config.keys:
+            self.set_keymap(config.keys)
+
+    def compose(self) -> ComposeResult:
+        yield MetricsStrip(self.config.ui.rsi_timeframe, id="metrics").data_bind(CockpitApp.snapshot)
+        with VerticalScroll(id="body"), Horizontal(id="columns"):
+            with Vertical(id="left"):
+                yield PriceChart(self.config.ui.chart_hz, id="chart")
+                yield ScenarioPanel(id="scenarios").data_bind(CockpitApp.snapshot)
+            with Vertical(id="right"):
+                yield LiquidationTape(id="liquidations").data_bind(CockpitApp.snapshot)
+                yield SentimentMeter(id="sentiment").data_bind(CockpitApp.snapshot)
+        yield StatusBar(id="status").data_bind(CockpitApp.snapshot)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self._theme_notice:
+            self.notify(self._theme_notice, severity="warning")
+        self._apply_layout()
+        self.query_one("#chart").focus()
+        self.run_engine()
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        compact = self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
+        self.set_class(compact, "compact")
+
+    @work(exclusive=True, group="engine", exit_on_error=False)
+    async def run_engine(self) -> None:
+        """Consume the engine's snapshots for the life of the app; cancelled (and sources closed) on exit."""
+        async for snapshot in self.engine.snapshots():
+            self.post_message(SnapshotReady(snapshot))
+
+    @on(SnapshotReady)
+    def apply_snapshot(self, message: SnapshotReady) -> None:
+        with self.batch_update():
+            self.snapshot = message.snapshot
+            self.query_one(PriceChart).show(message.snapshot)
+
+    @on(Worker.StateChanged)
+    def engine_stopped(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "engine" and event.state == WorkerState.ERROR:
+            self.notify(f"engine stopped: {event.worker.error}; restarting", severity="error", timeout=10)
+            self.set_timer(3, self.run_engine)
+
+    # -- actions ---------------------------------------------------------------------------------------
+
+    def action_focus_pane(self, pane: str) -> None:
+        """Focus a pane by id (keys 1-5); in the stacked layout it also scrolls into view."""
+        widget = self.query_one(f"#{pane}", Widget)
+        if self.screen.maximized is not None and self.screen.maximized is not widget:
+            self.screen.minimize()
+        widget.focus()
+        widget.scroll_visible()
+
+    def action_toggle_maximize(self) -> None:
+        """Maximise the focused pane, or restore the layout if one is maximised."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        elif self.focused is not None:
+            self.screen.maximize(self.focused, container=False)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.push_screen(HelpScreen(self.keys))

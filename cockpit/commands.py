@@ -1,0 +1,35 @@
+"""The command palette provider: every keyboard action, titled "category: action"."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from cockpit.keymap import KEYMAP
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp
+
+
+class CockpitCommands(Provider):
+    """Offers the same actions as the keys, so nothing is reachable only by a key."""
+
+    def _commands(self) -> list[tuple[str, str, str]]:
+        return [(spec.palette, spec.action, spec.description) for spec in KEYMAP if spec.id != "palette"]
+
+    async def _run(self, action: str) -> None:
+        app: CockpitApp = self.app  # type: ignore[assignment]
+        await app.run_action(action.removeprefix("app."))
+
+    async def discover(self) -> Hits:
+        for title, action, help_text in self._commands():
+            yield DiscoveryHit(title, partial(self._run, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, action, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self._run, action), help=help_text)

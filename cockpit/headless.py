@@ -1,0 +1,53 @@
+"""Wiring: build the engine (and app) for the simulated market; the headless snapshot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cockpit.clock import ManualClock, SimClock
+from cockpit.config import Config
+from cockpit.engine import Engine
+from cockpit.models import Snapshot
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp
+
+
+def demo_engine(config: Config, seed: int, clock: ManualClock | SimClock) -> Engine:
+    """An engine fed by the simulated market only."""
+    from cockpit.sources.demo import DemoSource
+    from cockpit.sources.demo_market import SYMBOL
+
+    return Engine(config, [DemoSource(seed, clock)], clock, symbol=SYMBOL, kind="demo")
+
+
+def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
+    """The state at the opening moment plus ``after_s`` simulated seconds, computed without a screen."""
+    from cockpit.sources.demo import DemoSource
+    from cockpit.sources.demo_market import OPENING_MS
+
+    clock = ManualClock(OPENING_MS)
+    engine = demo_engine(config, seed, clock)
+    source = engine.sources[0]
+    assert isinstance(source, DemoSource)
+    for event in source.backfill_events():
+        engine.emit(event)
+    engine.drain()
+    target = OPENING_MS + int(after_s * 1000)
+    # Step a simulated minute at a time so the engine sees events in the order a live run would.
+    while clock.now_ms() < target:
+        clock.ms = min(target, clock.ms + 60_000)
+        for event in source.market.advance(clock.ms):
+            engine.emit(event)
+        engine.drain()
+    return engine.snapshot()
+
+
+def demo_app(config: Config, seed: int | None, speed: float | None) -> CockpitApp:
+    """The cockpit on the simulated market, opening at the reference moment."""
+    from cockpit.app import CockpitApp
+    from cockpit.sources.demo_market import OPENING_MS
+
+    clock = SimClock(OPENING_MS, speed if speed is not None else config.demo.speed)
+    engine = demo_engine(config, seed if seed is not None else config.demo.seed, clock)
+    return CockpitApp(config, engine)

@@ -1,0 +1,59 @@
+"""Every key binding as data: id, default keys, action, description, palette title. No Textual here.
+
+The app builds its bindings from this table, the help screen and the command palette list it, and
+``[keys]`` in config.toml overrides keys by id (validated against these ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One binding."""
+
+    id: str
+    keys: str
+    action: str
+    description: str
+    palette: str  # "category: action" title in the command palette
+    show: bool = True
+
+
+PANES: tuple[tuple[str, str], ...] = (
+    ("metrics", "Metrics"),
+    ("liquidations", "Liquidations"),
+    ("chart", "Chart"),
+    ("sentiment", "Fear & Greed"),
+    ("scenarios", "Scenarios"),
+)
+
+KEYMAP: tuple[KeySpec, ...] = (
+    *(
+        KeySpec(
+            f"focus-{pane}",
+            str(n),
+            f"focus_pane('{pane}')",
+            title,
+            f"pane: focus {title.lower()}",
+            show=False,
+        )
+        for n, (pane, title) in enumerate(PANES, start=1)
+    ),
+    KeySpec("next-pane", "tab", "app.focus_next", "Next pane", "pane: focus next"),
+    KeySpec(
+        "previous-pane", "shift+tab", "app.focus_previous", "Prev pane", "pane: focus previous", show=False
+    ),
+    KeySpec("maximize", "z", "toggle_maximize", "Zoom pane", "view: maximise or restore the focused pane"),
+    KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),
+    KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette", show=True),
+    KeySpec("quit", "q", "quit", "Quit", "app: quit"),
+)
+
+BINDING_IDS: frozenset[str] = frozenset(k.id for k in KEYMAP)
+
+
+def effective_keys(overrides: dict[str, str]) -> dict[str, str]:
+    """Binding id -> keys after the user's overrides."""
+    return {k.id: overrides.get(k.id, k.keys) for k in KEYMAP}

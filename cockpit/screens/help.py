@@ -1,0 +1,41 @@
+"""The help screen: every key, its binding id (for [keys] in config.toml) and what it does."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from cockpit.keymap import KEYMAP
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keymap as it is now (after config overrides); any of escape, ? or q closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: auto; max-width: 90%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 1 2;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        rows = ["[b]Keys[/b]", ""]
+        for spec in KEYMAP:
+            keys = self.keys[spec.id].replace("question_mark", "?")
+            rows.append(f"[b $primary]{keys:<14}[/] {spec.palette:<46} [$foreground-muted]{spec.id}[/]")
+        rows += ["", "[$foreground-muted]Override keys by id in config.toml under [keys]; escape closes.[/]"]
+        with VerticalScroll():
+            yield Static("\n".join(rows), markup=True)

@@ -1,0 +1,125 @@
+"""The JSON face of a Snapshot (`cockpit snapshot --json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cockpit.analytics.pipeline import to_json
+from cockpit.analytics.windows import LiquidationEvent
+from cockpit.analytics.zones import Zone
+from cockpit.models import Snapshot
+
+
+def _event(e: LiquidationEvent) -> dict[str, Any]:
+    return {
+        "ts_ms": e.ts_ms,
+        "venue": e.venue,
+        "symbol": e.symbol,
+        "side": e.side,
+        "notional_usd": e.notional_usd,
+        "price": e.price,
+    }
+
+
+def _zone(z: Zone | None) -> dict[str, Any] | None:
+    if z is None:
+        return None
+    return {
+        "low": z.low,
+        "high": z.high,
+        "mid": z.mid,
+        "touches": z.touches,
+        "strength": z.strength,
+        "liquidity": z.is_liquidity,
+    }
+
+
+def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
+    """Everything a script needs from one snapshot; numbers in USD and percent."""
+    liq = s.liquidations
+    windows = {
+        name: {
+            "long_usd": w.long_usd,
+            "short_usd": w.short_usd,
+            "total_usd": w.total_usd,
+            "count": w.count,
+            "long_share": w.long_share,
+        }
+        for name, w in liq.windows.items()
+    }
+    by_venue = {
+        venue: {"long_usd": lo, "short_usd": sh} for venue, (lo, sh) in liq.windows["24h"].by_venue.items()
+    }
+    a = s.analysis
+    levels: dict[str, Any] = {
+        "fib": None,
+        "support": None,
+        "resistance": None,
+        "liquidity_zones": [],
+        "fvgs": [],
+    }
+    scenarios: list[dict[str, Any]] = []
+    if a is not None:
+        full = to_json(a, s.candles)
+        z = a.zones
+        levels = {
+            "timeframe": s.levels_timeframe,
+            "fib": full["fib"],
+            "support": _zone(z.support),
+            "resistance": _zone(z.resistance),
+            "key_support": full["scenarios"]["key_support"],
+            "liquidity_zones": [_zone(x) for x in z.zones if x.is_liquidity],
+            "liquidity_below": _zone(z.liquidity_below),
+            "liquidity_above": _zone(z.liquidity_above),
+            "fvgs": [
+                {"kind": g.kind, "top": g.top, "bottom": g.bottom, "index": g.index, "state": g.state()}
+                for g in a.gaps
+            ],
+        }
+        for name in ("bounce", "breakdown"):
+            sc = full["scenarios"][name]
+            if sc is not None:
+                scenarios.append({"name": name, **sc})
+    sentiment = None
+    if s.sentiment is not None:
+        sentiment = {
+            "value": s.sentiment.latest.value,
+            "label": s.sentiment.latest.label,
+            "ts_ms": s.sentiment.latest.ts_ms,
+            "history": [{"ts_ms": r.ts_ms, "value": r.value} for r in s.sentiment.history],
+        }
+    return {
+        "source": s.source,
+        "simulated": s.simulated,
+        "symbol": s.symbol,
+        "as_of_ms": s.as_of_ms,
+        "price": {"last": s.price, "change_24h_pct": s.change_24h_pct},
+        "liquidations": {
+            **windows,
+            "by_venue": by_venue,
+            "largest": [_event(e) for e in liq.largest],
+            "cascade": liq.cascade,
+            "cascade_ratio": liq.cascade_ratio,
+        },
+        "sentiment": sentiment,
+        "funding_rate": s.funding_rate,
+        "open_interest_usd": s.open_interest_usd,
+        "levels": levels,
+        "rsi": {
+            "timeframe": rsi_timeframe,
+            "value": s.rsi_by_timeframe.get(rsi_timeframe),
+            "by_timeframe": s.rsi_by_timeframe,
+        },
+        "scenarios": scenarios,
+        "in_play": a.scenarios.in_play.name if a is not None and a.scenarios.in_play else None,
+        "sources": [
+            {
+                "name": x.name,
+                "state": x.state,
+                "last_ok_ms": x.last_ok_ms,
+                "error": x.error,
+                "simulated": x.simulated,
+            }
+            for x in s.sources
+        ],
+    }
