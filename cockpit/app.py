@@ -40,12 +40,21 @@ class CockpitApp(App[None]):
     TITLE = "cockpit"
     COMMANDS: ClassVar = {CockpitCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(k.keys, k.action, k.description, show=k.show, id=k.id, tooltip=k.palette) for k in KEYMAP
+        Binding(
+            k.keys,
+            k.action,
+            k.description,
+            id=k.id,
+            tooltip=k.palette,
+            group=Binding.Group(k.group, compact=True) if k.group else None,
+        )
+        for k in KEYMAP
     ]
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
 
-    def __init__(self, config: Config, engine: Engine) -> None:
+    def __init__(self, config: Config, engine: Engine | None) -> None:
+        """``engine`` None runs the UI alone (tests inject snapshots with ``SnapshotReady``)."""
         super().__init__()
         self.config = config
         self.engine = engine
@@ -71,14 +80,15 @@ class CockpitApp(App[None]):
                 yield LiquidationTape(id="liquidations").data_bind(CockpitApp.snapshot)
                 yield SentimentMeter(id="sentiment").data_bind(CockpitApp.snapshot)
         yield StatusBar(id="status").data_bind(CockpitApp.snapshot)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # our own ctrl+p binding is listed instead
 
     def on_mount(self) -> None:
         if self._theme_notice:
             self.notify(self._theme_notice, severity="warning")
         self._apply_layout()
         self.query_one("#chart").focus()
-        self.run_engine()
+        if self.engine is not None:
+            self.run_engine()
 
     def on_resize(self) -> None:
         self._apply_layout()
@@ -90,6 +100,7 @@ class CockpitApp(App[None]):
     @work(exclusive=True, group="engine", exit_on_error=False)
     async def run_engine(self) -> None:
         """Consume the engine's snapshots for the life of the app; cancelled (and sources closed) on exit."""
+        assert self.engine is not None
         async for snapshot in self.engine.snapshots():
             self.post_message(SnapshotReady(snapshot))
 

@@ -18,7 +18,7 @@ class KeySpec:
     action: str
     description: str
     palette: str  # "category: action" title in the command palette
-    show: bool = True
+    group: str | None = None  # keys shown together in the footer under this description
 
 
 PANES: tuple[tuple[str, str], ...] = (
@@ -37,17 +37,15 @@ KEYMAP: tuple[KeySpec, ...] = (
             f"focus_pane('{pane}')",
             title,
             f"pane: focus {title.lower()}",
-            show=False,
+            "Pane",
         )
         for n, (pane, title) in enumerate(PANES, start=1)
     ),
-    KeySpec("next-pane", "tab", "app.focus_next", "Next pane", "pane: focus next"),
-    KeySpec(
-        "previous-pane", "shift+tab", "app.focus_previous", "Prev pane", "pane: focus previous", show=False
-    ),
+    KeySpec("next-pane", "tab", "app.focus_next", "Next pane", "pane: focus next", "Cycle"),
+    KeySpec("previous-pane", "shift+tab", "app.focus_previous", "Previous pane", "pane: focus previous", "Cycle"),
     KeySpec("maximize", "z", "toggle_maximize", "Zoom pane", "view: maximise or restore the focused pane"),
     KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),
-    KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette", show=True),
+    KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette"),
     KeySpec("quit", "q", "quit", "Quit", "app: quit"),
 )
 

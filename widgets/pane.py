@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -34,6 +35,6 @@ class Pane(Static, can_focus=True):
         if snapshot is not None:
             self.update(self.render_snapshot(snapshot))
 
-    def render_snapshot(self, snapshot: Snapshot) -> object:
+    def render_snapshot(self, snapshot: Snapshot) -> Content:
         """The content for one snapshot (markup string or renderable)."""
         raise NotImplementedError

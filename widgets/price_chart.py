@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any, cast
 
 from textual.color import Color
 from textual_plotext import PlotextPlot
@@ -93,7 +94,8 @@ class PriceChart(PlotextPlot, can_focus=True):
             "High": c.high[lo_i:].tolist(),
             "Low": c.low[lo_i:].tolist(),
         }
-        plt.candlestick(xs, data, colors=[self._rgb("bull"), self._rgb("bear")])
+        # plotext accepts numeric x positions here although its stubs say date strings.
+        plt.candlestick(cast(Any, xs), data, colors=[self._rgb("bull"), self._rgb("bear")])
         y_lo, y_hi = float(c.low[lo_i:].min()), float(c.high[lo_i:].max())
         span = max(y_hi - y_lo, abs(y_hi) * 1e-4)
         levels = self._levels(s)
@@ -105,8 +107,8 @@ class PriceChart(PlotextPlot, can_focus=True):
             plt.text(f"{label} {fmt.price(p)}", x=0, y=p, color=self._rgb(var), alignment="left")
         pad = (y_hi - y_lo) * 0.03
         plt.ylim(y_lo - pad, y_hi + pad)
-        ticks = list(range(0, n, max(1, n // 5)))
-        plt.xticks(ticks, [self._time_label(int(c.ts_ms[lo_i + t]), s.chart_timeframe) for t in ticks])
+        ticks = [float(t) for t in range(0, n, max(1, n // 5))]
+        plt.xticks(ticks, [self._time_label(int(c.ts_ms[lo_i + int(t)]), s.chart_timeframe) for t in ticks])
         self.refresh()
 
     @staticmethod
