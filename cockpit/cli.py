@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--swing-length", type=_positive_int, metavar="L", help="bars each side that confirm a swing"
     )
     an.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    an.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     sn = sub.add_parser("snapshot", help="run the engine headless and print its state")
     sn.add_argument("--demo", action="store_true", dest="snap_demo", help="use the simulated market")
     sn.add_argument("--seed", type=_seed, dest="snap_seed", help="simulated market seed")
@@ -102,22 +103,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated seconds after the opening moment (default 0: the opening)",
     )
     sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
+    sn.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     return parser
 
 
-def infer_timeframe(c: Candles) -> str:
-    """The known timeframe nearest to the median bar spacing (1h when it cannot be told)."""
+def infer_timeframe(c: Candles) -> tuple[str, str | None]:
+    """The known timeframe nearest to the median bar spacing, and a note when it is not an exact match."""
     if len(c) < 2:
-        return "1h"
+        return "1h", "one bar: timeframe assumed 1h (pass --timeframe)"
     spacing = float(np.median(np.diff(c.ts_ms)))
-    return min(TIMEFRAMES, key=lambda tf: abs(np.log(max(spacing, 1.0) / TIMEFRAME_MS[tf])))
+    tf = min(TIMEFRAMES, key=lambda t: abs(np.log(max(spacing, 1.0) / TIMEFRAME_MS[t])))
+    if abs(spacing / TIMEFRAME_MS[tf] - 1) > 0.05:
+        minutes = spacing / 60_000
+        return tf, f"bars are {minutes:g} minutes apart: using the {tf} settings (pass --timeframe to choose)"
+    return tf, None
 
 
 def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     """`cockpit analyze`: print the analysis of a CSV as a summary or JSON."""
     path = args.csv if args.csv is not None else str(sample_csv_path())
     candles = load_ohlcv_csv(path)
-    timeframe = args.timeframe or infer_timeframe(candles)
+    timeframe, note = (args.timeframe, None) if args.timeframe else infer_timeframe(candles)
     params = config.analytics.for_timeframe(timeframe, args.swing_length)
     analysis = analyze(candles, params)
     if args.json:
@@ -126,7 +132,7 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_summary(path, timeframe, params, candles, analysis))
+        sys.stdout.write(render_summary(path, timeframe, params, candles, analysis, note))
     return 0
 
 

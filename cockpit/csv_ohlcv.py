@@ -10,7 +10,7 @@ surrounding whitespace; extra columns are ignored.
   - ISO 8601 text such as ``2018-08-31T23:00:00Z``, ``2018-08-31 23:00:00+02:00`` or ``2018-08-31``.
     Values without an offset are UTC.
   A file uses one of the two kinds throughout.
-* ``open``, ``high``, ``low``, ``close``, ``volume``: finite decimal numbers; volume is not negative and high
+* ``open``, ``high``, ``low``, ``close``, ``volume``: finite decimal numbers; prices are positive, volume is not negative and high
   is not below low. Open and close outside [low, high] are accepted because real exchange feeds contain them.
 
 Rows may be in ascending or descending time order (descending is reversed); mixed order and duplicate
@@ -202,6 +202,14 @@ def _parse_rows(name: str, reader: Reader, header: list[str], time_idx: int, pri
             # All cells finite on their own: the sum overflowed, which is harmless.
         if volume < 0:
             raise CsvError(name, f"volume {volume!r} is negative", line, v_col)
+        if min(open_, high, low, close) <= 0:
+            # Percent distances and ratios divide by prices: a zero or negative price is a broken file.
+            col, bad = next(
+                (c, v)
+                for c, v in zip((o_col, h_col, l_col, c_col), (open_, high, low, close), strict=True)
+                if v <= 0
+            )
+            raise CsvError(name, f"price {bad!r} is not positive", line, col)
         if high < low:
             raise CsvError(name, f"high {high!r} is below low {low!r}", line)
         if ts:

@@ -56,12 +56,16 @@ def _scenario(s: Scenario | None, in_play: bool) -> list[str]:
     return lines
 
 
-def render_summary(path: str, timeframe: str, cfg: AnalyticsConfig, c: Candles, a: Analysis) -> str:
+def render_summary(
+    path: str, timeframe: str, cfg: AnalyticsConfig, c: Candles, a: Analysis, note: str | None = None
+) -> str:
     """Plain text, one section per analytic, nearest levels first."""
     price = float(c.close[-1])
+    bars = "bar" if len(c) == 1 else "bars"
     out = [
-        f"{path}: {len(c):,} {timeframe} bars, {_ts(int(c.ts_ms[0]))} → {_ts(int(c.ts_ms[-1]))}",
+        f"{path}: {len(c):,} {timeframe} {bars}, {_ts(int(c.ts_ms[0]))} → {_ts(int(c.ts_ms[-1]))}",
         f"last close {_px(price)}   swing length {cfg.swing_length}",
+        *([f"note: {note}"] if note else []),
         "",
     ]
     last_rsi = a.rsi[-1] if len(a.rsi) else np.nan

@@ -38,7 +38,13 @@ from cockpit.sources.demo_liquidations import (
     merge_prints,
     split_into_prints,
 )
-from cockpit.sources.demo_path import BASE_MINUTE_VOL, MINUTE_MS, PricePath, history_path
+from cockpit.sources.demo_path import (
+    BASE_MINUTE_VOL,
+    BASE_MINUTE_VOLUME_BTC,
+    MINUTE_MS,
+    PricePath,
+    history_path,
+)
 from cockpit.sources.demo_sentiment import DAY_MS, fear_greed_history, next_reading
 
 __all__ = ["DEFAULT_SEED", "OPENING_MS", "SOURCE", "SYMBOL", "VENUES", "DemoHistory", "DemoMarket"]
@@ -46,7 +52,7 @@ __all__ = ["DEFAULT_SEED", "OPENING_MS", "SOURCE", "SYMBOL", "VENUES", "DemoHist
 DEFAULT_SEED = 20260202
 SYMBOL = "BTC/USDT:USDT"
 OPENING_MS = 1_770_040_800_000  # 2026-02-02 14:00:00 UTC, the reference moment
-SOURCE = "demo"  # the ``source`` of every event; venues appear only on liquidation prints
+SOURCE = "simulator"  # the ``source`` of every event; venues appear only on liquidation prints
 
 LIQ_HISTORY_MIN = 36 * 60  # minutes of history replayed through the leverage map (and printed)
 OPEN_SHARE = 0.002  # share of traded notional that opens new leveraged positions (each side)
@@ -58,11 +64,11 @@ FUNDING_CALM = 0.00006  # per-8h funding of a quiet, mildly long market
 # Leverage the rally left behind (as of the replay start) and the crowding at the opening, as
 # (side, low, high, USD). Longs are stacked under the slide and under the two supports; shorts sit above
 # the broken level and the old range.
-REPLAY_BANDS = (("long", 76_000.0, 78_900.0, 530e6), ("long", 75_050.0, 75_450.0, 120e6))
+REPLAY_BANDS = (("long", 76_000.0, 78_900.0, 565e6), ("long", 75_050.0, 75_450.0, 131e6))
 OPENING_BANDS = (
-    ("long", 74_300.0, 74_650.0, 150e6),
-    ("long", 73_250.0, 73_650.0, 70e6),
-    ("long", 72_050.0, 72_550.0, 190e6),
+    ("long", 74_300.0, 74_650.0, 190e6),
+    ("long", 73_100.0, 73_600.0, 150e6),
+    ("long", 72_150.0, 72_650.0, 200e6),
     ("short", 75_650.0, 75_950.0, 70e6),
     ("short", 76_150.0, 76_450.0, 110e6),
     ("short", 77_000.0, 77_350.0, 150e6),
@@ -73,10 +79,12 @@ SECOND_VOL = BASE_MINUTE_VOL * 2.4 / np.sqrt(60.0)  # after a flush the market s
 IMPACT_PER_USD = 1.6e-11  # log-price impact of one liquidated dollar (forced market orders)
 FLOW_PERSIST = 0.985  # per-minute persistence of the order-flow drift
 FLOW_SIGMA = 4.5e-7  # per-minute shock of the per-second drift
-ABSORB = 0.25  # share of a flush's impact that dip buyers / short sellers fade over the next hour
+LEAN = 0.3  # share of recent forced flow that other traders follow, per minute
+PRESSURE_DECAY = 0.8  # per minute: that de-risking fades over a few minutes
+ABSORB = 0.12  # share of a flush's impact that dip buyers / short sellers fade over the next hour
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DemoHistory:
     """Everything before the opening moment, for the engine's backfill."""
 
@@ -107,7 +115,7 @@ class _Book:
         # Funding follows the basis: momentum pushes it, a long flush drags it below zero.
         momentum = np.log(close / self.closes[0])
         target = FUNDING_CALM + 0.012 * momentum - 2e-13 * sum(self.liq_minutes)
-        self.funding += (target - self.funding) / 30.0
+        self.funding += (float(np.clip(target, -0.0004, 0.0006)) - self.funding) / 30.0
 
 
 def _replay_history(path: PricePath, rng: np.random.Generator) -> tuple[_Book, Prints, FloatArray]:
@@ -179,54 +187,34 @@ class DemoMarket:
         self._history: DemoHistory | None = None
         self._book: _Book | None = None
         self._closes_1m: list[float] = []  # every closed minute: history, then live
-        self._liq_1m: list[float] = []  # liquidated USD per minute over the replay and live
-        self._price = 0.0
-        self._log_vol = 0.0
-        self._flow = 0.0
-        self._prev_liq = (0.0, 0.0)
+        self._liq_1m: list[float] = []  # liquidated USD per minute: the replayed history, then live
         self._sentiment: list[FearGreedReading] = []
-        self._minute = 0  # next live minute to simulate (0 starts at OPENING_MS)
-        self._pending: list[tuple[int, MarketEvent]] = []  # (delivery ms, event) not yet returned
+        self._price = 0.0
+        self._log_vol = 0.0  # log of volatility relative to SECOND_VOL
+        self._flow = 0.0  # drift per second from order flow
+        self._prev_liq = (0.0, 0.0)  # (long, short) USD liquidated in the previous minute
+        self._pressure = 0.0  # recent net long-minus-short liquidations, decaying: de-risking after a flush
+        self._minute = 0  # next live minute to simulate; minute 0 starts at OPENING_MS
+        self._pending: list[tuple[int, MarketEvent]] = []  # (delivery ms, event) not returned yet
         self._now_ms = OPENING_MS
 
-    # -- history ----------------------------------------------------------------------------------------
-
     def history(self) -> DemoHistory:
-        """Everything before OPENING_MS (computed once, then cached)."""
+        """Everything before OPENING_MS (computed once, then cached; the arrays are read-only)."""
         if self._history is None:
             self._build()
         assert self._history is not None
         return self._history
 
-    def _build(self) -> None:
-        path = history_path(self.seed, OPENING_MS)
-        book, prints, liq_per_minute = _replay_history(path, np.random.default_rng([self.seed, 2]))
-        for side, low, high, usd in OPENING_BANDS:
-            book.leverage.add_band(side, low, high, usd)
-        readings = fear_greed_history(self.seed, OPENING_MS // DAY_MS * DAY_MS)
-        self._history = DemoHistory(
-            Candles.from_arrays(path.ts_ms, path.open, path.high, path.low, path.close, path.volume),
-            _events(prints),
-            readings,
-            float(book.funding),
-            float(book.oi_usd),
-        )
-        self._book = book
-        self._closes_1m = path.close.tolist()
-        self._liq_1m = liq_per_minute.tolist()
-        self._price = float(path.close[-1])
-        self._log_vol = float(np.log(path.sigma[-30:].mean() / (SECOND_VOL * np.sqrt(60.0))))
-        self._sentiment = list(readings)
-        # The order flow at the opening is already somewhere in its range, not neutral.
-        self._flow = FLOW_SIGMA / np.sqrt(1 - FLOW_PERSIST**2) * np.random.default_rng([self.seed, 6]).normal()
-
-    # -- live -------------------------------------------------------------------------------------------
-
     def advance(self, to_ms: int) -> list[MarketEvent]:
-        """Events delivered in (previous to_ms, to_ms], in time order; earlier or equal to_ms gives []."""
+        """Events delivered in (previous to_ms, to_ms], in time order (the first call starts at
+        OPENING_MS). A to_ms at or before the previous one returns nothing.
+
+        Each event's delivery time is its ``ts_ms``, except ``CandleClosed``, delivered when its minute
+        ends (its ``ts_ms`` is the minute's open time, as in the model).
+        """
         if to_ms <= self._now_ms:
             return []
-        if self._history is None:
+        if self._book is None:
             self._build()
         while OPENING_MS + self._minute * MINUTE_MS < to_ms:
             self._pending.extend(self._simulate_minute(self._minute))
@@ -237,35 +225,34 @@ class DemoMarket:
         self._now_ms = to_ms
         return out
 
+    def _build(self) -> None:
+        path = history_path(self.seed, OPENING_MS)
+        book, prints, liq_per_minute = _replay_history(path, np.random.default_rng([self.seed, 2]))
+        for side, low, high, usd in OPENING_BANDS:
+            book.leverage.add_band(side, low, high, usd)
+        readings = fear_greed_history(self.seed, OPENING_MS // DAY_MS * DAY_MS)
+        candles = Candles.from_arrays(path.ts_ms, path.open, path.high, path.low, path.close, path.volume)
+        for column in (candles.ts_ms, candles.open, candles.high, candles.low, candles.close, candles.volume):
+            column.flags.writeable = False  # the history is shared with every caller: nobody may edit it
+        self._history = DemoHistory(candles, _events(prints), readings, book.funding, book.oi_usd)
+        self._book = book
+        self._closes_1m = path.close.tolist()
+        self._liq_1m = liq_per_minute.tolist()
+        self._sentiment = list(readings)
+        self._price = float(path.close[-1])
+        # A flush leaves the market nervous: volatility opens high and calms over an hour or two. The order
+        # flow is already somewhere in its range (seeded), not neutral.
+        self._log_vol = 0.35
+        flow_sd = FLOW_SIGMA / np.sqrt(1.0 - FLOW_PERSIST**2)
+        self._flow = float(flow_sd * np.random.default_rng([self.seed, 6]).standard_normal())
+
     def _simulate_minute(self, m: int) -> list[tuple[int, MarketEvent]]:
         """One live minute: 60 ticks, the liquidations they trigger, then the candle and derivatives."""
         book = self._book
         assert book is not None
         rng = np.random.default_rng([self.seed, 5, m])
         start = OPENING_MS + m * MINUTE_MS
-        # Volatility clusters (slow log-vol) and jumps after liquidations; the flow drift wanders.
-        liq_long, liq_short = self._prev_liq
-        shock = np.log1p((liq_long + liq_short) / 2e7)
-        self._log_vol = 0.97 * self._log_vol + 0.06 * rng.standard_normal() + 0.08 * shock
-        self._flow = FLOW_PERSIST * self._flow + FLOW_SIGMA * rng.standard_normal()
-        # Fresh money fades a flush: part of its impact comes back, slowly (an exhaustion bounce).
-        self._flow += ABSORB * IMPACT_PER_USD * (liq_long - liq_short) * (1 - FLOW_PERSIST) / 60.0
-        sigma = SECOND_VOL * np.exp(self._log_vol)
-        z = rng.standard_normal(60)
-        z += np.where(rng.random(60) < 0.004, rng.standard_normal(60) * 4.0, 0.0)
-        # Liquidations are forced market orders: last minute's flush leans on this one.
-        lean = -IMPACT_PER_USD * (liq_long - liq_short) * 0.5 / 60.0
-        base = np.cumsum(self._flow + lean + sigma * z)
-        prices = self._price * np.exp(base)
-        # Within the minute the flush feeds itself: iterate price <- base path minus impact of what it swept.
-        for _ in range(3):
-            walk = np.concatenate(([self._price], prices))
-            dry_long, dry_short = book.leverage.sweep(walk, consume=False)
-            impact = IMPACT_PER_USD * np.cumsum(dry_long[1:] - dry_short[1:])
-            prices = self._price * np.exp(base - impact)
-        walk = np.concatenate(([self._price], prices))
-        swept_long, swept_short = book.leverage.sweep(walk)
-        swept_long, swept_short = swept_long[1:], swept_short[1:]
+        prices, swept_long, swept_short = self._walk(book, rng)
         tick_ms = start + 500 + 1000 * np.arange(60, dtype=np.int64)
         second_ms = start + 1000 * np.arange(60, dtype=np.int64)
         prints = merge_prints(
@@ -275,50 +262,66 @@ class DemoMarket:
                 background_prints(rng, start, MINUTE_MS, BACKGROUND_RATE, 0.6, tick_ms, prices),
             ]
         )
-        volume_btc = 150.0 * np.exp(self._log_vol) * (1.0 + rng.exponential(0.4, 60)).sum() / 60.0 * 60.0
-        volume_btc += float(swept_long.sum() + swept_short.sum()) / float(prices.mean())
-        long_total, short_total = float(swept_long.sum()), float(swept_short.sum())
-        self._prev_liq = (long_total, short_total)
+        long_usd, short_usd = float(swept_long.sum()), float(swept_short.sum())
+        # Turnover: a busy, volatile minute trades more, and every forced order is volume too.
+        volume_btc = BASE_MINUTE_VOLUME_BTC * np.exp(self._log_vol) * float(rng.gamma(4.0, 0.25))
+        volume_btc += (long_usd + short_usd) / float(prices.mean())
         close = float(prices[-1])
-        book.end_minute(close, volume_btc * close, long_total, short_total)
+        book.end_minute(close, volume_btc * close, long_usd, short_usd)
+        self._prev_liq = (long_usd, short_usd)
+        self._pressure = PRESSURE_DECAY * self._pressure + (long_usd - short_usd)
         self._price = close
         self._closes_1m.append(close)
         self._liq_1m.append(float(prints.notional_usd.sum()))
 
-        out: list[tuple[int, MarketEvent]] = [
-            (int(t), PriceTick(SOURCE, SYMBOL, int(t), round(float(p), 1)))
-            for t, p in zip(tick_ms.tolist(), prices.tolist(), strict=True)
+        ticks = [
+            PriceTick(SOURCE, SYMBOL, t, p)
+            for t, p in zip(tick_ms.tolist(), prices.round(1).tolist(), strict=True)
         ]
+        out: list[tuple[int, MarketEvent]] = [(t.ts_ms, t) for t in ticks]
         out += [(e.ts_ms, e) for e in _events(prints)]
-        out.sort(key=lambda te: te[0])  # stable: a tick stays ahead of a print stamped the same ms
+        out.sort(key=lambda item: item[0])  # stable: a tick stays ahead of a print stamped the same ms
+        tick_px = [t.price for t in ticks]
         end = start + MINUTE_MS
-        ticks = [e for _, e in out if isinstance(e, PriceTick)]
-        out.append(
-            (
-                end,
-                CandleClosed(
-                    SOURCE,
-                    SYMBOL,
-                    start,
-                    ticks[0].price,
-                    max(t.price for t in ticks),
-                    min(t.price for t in ticks),
-                    ticks[-1].price,
-                    round(volume_btc, 3),
-                ),
-            )
+        candle = CandleClosed(
+            SOURCE, SYMBOL, start, tick_px[0], max(tick_px), min(tick_px), tick_px[-1], round(volume_btc, 3)
         )
+        out.append((end, candle))
         out.append((end, DerivativesUpdate(SOURCE, SYMBOL, end, book.funding, book.oi_usd)))
         if end % DAY_MS == 0:
             out.append((end, self._new_day(end)))
         return out
 
+    def _walk(self, book: _Book, rng: np.random.Generator) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The minute's 60 one-second prices and the long/short notional each second liquidated."""
+        liq_long, liq_short = self._prev_liq
+        # Volatility clusters and jumps after liquidations; the order flow wanders, and fresh money fades
+        # part of a flush's impact over the next hour (an exhaustion bounce rather than a free fall).
+        shock = np.log1p((liq_long + liq_short) / 2e7)
+        self._log_vol = 0.985 * self._log_vol + 0.045 * rng.standard_normal() + 0.06 * shock
+        self._flow = FLOW_PERSIST * self._flow + FLOW_SIGMA * rng.standard_normal()
+        self._flow += ABSORB * IMPACT_PER_USD * (liq_long - liq_short) * (1.0 - FLOW_PERSIST) / 60.0
+        sigma = SECOND_VOL * np.exp(self._log_vol)
+        z = rng.standard_normal(60)
+        z += np.where(rng.random(60) < 0.004, rng.standard_normal(60) * 4.0, 0.0)  # fat tails
+        # After forced orders, the survivors cut risk for a few minutes: the flush leans on the next ones.
+        lean = -IMPACT_PER_USD * LEAN * self._pressure / 60.0
+        base = np.cumsum(self._flow + lean + sigma * z)
+        prices = self._price * np.exp(base)
+        # A flush feeds itself within the minute: what the path sweeps moves the path. A few fixed-point
+        # rounds on a dry run (the map is only emptied by the final sweep).
+        for _ in range(3):
+            dry_long, dry_short = book.leverage.sweep(np.concatenate(([self._price], prices)), consume=False)
+            prices = self._price * np.exp(base - IMPACT_PER_USD * np.cumsum(dry_long[1:] - dry_short[1:]))
+        swept_long, swept_short = book.leverage.sweep(np.concatenate(([self._price], prices)))
+        return prices, swept_long[1:], swept_short[1:]
+
     def _new_day(self, day_ms: int) -> SentimentUpdate:
-        """Publish the Fear & Greed reading of a new UTC day."""
+        """Publish the Fear & Greed reading of a new UTC day, with the whole history."""
         closes = self._closes_1m
-        change = (closes[-1] / closes[-1 - 1440] - 1.0) * 100.0
+        change_pct = (closes[-1] / closes[-1 - 1440] - 1.0) * 100.0
         liq_24h = float(sum(self._liq_1m[-1440:]))
-        value = next_reading(self.seed, day_ms, self._sentiment[-1].value, change, liq_24h)
+        value = next_reading(self.seed, day_ms, self._sentiment[-1].value, change_pct, liq_24h)
         reading = FearGreedReading(day_ms, value, fear_greed_band(value))
         self._sentiment.append(reading)
         return SentimentUpdate(SOURCE, reading, tuple(self._sentiment))

@@ -67,6 +67,7 @@ SKELETON: tuple[_K, ...] = (
     (-3.0, 76_350.0, 0.0002, 1.2, True),
     (-2.0, 75_950.0, 0.0002, 1.1, True),
     # The last hour: the break below 75,200 with a long-liquidation cascade, and a small rebound.
+    (-1.5, 75_920.0, 0.0000, 1.2, True),
     (-1.0, 75_850.0, 0.0000, 1.2, True),
     (-0.70, 75_720.0, 0.0000, 1.8, True),
     (-0.45, 75_060.0, 0.0000, 2.4, True),
@@ -116,7 +117,7 @@ def history_path(seed: int, opening_ms: int) -> PricePath:
     # Hourly wander, pinned to zero at the pinned knots (and at both ends).
     wander = _ar1(rng.standard_normal(hours + 1), 0.75)
     wander /= np.std(wander) or 1.0
-    pins = sorted({0, hours, *(hours + int(round(k[0])) for k in SKELETON if k[4])})
+    pins = sorted({0, hours, *(hours + round(k[0]) for k in SKELETON if k[4])})
     wander -= np.interp(np.arange(hours + 1), pins, wander[pins])
     hour_edges = np.arange(0, n + 1, 60)
     dev = np.interp(edge_t + n, hour_edges, wander * loose[hour_edges] * skel[hour_edges])

@@ -17,7 +17,17 @@ HISTORY_READINGS = 45
 OPENING_READING = 14
 
 # (days before the newest reading, index value) the history slides through.
-_PATH = ((44, 66.0), (36, 61.0), (28, 52.0), (20, 44.0), (12, 34.0), (6, 27.0), (3, 22.0), (1, 17.0), (0, 14.0))
+_PATH = (
+    (44, 66.0),
+    (36, 61.0),
+    (28, 52.0),
+    (20, 44.0),
+    (12, 34.0),
+    (6, 27.0),
+    (3, 22.0),
+    (1, 17.0),
+    (0, 14.0),
+)
 
 
 def fear_greed_history(seed: int, newest_ms: int) -> tuple[FearGreedReading, ...]:

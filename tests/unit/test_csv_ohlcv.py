@@ -393,8 +393,8 @@ bars = st.lists(
         st.integers(min_value=1, max_value=10**7),  # gap to the previous bar, seconds
         st.floats(min_value=1e-6, max_value=1e9),  # low
         st.floats(min_value=0, max_value=1e6),  # high - low
-        st.floats(min_value=-1e9, max_value=1e9),  # open (may lie outside the range)
-        st.floats(min_value=-1e9, max_value=1e9),  # close
+        st.floats(min_value=1e-6, max_value=1e9),  # open (may lie outside the range; prices are > 0)
+        st.floats(min_value=1e-6, max_value=1e9),  # close
         st.floats(min_value=0, max_value=1e12),  # volume
     ),
     min_size=1,
@@ -462,3 +462,13 @@ def test_bundled_sample_is_tail_of_real_file() -> None:
     for name in ("ts_ms", "open", "high", "low", "close", "volume"):
         np.testing.assert_array_equal(getattr(sample, name), getattr(real, name)[-2_000:])
     assert path.read_text(encoding="utf-8").splitlines()[0] == HEADER
+
+
+@pytest.mark.parametrize(("column", "row"), [("close", "0"), ("open", "-5")])
+def test_non_positive_price(tmp_path: Path, column: str, row: str) -> None:
+    cells = {"open": "100", "close": "100"}
+    cells[column] = row
+    path = write(tmp_path, f"{HEADER}\n{T0},{cells['open']},101,99,{cells['close']},1\n")
+    with pytest.raises(CsvError) as err:
+        load_ohlcv_csv(path)
+    assert str(err.value) == f"{path}: line 2, column '{column}': price {float(row)!r} is not positive"
