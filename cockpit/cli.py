@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,44 +30,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: must be >= 1")
-    return value
+def _number(kind: type[int] | type[float], lo: float, hi: float, what: str = "value") -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` within [lo, hi], else a one-line message."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            noun = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected {noun}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: must be in [{lo:g}, {hi:g}]")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid seed {text!r}: expected a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"invalid seed {text!r}: must be 0 or more")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number") from None
-    if not 0 < value <= 10_000:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: must be in (0, 10000]")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number of seconds") from None
-    if not 0 <= value <= 30 * 86_400:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: must be in [0, 2592000] seconds")
-    return value
+_positive_int = _number(int, 1, 10_000)
+_seed = _number(int, 0, 2**63 - 1, "seed")
+_speed = _number(float, 0.001, 10_000, "speed")
+_seconds = _number(float, 0, 30 * 86_400, "number of seconds")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true", help="run on the built-in simulated market")
     parser.add_argument("--seed", type=_seed, help="simulated market seed (default from config)")
-    parser.add_argument("--speed", type=_positive_float, help="simulated seconds per real second")
+    parser.add_argument("--speed", type=_speed, help="simulated seconds per real second")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     an = sub.add_parser(
         "analyze",
@@ -97,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--seed", type=_seed, dest="snap_seed", help="simulated market seed")
     sn.add_argument(
         "--after",
-        type=_non_negative_float,
+        type=_seconds,
         default=0.0,
         metavar="SECONDS",
         help="simulated seconds after the opening moment (default 0: the opening)",

@@ -10,8 +10,9 @@ surrounding whitespace; extra columns are ignored.
   - ISO 8601 text such as ``2018-08-31T23:00:00Z``, ``2018-08-31 23:00:00+02:00`` or ``2018-08-31``.
     Values without an offset are UTC.
   A file uses one of the two kinds throughout.
-* ``open``, ``high``, ``low``, ``close``, ``volume``: finite decimal numbers; prices are positive, volume is not negative and high
-  is not below low. Open and close outside [low, high] are accepted because real exchange feeds contain them.
+* ``open``, ``high``, ``low``, ``close``, ``volume``: finite decimal numbers; prices are positive, volume is
+  not negative and high is not below low. Open and close outside [low, high] are accepted because real
+  exchange feeds contain them.
 
 Rows may be in ascending or descending time order (descending is reversed); mixed order and duplicate
 timestamps are errors. Blank lines are skipped. Line numbers in errors are physical lines of the file

@@ -42,7 +42,9 @@ KEYMAP: tuple[KeySpec, ...] = (
         for n, (pane, title) in enumerate(PANES, start=1)
     ),
     KeySpec("next-pane", "tab", "app.focus_next", "Next pane", "pane: focus next", "Cycle"),
-    KeySpec("previous-pane", "shift+tab", "app.focus_previous", "Previous pane", "pane: focus previous", "Cycle"),
+    KeySpec(
+        "previous-pane", "shift+tab", "app.focus_previous", "Previous pane", "pane: focus previous", "Cycle"
+    ),
     KeySpec("maximize", "z", "toggle_maximize", "Zoom pane", "view: maximise or restore the focused pane"),
     KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette"),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cockpit.analytics.pipeline import to_json
+from cockpit.analytics.pipeline import to_json, zone_json
 from cockpit.analytics.windows import LiquidationEvent
-from cockpit.analytics.zones import Zone
 from cockpit.models import Snapshot
 
 
@@ -18,19 +17,6 @@ def _event(e: LiquidationEvent) -> dict[str, Any]:
         "side": e.side,
         "notional_usd": e.notional_usd,
         "price": e.price,
-    }
-
-
-def _zone(z: Zone | None) -> dict[str, Any] | None:
-    if z is None:
-        return None
-    return {
-        "low": z.low,
-        "high": z.high,
-        "mid": z.mid,
-        "touches": z.touches,
-        "strength": z.strength,
-        "liquidity": z.is_liquidity,
     }
 
 
@@ -65,12 +51,12 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
         levels = {
             "timeframe": s.levels_timeframe,
             "fib": full["fib"],
-            "support": _zone(z.support),
-            "resistance": _zone(z.resistance),
+            "support": zone_json(z.support),
+            "resistance": zone_json(z.resistance),
             "key_support": full["scenarios"]["key_support"],
-            "liquidity_zones": [_zone(x) for x in z.zones if x.is_liquidity],
-            "liquidity_below": _zone(z.liquidity_below),
-            "liquidity_above": _zone(z.liquidity_above),
+            "liquidity_zones": [zone_json(x) for x in z.zones if x.is_liquidity],
+            "liquidity_below": zone_json(z.liquidity_below),
+            "liquidity_above": zone_json(z.liquidity_above),
             "fvgs": [
                 {"kind": g.kind, "top": g.top, "bottom": g.bottom, "index": g.index, "state": g.state()}
                 for g in a.gaps

@@ -105,7 +105,8 @@ def _ladder_json(ladder: FibLadder | None) -> dict[str, Any] | None:
     }
 
 
-def _zone_json(z: Zone | None) -> dict[str, Any] | None:
+def zone_json(z: Zone | None) -> dict[str, Any] | None:
+    """A zone as JSON (None stays None)."""
     if z is None:
         return None
     return {
@@ -122,11 +123,11 @@ def _zone_json(z: Zone | None) -> dict[str, Any] | None:
 
 def _zones_json(zones: Zones) -> dict[str, Any]:
     return {
-        "all": [_zone_json(z) for z in zones.zones],
-        "support": _zone_json(zones.support),
-        "resistance": _zone_json(zones.resistance),
-        "liquidity_below": _zone_json(zones.liquidity_below),
-        "liquidity_above": _zone_json(zones.liquidity_above),
+        "all": [zone_json(z) for z in zones.zones],
+        "support": zone_json(zones.support),
+        "resistance": zone_json(zones.resistance),
+        "liquidity_below": zone_json(zones.liquidity_below),
+        "liquidity_above": zone_json(zones.liquidity_above),
     }
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from cockpit.sources.demo_market import SYMBOL, DemoMarket
-
 from cockpit.clock import Clock
 from cockpit.engine import Emit
 from cockpit.models import Backfill, DerivativesUpdate, SentimentUpdate
+from cockpit.sources.demo_market import SYMBOL, DemoMarket
 
 SOURCE_NAME = "simulator"
 
