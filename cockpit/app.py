@@ -72,7 +72,7 @@ class CockpitApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield MetricsStrip(self.config.ui.rsi_timeframe, id="metrics").data_bind(CockpitApp.snapshot)
-        with VerticalScroll(id="body"), Horizontal(id="columns"):
+        with VerticalScroll(id="body", can_focus=False), Horizontal(id="columns"):
             with Vertical(id="left"):
                 yield PriceChart(self.config.ui.chart_hz, id="chart")
                 yield ScenarioPanel(id="scenarios").data_bind(CockpitApp.snapshot)

@@ -43,4 +43,26 @@ class MetricsStrip(Pane):
         rsi = s.rsi_by_timeframe.get(self.rsi_timeframe)
         value = f"[b]{rsi:.1f}[/b]" if rsi is not None else "—"
         parts.append(f"RSI {self.rsi_timeframe} {value}")
-        return Content.from_markup("  [$muted]│[/]  ".join(parts))
+        return self._wrap([Content.from_markup(p) for p in parts])
+
+    def _wrap(self, cells: list[Content]) -> Content:
+        """Fill lines with whole cells, so a number is never split from its label on a narrow screen."""
+        width = max(20, self.content_size.width or 200)
+        sep = Content.from_markup("  [$muted]│[/]  ")
+        lines: list[Content] = []
+        line: Content | None = None
+        for cell in cells:
+            if line is None:
+                line = cell
+            elif line.cell_length + sep.cell_length + cell.cell_length <= width:
+                line = line + sep + cell
+            else:
+                lines.append(line)
+                line = cell
+        if line is not None:
+            lines.append(line)
+        return Content("\n").join(lines)
+
+    def on_resize(self) -> None:
+        if self.snapshot is not None:
+            self.update(self.render_snapshot(self.snapshot))

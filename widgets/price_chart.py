@@ -104,7 +104,14 @@ class PriceChart(PlotextPlot, can_focus=True):
             y_lo, y_hi = min(y_lo, p), max(y_hi, p)
         for p, label, var in shown:
             plt.hline(p, self._rgb(var))
-            plt.text(f"{label} {fmt.price(p)}", x=0, y=p, color=self._rgb(var), alignment="left")
+            plt.text(
+                f"{label} {fmt.price(p)}",
+                x=0,
+                y=p,
+                color=self._rgb(var),
+                background=self._rgb("surface"),
+                alignment="left",
+            )
         pad = (y_hi - y_lo) * 0.03
         plt.ylim(y_lo - pad, y_hi + pad)
         ticks = [float(t) for t in range(0, n, max(1, n // 5))]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from cockpit.widgets.pane import Pane
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.markup import escape
+from textual.reactive import reactive
+from textual.widgets import Static
 
 from cockpit import formatting as fmt
 from cockpit.analytics.scenarios import Scenario
@@ -18,12 +21,12 @@ STATUS_STYLE = {
 }
 
 
-def _row(name: str, level: float | None, distance: float | None, text: str) -> str:
-    return f"{name:<8} {fmt.price(level):>10} {fmt.pct(distance):>8}  [$muted]{escape(text)}[/]"
+def _row(name: str, level: float | None, distance: float | None) -> str:
+    return f"{name:<8}{fmt.price(level):>10} {fmt.pct(distance):>8}"
 
 
 def card(s: Scenario, in_play: bool) -> str:
-    """One plan as lines of markup."""
+    """One plan as lines of markup, about 30 cells wide so two fit side by side."""
     head = f"[b]{s.name.upper()}[/b] [{STATUS_STYLE[s.status]}]{s.status.replace('_', ' ')}[/]"
     if in_play:
         head = f"[reverse $primary] IN PLAY [/] {head}"
@@ -31,32 +34,74 @@ def card(s: Scenario, in_play: bool) -> str:
     rr = f"{s.reward_risk:.1f}" if s.reward_risk is not None else "—"
     lines = [
         head,
-        _row("trigger", s.trigger, d["trigger"], s.trigger_text),
-        _row("target", s.target, d["target"], s.target_text),
-        _row("invalid", s.invalidation, d["invalidation"], s.invalidation_text),
-        f"R:R {rr}",
+        f"[$muted]{escape(s.trigger_text)} → {escape(s.target_text)}[/]",
+        _row("trigger", s.trigger, d["trigger"]),
+        _row("target", s.target, d["target"]),
+        _row("invalid", s.invalidation, d["invalidation"]),
+        f"R:R [b]{rr}[/b] [$muted]invalid on {escape(s.invalidation_text)}[/]",
     ]
     if s.waypoint:
         lines.append(f"[$fvg]fill gap {fmt.price(s.waypoint[0])}–{fmt.price(s.waypoint[1])}[/]")
     return "\n".join(lines)
 
 
-class ScenarioPanel(Pane):
-    """Bounce and breakdown, the one in play highlighted."""
+class ScenarioCard(Static):
+    """One plan's card inside the scenarios pane."""
 
-    TITLE = "5 Scenarios"
+    DEFAULT_CSS = """
+    ScenarioCard { width: 1fr; height: auto; padding: 0 1 0 0; }
+    ScenarioCard.in-play { background: $boost; }
+    """
 
-    def render_snapshot(self, s: Snapshot) -> Content:
+
+class ScenarioPanel(Vertical, can_focus=True):
+    """Bounce and breakdown side by side (stacked when narrow), the one in play highlighted."""
+
+    DEFAULT_CSS = """
+    ScenarioPanel {
+        border: round $panel-lighten-2; border-title-color: $foreground-muted; padding: 0 1; height: 1fr;
+    }
+    ScenarioPanel:focus { border: round $primary; border-title-color: $primary; }
+    ScenarioPanel > #scenario-key { height: auto; }
+    ScenarioPanel > Horizontal { height: auto; }
+    ScenarioPanel.narrow > Horizontal { layout: vertical; }
+    """
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="scenario-key")
+        with Horizontal():
+            yield ScenarioCard(id="bounce")
+            yield ScenarioCard(id="breakdown")
+
+    def on_mount(self) -> None:
+        self.border_title = "5 Scenarios"
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 64, "narrow")
+
+    def watch_snapshot(self, s: Snapshot | None) -> None:
+        if s is None:
+            return
+        key_line = self.query_one("#scenario-key", Static)
+        cards = {
+            "bounce": self.query_one("#bounce", ScenarioCard),
+            "breakdown": self.query_one("#breakdown", ScenarioCard),
+        }
         sc = s.analysis.scenarios if s.analysis is not None else None
         if sc is None or sc.key is None or sc.bounce is None or sc.breakdown is None:
-            return Content.from_markup("[$muted]no key support yet: waiting for swings[/]")
-        play = sc.in_play
-        top = (
-            f"key support [$support]{fmt.price(sc.key.price)}[/] ({escape(sc.key.source)}, "
-            f"{s.levels_timeframe}) buffer {fmt.price(sc.key.buffer)}"
-        )
-        return Content.from_markup(
-            "\n".join(
-                [top, "", card(sc.bounce, play is sc.bounce), "", card(sc.breakdown, play is sc.breakdown)]
+            key_line.update(Content.from_markup("[$muted]no key support yet: waiting for swings[/]"))
+            for c in cards.values():
+                c.update("")
+            return
+        key_line.update(
+            Content.from_markup(
+                f"key support [$support]{fmt.price(sc.key.price)}[/] [$muted]({escape(sc.key.source)}, "
+                f"{s.levels_timeframe}, buffer {fmt.price(sc.key.buffer)})[/]"
             )
         )
+        play = sc.in_play
+        for plan in (sc.bounce, sc.breakdown):
+            c = cards[plan.name]
+            c.update(Content.from_markup(card(plan, play is plan)))
+            c.set_class(play is plan, "in-play")

@@ -114,40 +114,38 @@ class LeverageMap:
 
 
 def _sweep_side(arr: FloatArray, path: FloatArray, sign: int, consume: bool) -> FloatArray:
-    """Liquidations of one side along a path; ``sign`` -1 for longs (hit from above), +1 for shorts."""
+    """Liquidations of one side along a path; ``sign`` -1 for longs (hit from above), +1 for shorts.
+
+    A bin is hit when the price reaches its middle, so a bin is always swept whole and nothing is
+    counted twice when the price comes back to the same level.
+    """
     pos = price_to_bin(path)
     none = np.zeros(len(path))
     if sign < 0:
-        # Longs rest below the price: the running low is what reaches them.
-        reach = np.minimum.accumulate(pos)
-        first = min(max(int(np.floor(reach[-1])), 0), GRID_BINS - 1)
+        # Longs rest below the price: the running low reaches them, bins from ceil(low - 1/2) up.
+        hit_from = np.clip(np.ceil(np.minimum.accumulate(pos) - 0.5).astype(np.int64), 0, GRID_BINS)
+        first = int(hit_from[-1])
         nz = np.flatnonzero(arr[first:])
         if not len(nz):
             return none
         seg = arr[first : first + nz[-1] + 1]
-        # Notional at or above each bin edge; a bin's notional is spread evenly inside it.
-        above = np.concatenate((np.cumsum(seg[::-1])[::-1], [0.0]))
-        edges = np.arange(first, first + len(seg) + 1, dtype=np.float64)
-        swept = np.interp(reach, edges, above)
+        above = np.concatenate((np.cumsum(seg[::-1])[::-1], [0.0]))  # notional in bins >= first + j
+        swept = above[np.minimum(hit_from - first, len(seg))]
         if consume:
-            kept = seg[0] * (reach[-1] - first)
-            arr[first : first + len(seg)] = 0.0
-            arr[first] = kept
+            seg[:] = 0.0
     else:
-        reach = np.maximum.accumulate(pos)
-        last = min(max(int(np.floor(reach[-1])), 0), GRID_BINS - 1)
+        # Shorts rest above: the running high reaches them, bins up to floor(high - 1/2).
+        hit_to = np.clip(np.floor(np.maximum.accumulate(pos) - 0.5).astype(np.int64), -1, GRID_BINS - 1)
+        last = int(hit_to[-1])
         nz = np.flatnonzero(arr[: last + 1])
         if not len(nz):
             return none
         start = int(nz[0])
         seg = arr[start : last + 1]
-        below = np.concatenate(([0.0], np.cumsum(seg)))
-        edges = np.arange(start, last + 2, dtype=np.float64)
-        swept = np.interp(reach, edges, below)
+        below = np.concatenate(([0.0], np.cumsum(seg)))  # notional in bins start .. start + j - 1
+        swept = below[np.maximum(hit_to + 1 - start, 0)]
         if consume:
-            kept = seg[-1] * (1.0 - (reach[-1] - last))
-            arr[start : last + 1] = 0.0
-            arr[last] = kept
+            seg[:] = 0.0
     return np.diff(np.concatenate(([0.0], swept)))
 
 

@@ -47,7 +47,16 @@ from cockpit.sources.demo_path import (
 )
 from cockpit.sources.demo_sentiment import DAY_MS, fear_greed_history, next_reading
 
-__all__ = ["DEFAULT_SEED", "OPENING_MS", "SOURCE", "SYMBOL", "VENUES", "DemoHistory", "DemoMarket"]
+__all__ = [
+    "DEFAULT_SEED",
+    "OPENING_MS",
+    "SOURCE",
+    "SYMBOL",
+    "VENUES",
+    "DemoHistory",
+    "DemoMarket",
+    "LeverageMap",
+]
 
 DEFAULT_SEED = 20260202
 SYMBOL = "BTC/USDT:USDT"
@@ -204,6 +213,13 @@ class DemoMarket:
             self._build()
         assert self._history is not None
         return self._history
+
+    def leverage(self) -> LeverageMap:
+        """A copy of the current leverage map (where resting longs and shorts would be liquidated)."""
+        if self._book is None:
+            self._build()
+        assert self._book is not None
+        return self._book.leverage.copy()
 
     def advance(self, to_ms: int) -> list[MarketEvent]:
         """Events delivered in (previous to_ms, to_ms], in time order (the first call starts at

@@ -1,0 +1,200 @@
+"""Pilot tests: every binding, snapshot rendering, layouts at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+import pytest
+from textual.command import CommandPalette
+from textual.geometry import Region
+from textual.widget import Widget
+
+from cockpit.app import CockpitApp
+from cockpit.config import Config
+from cockpit.headless import demo_snapshot
+from cockpit.keymap import KEYMAP, PANES
+from cockpit.messages import SnapshotReady
+from cockpit.models import Snapshot
+from cockpit.screens.help import HelpScreen
+from cockpit.sources.demo_market import DEFAULT_SEED
+from cockpit.widgets.price_chart import PriceChart
+
+PANE_IDS = [p for p, _ in PANES]
+
+
+@cache
+def opening() -> Snapshot:
+    """The simulated market's opening moment (deterministic)."""
+    return demo_snapshot(Config(), DEFAULT_SEED)
+
+
+async def _ready(app: CockpitApp, pilot: object) -> None:
+    app.post_message(SnapshotReady(opening()))
+    await pilot.pause()  # type: ignore[attr-defined]
+    app.query_one(PriceChart).replot(opening())
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def test_every_pane_key_focuses_its_pane() -> None:
+    async def run() -> list[str | None]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            seen = []
+            for n in range(1, 6):
+                await pilot.press(str(n))
+                seen.append(app.focused.id if app.focused else None)
+            return seen
+
+    assert asyncio.run(run()) == PANE_IDS
+
+
+def test_tab_and_shift_tab_cycle_through_panes() -> None:
+    async def run() -> tuple[list[str | None], list[str | None]]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("1")
+            forward = []
+            for _ in range(5):
+                await pilot.press("tab")
+                forward.append(app.focused.id if app.focused else None)
+            backward = []
+            for _ in range(5):
+                await pilot.press("shift+tab")
+                backward.append(app.focused.id if app.focused else None)
+            return forward, backward
+
+    forward, backward = asyncio.run(run())
+    # Tab follows the screen's reading order and wraps around; shift+tab walks it back.
+    assert forward == ["chart", "scenarios", "liquidations", "sentiment", "metrics"]
+    assert backward == ["sentiment", "liquidations", "scenarios", "chart", "metrics"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_z_maximises_and_restores_the_focused_pane(size: tuple[int, int]) -> None:
+    async def run() -> tuple[object, tuple[int, int], object]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=size) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("2")
+            await pilot.press("z")
+            maximised = app.screen.maximized
+            region = app.query_one("#liquidations", Widget).region.size
+            await pilot.press("z")
+            return maximised, (region.width, region.height), app.screen.maximized
+
+    maximised, (w, h), restored = asyncio.run(run())
+    assert maximised is not None and getattr(maximised, "id", None) == "liquidations"
+    assert w >= size[0] - 2 and h >= size[1] - 4  # fills the screen bar the footer
+    assert restored is None
+
+
+def test_question_mark_lists_every_key_and_closes() -> None:
+    async def run() -> tuple[bool, str, bool]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("question_mark")
+            shown = isinstance(app.screen, HelpScreen)
+            text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            await pilot.press("escape")
+            return shown, text, isinstance(app.screen, HelpScreen)
+
+    shown, text, still = asyncio.run(run())
+    assert shown and not still
+    for spec in KEYMAP:
+        assert spec.id in text and spec.palette in text
+
+
+def test_ctrl_p_opens_the_palette_with_the_same_actions() -> None:
+    async def run() -> tuple[bool, str | None]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("ctrl+p")
+            opened = isinstance(app.screen, CommandPalette)
+            for ch in "focus scenarios":
+                await pilot.press(ch if ch != " " else "space")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+            return opened, app.focused.id if app.focused else None
+
+    opened, focused = asyncio.run(run())
+    assert opened and focused == "scenarios"
+
+
+def test_q_quits_cleanly() -> None:
+    async def run() -> bool:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("q")
+            await pilot.pause()
+            return app.is_running
+
+    assert asyncio.run(run()) is False
+
+
+def test_keymap_override_from_config() -> None:
+    async def run() -> tuple[object, object]:
+        app = CockpitApp(Config(keys={"maximize": "m"}), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("3")
+            await pilot.press("z")
+            after_z = app.screen.maximized
+            await pilot.press("m")
+            return after_z, app.screen.maximized
+
+    after_z, after_m = asyncio.run(run())
+    assert after_z is None and getattr(after_m, "id", None) == "chart"
+
+
+def test_snapshot_fills_every_pane_and_shows_simulated() -> None:
+    async def run() -> dict[str, str]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            text = {w.id or "": str(w.render()) for w in app.query("Pane, StatusBar")}
+            text["scenarios"] = " ".join(str(w.render()) for w in app.query("#scenarios Static"))
+            return text
+
+    text = asyncio.run(run())
+    snap = opening()
+    assert "SIMULATED" in text["status"]
+    assert f"{snap.price:,.1f}" in text["metrics"]
+    assert "F&G" in text["metrics"] and str(snap.sentiment.latest.value) in text["metrics"]  # type: ignore[union-attr]
+    assert "BOUNCE" in text["scenarios"] and "BREAKDOWN" in text["scenarios"]
+    assert "1h" in text["liquidations"] and "24h" in text["liquidations"]
+    assert "Extreme Fear" in text["sentiment"]
+
+
+def _in(top: Widget, w: Widget) -> Region:
+    """The widget's region in ``top``'s scrollable (virtual) space, wherever it is scrolled."""
+    x = y = 0
+    node: Widget = w
+    while node is not top:
+        x, y = x + node.virtual_region.x, y + node.virtual_region.y
+        node = node.parent  # type: ignore[assignment]
+    return Region(x, y, w.outer_size.width, w.outer_size.height)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
+def test_panes_do_not_overlap(size: tuple[int, int]) -> None:
+    async def run() -> list[tuple[str, object]]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=size) as pilot:
+            await _ready(app, pilot)
+            body = app.query_one("#body")
+            return [(w.id or "", _in(body, w)) for w in body.query("Pane, PriceChart")] + [
+                ("status", app.query_one("#status").region)
+            ]
+
+    regions = asyncio.run(run())
+    panes = regions[:-1]
+    for i, (a, ra) in enumerate(panes):
+        for b, rb in panes[i + 1 :]:
+            assert not ra.overlaps(rb), f"{a} overlaps {b} at {size}"  # type: ignore[attr-defined]

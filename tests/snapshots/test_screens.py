@@ -1,0 +1,50 @@
+"""Snapshot tests of the whole screen at the minimum (80x24) and design (120x40) sizes, seeded data."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pytest
+
+from cockpit.app import CockpitApp
+from cockpit.config import Config
+from cockpit.headless import demo_snapshot
+from cockpit.messages import SnapshotReady
+from cockpit.models import Snapshot
+from cockpit.sources.demo_market import DEFAULT_SEED
+from cockpit.widgets.price_chart import PriceChart
+
+
+@pytest.fixture(autouse=True)
+def _stable_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both change how Textual draws, so a developer's shell must not leak into the baselines.
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TEXTUAL_THEME", raising=False)
+
+
+@cache
+def opening() -> Snapshot:
+    return demo_snapshot(Config(), DEFAULT_SEED)
+
+
+async def _inject(pilot: Any) -> None:
+    app = pilot.app
+    app.post_message(SnapshotReady(opening()))
+    await pilot.pause()
+    app.query_one(PriceChart).replot(opening())  # draw now instead of on the throttle timer
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["min-80x24", "design-120x40"])
+def test_opening_screen(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(CockpitApp(Config(), None), terminal_size=size, run_before=_inject)
+
+
+def test_help_screen(snap_compare: Any) -> None:
+    assert snap_compare(CockpitApp(Config(), None), press=["question_mark"], terminal_size=(120, 40),
+                        run_before=_inject)
+
+
+def test_maximised_liquidations_at_80x24(snap_compare: Any) -> None:
+    assert snap_compare(CockpitApp(Config(), None), press=["2", "z"], terminal_size=(80, 24), run_before=_inject)
