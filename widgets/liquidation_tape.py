@@ -20,7 +20,7 @@ def tape_line(e: LiquidationEvent, venue_width: int = 11) -> str:
     """One tape row, 40 cells wide at most: time, venue, side, notional, price."""
     venue = escape(e.venue[:venue_width]).ljust(venue_width)
     notional = fmt.usd(e.notional_usd)
-    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue}{_side(e)}{notional:>8} {e.price:>7,.0f}"
+    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)}{notional:>8} {e.price:>7,.0f}"
 
 
 class LiquidationTape(Pane):

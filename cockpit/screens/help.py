@@ -19,9 +19,10 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: auto; max-width: 90%; height: auto; max-height: 90%;
+        width: 90; max-width: 100%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 1 2;
     }
+    HelpScreen Static { width: 100%; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
@@ -36,6 +37,6 @@ class HelpScreen(ModalScreen[None]):
         for spec in KEYMAP:
             keys = self.keys[spec.id].replace("question_mark", "?")
             rows.append(f"[b $primary]{keys:<14}[/] {spec.palette:<46} [$foreground-muted]{spec.id}[/]")
-        rows += ["", "[$foreground-muted]Override keys by id in config.toml under [keys]; escape closes.[/]"]
+        rows += ["", "[$foreground-muted]Override keys by id in config.toml under \\[keys]; escape closes.[/]"]
         with VerticalScroll():
             yield Static("\n".join(rows), markup=True)

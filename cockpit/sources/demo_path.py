@@ -55,15 +55,15 @@ SKELETON: tuple[_K, ...] = (
     (-84.0, 72_900.0, 0.0004, 1.4, False),
     (-81.0, 72_340.0, 0.0002, 0.9, True),
     # The rally to the swing high, fastest early (short covering), slowing into the top.
-    (-68.0, 74_700.0, 0.0006, 1.3, False),
-    (-54.0, 76_750.0, 0.0006, 1.2, False),
-    (-42.0, 78_100.0, 0.0006, 1.1, False),
+    (-68.0, 74_700.0, 0.00180, 1.3, False),
+    (-54.0, 76_750.0, 0.00180, 1.2, False),
+    (-42.0, 78_100.0, 0.00180, 1.1, False),
     (-30.0, 78_760.0, 0.0002, 1.1, True),
-    (-27.0, 78_820.0, 0.0003, 1.0, False),
+    (-27.0, 78_820.0, 0.00090, 1.0, False),
     # The slide: 24 hours before the opening the price is still near the top.
     (-24.0, 78_680.0, 0.0004, 1.0, True),
-    (-16.0, 77_650.0, 0.0005, 1.1, False),
-    (-6.0, 76_750.0, 0.0004, 1.2, False),
+    (-16.0, 77_650.0, 0.00150, 1.1, False),
+    (-6.0, 76_750.0, 0.00120, 1.2, False),
     (-3.0, 76_350.0, 0.0002, 1.2, True),
     (-2.0, 75_950.0, 0.0002, 1.1, True),
     # The last hour: the break below 75,200 with a long-liquidation cascade, and a small rebound.
@@ -115,7 +115,7 @@ def history_path(seed: int, opening_ms: int) -> PricePath:
     skel, loose, volx = skeleton_at(edge_t)
 
     # Hourly wander, pinned to zero at the pinned knots (and at both ends).
-    wander = _ar1(rng.standard_normal(hours + 1), 0.75)
+    wander = _ar1(rng.standard_normal(hours + 1), 0.3)
     wander /= np.std(wander) or 1.0
     pins = sorted({0, hours, *(hours + round(k[0]) for k in SKELETON if k[4])})
     wander -= np.interp(np.arange(hours + 1), pins, wander[pins])

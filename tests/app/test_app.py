@@ -98,7 +98,10 @@ def test_question_mark_lists_every_key_and_closes() -> None:
             await _ready(app, pilot)
             await pilot.press("question_mark")
             shown = isinstance(app.screen, HelpScreen)
-            text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            statics = list(app.screen.query("Static"))
+            # Visible, not just present: the list must get real room on screen.
+            shown = shown and all(w.region.height >= len(KEYMAP) and w.region.width >= 60 for w in statics)
+            text = " ".join(str(w.render()) for w in statics)
             await pilot.press("escape")
             return shown, text, isinstance(app.screen, HelpScreen)
 
