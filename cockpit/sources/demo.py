@@ -7,9 +7,9 @@ import asyncio
 from cockpit.clock import Clock
 from cockpit.engine import Emit
 from cockpit.models import Backfill, DerivativesUpdate, SentimentUpdate
-from cockpit.sources.demo_market import SYMBOL, DemoMarket
+from cockpit.sources.demo_market import SOURCE, SYMBOL, DemoMarket
 
-SOURCE_NAME = "simulator"
+SOURCE_NAME = SOURCE
 
 
 class DemoSource:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from cockpit.analytics.windows import Side
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -60,11 +62,6 @@ def price_to_bin(price: float | FloatArray) -> FloatArray:
     return np.asarray(np.log(np.asarray(price, dtype=np.float64) / GRID_LOW) / GRID_STEP, dtype=np.float64)
 
 
-def bin_to_price(position: float | FloatArray) -> FloatArray:
-    """Price at fractional bin positions."""
-    return np.asarray(GRID_LOW * np.exp(np.asarray(position, dtype=np.float64) * GRID_STEP), dtype=np.float64)
-
-
 class LeverageMap:
     """Open leveraged notional by liquidation price, longs below the price and shorts above it."""
 
@@ -87,7 +84,7 @@ class LeverageMap:
         k = len(_SHORT_KERNEL)
         self.short_usd[centre + 1 : centre + 1 + k] += short_usd * _SHORT_KERNEL
 
-    def add_band(self, side: str, low: float, high: float, usd: float) -> None:
+    def add_band(self, side: Side, low: float, high: float, usd: float) -> None:
         """A crowded band: ``usd`` of liquidation prices spread evenly over [low, high], soft edges."""
         a, b = (float(x) for x in price_to_bin(np.array([low, high])))
         soft = float(np.clip((b - a) * 0.15, 1.0, 5.0))  # edges of ~0.1%: a band, not a hill
@@ -97,7 +94,7 @@ class LeverageMap:
         target = self.long_usd if side == "long" else self.short_usd
         target[lo:hi] += usd * w / w.sum()
 
-    def resting(self, side: str, low: float, high: float) -> float:
+    def resting(self, side: Side, low: float, high: float) -> float:
         """Notional whose liquidation price lies in [low, high] (whole bins, for inspection and tests)."""
         a, b = (int(x) for x in price_to_bin(np.array([low, high])))
         arr = self.long_usd if side == "long" else self.short_usd
@@ -167,7 +164,8 @@ def print_sizes(rng: np.random.Generator, n: int) -> FloatArray:
     """Relative order sizes: a lognormal body with a Pareto tail, so a few prints dwarf the rest."""
     body = rng.lognormal(0.0, 1.1, n)
     tail = rng.random(n) < 0.04
-    body[tail] *= 1.0 + rng.pareto(1.15, int(tail.sum())) * 6.0
+    # Capped: the very largest accounts are finite (a single print of tens of millions is rare news).
+    body[tail] *= np.minimum(1.0 + rng.pareto(1.15, int(tail.sum())) * 6.0, 250.0)
     return np.asarray(body, dtype=np.float64)
 
 
@@ -186,7 +184,8 @@ def split_into_prints(
     """
     keep = swept_usd >= MIN_SWEEP_USD
     usd, t0, px = swept_usd[keep], start_ms[keep], price[keep]
-    counts = np.maximum(rng.poisson(usd / MEAN_PRINT_USD), 1)
+    # A big sweep is many accounts: never so few orders that each must be huge.
+    counts = np.maximum(rng.poisson(usd / MEAN_PRINT_USD), np.ceil(usd / 1.5e6).astype(np.int64))
     step = np.repeat(np.arange(len(usd)), counts)
     share = print_sizes(rng, len(step))
     total = np.bincount(step, weights=share, minlength=len(usd))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cockpit.analytics.candles import Candles
-from cockpit.analytics.windows import LiquidationEvent
+from cockpit.analytics.windows import LiquidationEvent, Side
 from cockpit.formatting import fear_greed_band
 from cockpit.models import (
     CandleClosed,
@@ -73,8 +73,9 @@ FUNDING_CALM = 0.00006  # per-8h funding of a quiet, mildly long market
 # Leverage the rally left behind (as of the replay start) and the crowding at the opening, as
 # (side, low, high, USD). Longs are stacked under the slide and under the two supports; shorts sit above
 # the broken level and the old range.
-REPLAY_BANDS = (("long", 76_000.0, 78_900.0, 565e6), ("long", 75_050.0, 75_450.0, 131e6))
-OPENING_BANDS = (
+_Band = tuple[Side, float, float, float]
+REPLAY_BANDS: tuple[_Band, ...] = (("long", 76_000.0, 78_900.0, 565e6), ("long", 75_050.0, 75_450.0, 131e6))
+OPENING_BANDS: tuple[_Band, ...] = (
     ("long", 74_300.0, 74_650.0, 190e6),
     ("long", 73_100.0, 73_600.0, 150e6),
     ("long", 72_150.0, 72_650.0, 200e6),
@@ -289,6 +290,8 @@ class DemoMarket:
         self._price = close
         self._closes_1m.append(close)
         self._liq_1m.append(float(prints.notional_usd.sum()))
+        # A new day only needs the last 24 hours: memory stays flat however long the market runs.
+        del self._closes_1m[: -2 * 1440], self._liq_1m[: -2 * 1440]
 
         ticks = [
             PriceTick(SOURCE, SYMBOL, t, p)
@@ -330,6 +333,9 @@ class DemoMarket:
             dry_long, dry_short = book.leverage.sweep(np.concatenate(([self._price], prices)), consume=False)
             prices = self._price * np.exp(base - IMPACT_PER_USD * np.cumsum(dry_long[1:] - dry_short[1:]))
         swept_long, swept_short = book.leverage.sweep(np.concatenate(([self._price], prices)))
+        # Point 0 is where the last minute ended: whatever it reaches goes with the first second.
+        swept_long[1] += swept_long[0]
+        swept_short[1] += swept_short[0]
         return prices, swept_long[1:], swept_short[1:]
 
     def _new_day(self, day_ms: int) -> SentimentUpdate:

@@ -2,13 +2,15 @@
 
 The skeleton is a piecewise-linear path through knots (time, price) that tells the story of the reference
 day: an older range near 77,000, a flush to a double bottom near 72,200-72,450, a rally to about 79,000, a
-slide through the old range and, in the last hour, a break below 75,200. Noise is layered on it at two
-scales so the candles look like a market rather than a drawing:
+stepped slide back through the old range (relief hours that are sold before they make a higher low) and,
+in the last hour, a break below 75,200. Noise is layered on it at two scales so the candles look like a
+market rather than a drawing:
 
 * hourly deviations: an AR(1) wander, scaled per knot ("looseness") and pinned to zero at pinned knots, so
   the structure the story needs (no extra pivots where a desk would not draw one) survives every seed;
-* minute paths: a Brownian bridge inside each hour between the hourly points, with volatility that
-  clusters (a slowly varying log-volatility) and rises where the skeleton says the market was stressed.
+* minute paths: Brownian bridges between the hourly points (and pinned knots inside an hour), with
+  volatility that clusters (a slowly varying log-volatility) and rises where the skeleton says the market
+  was stressed, plus the occasional jump.
 
 No level is stored anywhere: the swing highs and lows, zones and Fibonacci levels are whatever the
 cockpit's analytics find in these candles.
@@ -55,15 +57,34 @@ SKELETON: tuple[_K, ...] = (
     (-84.0, 72_900.0, 0.0004, 1.4, False),
     (-81.0, 72_340.0, 0.0002, 0.9, True),
     # The rally to the swing high, fastest early (short covering), slowing into the top.
-    (-68.0, 74_700.0, 0.00180, 1.3, False),
-    (-54.0, 76_750.0, 0.00180, 1.2, False),
-    (-42.0, 78_100.0, 0.00180, 1.1, False),
+    (-68.0, 74_700.0, 0.0006, 1.3, False),
+    (-54.0, 76_750.0, 0.0006, 1.2, False),
+    (-42.0, 78_100.0, 0.0006, 1.1, False),
     (-30.0, 78_760.0, 0.0002, 1.1, True),
-    (-27.0, 78_820.0, 0.00090, 1.0, False),
-    # The slide: 24 hours before the opening the price is still near the top.
+    (-27.0, 78_820.0, 0.0003, 1.0, False),
+    # The slide: 24 hours before the opening the price is still near the top. It steps down, and every
+    # few hours a relief hour closes higher, but each bounce is sold before it can make a higher low.
     (-24.0, 78_680.0, 0.0004, 1.0, True),
-    (-16.0, 77_650.0, 0.00150, 1.1, False),
-    (-6.0, 76_750.0, 0.00120, 1.2, False),
+    (-23.0, 78_410.0, 0.0003, 1.1, False),
+    (-22.0, 78_160.0, 0.0003, 1.1, False),
+    (-21.0, 78_340.0, 0.0003, 1.1, False),
+    (-20.0, 78_070.0, 0.0003, 1.1, False),
+    (-19.0, 77_880.0, 0.0003, 1.1, False),
+    (-18.0, 78_030.0, 0.0003, 1.1, False),
+    (-17.0, 77_760.0, 0.0003, 1.1, False),
+    (-16.0, 77_480.0, 0.0003, 1.1, False),
+    (-15.0, 77_700.0, 0.0003, 1.1, False),
+    (-14.0, 77_420.0, 0.0003, 1.1, False),
+    (-13.0, 77_210.0, 0.0003, 1.1, False),
+    (-12.0, 77_330.0, 0.0003, 1.1, False),
+    (-11.0, 77_060.0, 0.0003, 1.1, False),
+    (-10.0, 76_800.0, 0.0003, 1.1, False),
+    (-9.0, 76_990.0, 0.0003, 1.1, False),
+    (-8.0, 76_720.0, 0.0003, 1.1, False),
+    (-7.0, 76_520.0, 0.0003, 1.1, False),
+    (-6.0, 76_690.0, 0.0003, 1.1, False),
+    (-5.0, 76_430.0, 0.0003, 1.1, False),
+    (-4.0, 76_220.0, 0.0003, 1.1, False),
     (-3.0, 76_350.0, 0.0002, 1.2, True),
     (-2.0, 75_950.0, 0.0002, 1.1, True),
     # The last hour: the break below 75,200 with a long-liquidation cascade, and a small rebound.
@@ -115,7 +136,7 @@ def history_path(seed: int, opening_ms: int) -> PricePath:
     skel, loose, volx = skeleton_at(edge_t)
 
     # Hourly wander, pinned to zero at the pinned knots (and at both ends).
-    wander = _ar1(rng.standard_normal(hours + 1), 0.3)
+    wander = _ar1(rng.standard_normal(hours + 1), 0.75)
     wander /= np.std(wander) or 1.0
     pins = sorted({0, hours, *(hours + round(k[0]) for k in SKELETON if k[4])})
     wander -= np.interp(np.arange(hours + 1), pins, wander[pins])

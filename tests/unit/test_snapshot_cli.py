@@ -1,0 +1,146 @@
+"""`cockpit snapshot --demo --json`: the opening state meets SCENARIO.md through the whole engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("COCKPIT_CONFIG", "XDG_CONFIG_HOME")}
+    base["XDG_CONFIG_HOME"] = str(REPO / "tests" / "no-such-config-home")
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        timeout=120,
+    )
+
+
+@cache
+def opening() -> dict[str, Any]:
+    out = run_cli("snapshot", "--demo", "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def test_opening_meets_scenario_tolerances() -> None:
+    s = opening()
+    assert s["source"] == "demo" and s["simulated"] is True and s["symbol"] == "BTC/USDT:USDT"
+    assert s["price"]["last"] == pytest.approx(75_203, rel=0.01)
+    assert s["price"]["change_24h_pct"] == pytest.approx(-4.42, abs=1.0)
+    liq = s["liquidations"]
+    assert liq["1h"]["total_usd"] == pytest.approx(144e6, rel=0.10)
+    assert liq["24h"]["total_usd"] == pytest.approx(659e6, rel=0.10)
+    assert liq["1h"]["long_share"] >= 0.8 and liq["24h"]["long_share"] >= 0.8
+    assert liq["1h"]["total_usd"] / liq["24h"]["total_usd"] == pytest.approx(0.22, abs=0.03)
+    assert liq["cascade"] is True
+    assert s["sentiment"]["value"] == 14 and s["sentiment"]["label"] == "Extreme Fear"
+    assert len(s["sentiment"]["history"]) >= 30
+    fib = s["levels"]["fib"]
+    assert fib["direction"] == "up"
+    assert fib["levels"]["0.618"] == pytest.approx(74_800, rel=0.005)
+    assert s["levels"]["key_support"]["source"] == "fib 0.618"
+    assert s["levels"]["resistance"]["mid"] == pytest.approx(77_000, rel=0.01)
+    plans = {p["name"]: p for p in s["scenarios"]}
+    assert plans["bounce"]["target"] == pytest.approx(77_000, rel=0.01)
+    assert plans["breakdown"]["target"] == pytest.approx(72_500, rel=0.01)
+    assert plans["breakdown"]["target_text"] == "next liquidity zone"
+    assert any(z["mid"] == pytest.approx(72_500, rel=0.01) for z in s["levels"]["liquidity_zones"])
+    assert any(g["kind"] == "bearish" and g["bottom"] > s["price"]["last"] for g in s["levels"]["fvgs"])
+
+
+def test_snapshot_json_has_the_documented_keys() -> None:
+    s = opening()
+    for key in (
+        "source",
+        "simulated",
+        "symbol",
+        "as_of_ms",
+        "price",
+        "liquidations",
+        "sentiment",
+        "levels",
+        "rsi",
+        "scenarios",
+        "sources",
+    ):
+        assert key in s
+    for window in ("1h", "4h", "24h"):
+        assert {"long_usd", "short_usd", "total_usd"} <= s["liquidations"][window].keys()
+    assert {"by_venue", "largest"} <= s["liquidations"].keys()
+    assert len(s["liquidations"]["by_venue"]) >= 3 and all(
+        v.startswith("SimEx") for v in s["liquidations"]["by_venue"]
+    )
+    assert {"fib", "support", "resistance", "liquidity_zones", "fvgs"} <= s["levels"].keys()
+    assert s["rsi"]["timeframe"] == "4h" and 0 < s["rsi"]["value"] < 100
+    assert {p["name"] for p in s["scenarios"]} == {"bounce", "breakdown"}
+    for p in s["scenarios"]:
+        assert {"trigger", "target", "invalidation", "status"} <= p.keys()
+    assert s["sources"] == [
+        {"name": "simulator", "state": "ok", "last_ok_ms": s["as_of_ms"], "error": None, "simulated": True}
+    ]
+
+
+def test_after_moves_the_market_and_is_deterministic() -> None:
+    a = run_cli("snapshot", "--demo", "--after", "600", "--json")
+    b = run_cli("snapshot", "--demo", "--after", "600", "--json")
+    assert a.returncode == 0 and a.stdout == b.stdout
+    later = json.loads(a.stdout)
+    assert later["as_of_ms"] == opening()["as_of_ms"] + 600_000
+    assert later["price"]["last"] != opening()["price"]["last"]
+    other = json.loads(run_cli("snapshot", "--demo", "--seed", "7", "--after", "600", "--json").stdout)
+    assert other["price"]["last"] != later["price"]["last"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            '[engine]\nsnapshot_hz = "fast"\n',
+            ':2: [engine] snapshot_hz must be a number in (0, 60], got "fast"',
+        ),
+        ("[ui]\ncolour = 1\n", ":2: [ui] colour is not a known key"),
+        ("[demo]\nspeed = -1\n", ":2: [demo] speed must be a number in (0, 10000], got -1"),
+        ('[keys]\nexplode = "x"\n', ":2: [keys] explode is not a binding id"),
+    ],
+)
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, body: str, expected: str, how: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(body)
+    if how == "flag":
+        out = run_cli("--demo", "--config", str(path))
+    else:
+        out = run_cli("--demo", env={"COCKPIT_CONFIG": str(path)})
+    assert out.returncode == 2 and out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr
+    assert lines[0].startswith(f"cockpit: {path}{expected}")
+
+
+def test_shipped_config_documents_every_key_with_its_default() -> None:
+    from cockpit.config import SECTIONS, Config, load_config
+
+    shipped = load_config(REPO / "config.toml")
+    assert shipped == Config()
+    text = (REPO / "config.toml").read_text()
+    for section, cls in SECTIONS.items():
+        assert f"[{section}]" in text
+        for name in cls.__dataclass_fields__:
+            assert f"\n{name} = " in text or name == "swing_length", f"[{section}] {name} is not documented"
+
+
+def test_live_mode_is_refused_clearly_for_now() -> None:
+    out = run_cli()
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "--demo" in out.stderr
