@@ -30,8 +30,8 @@ def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
     engine = demo_engine(config, seed, clock)
     source = engine.sources[0]
     assert isinstance(source, DemoSource)
-    for event in source.backfill_events():
-        engine.emit(event)
+    for opening_event in source.backfill_events():
+        engine.emit(opening_event)
     engine.drain()
     target = OPENING_MS + int(after_s * 1000)
     # Step a simulated minute at a time so the engine sees events in the order a live run would.

@@ -37,6 +37,7 @@ class HelpScreen(ModalScreen[None]):
         for spec in KEYMAP:
             keys = self.keys[spec.id].replace("question_mark", "?")
             rows.append(f"[b $primary]{keys:<14}[/] {spec.palette:<46} [$foreground-muted]{spec.id}[/]")
-        rows += ["", "[$foreground-muted]Override keys by id in config.toml under \\[keys]; escape closes.[/]"]
+        hint = "Override keys by id in config.toml under \\[keys]; escape closes."
+        rows += ["", f"[$foreground-muted]{hint}[/]"]
         with VerticalScroll():
             yield Static("\n".join(rows), markup=True)

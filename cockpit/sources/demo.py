@@ -34,8 +34,8 @@ class DemoSource:
         ]
 
     async def run(self, emit: Emit) -> None:
-        for event in self.backfill_events():
-            emit(event)
+        for opening_event in self.backfill_events():
+            emit(opening_event)
         while True:
             for event in self.market.advance(self.clock.now_ms()):
                 emit(event)

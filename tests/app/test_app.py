@@ -6,6 +6,7 @@ import asyncio
 from functools import cache
 
 import pytest
+from cockpit.widgets.price_chart import PriceChart
 from textual.command import CommandPalette
 from textual.geometry import Region
 from textual.widget import Widget
@@ -18,7 +19,6 @@ from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
 from cockpit.screens.help import HelpScreen
 from cockpit.sources.demo_market import DEFAULT_SEED
-from cockpit.widgets.price_chart import PriceChart
 
 PANE_IDS = [p for p, _ in PANES]
 

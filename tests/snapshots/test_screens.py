@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 import pytest
+from cockpit.widgets.price_chart import PriceChart
 
 from cockpit.app import CockpitApp
 from cockpit.config import Config
@@ -13,7 +14,6 @@ from cockpit.headless import demo_snapshot
 from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
 from cockpit.sources.demo_market import DEFAULT_SEED
-from cockpit.widgets.price_chart import PriceChart
 
 
 @pytest.fixture(autouse=True)
@@ -42,9 +42,12 @@ def test_opening_screen(snap_compare: Any, size: tuple[int, int]) -> None:
 
 
 def test_help_screen(snap_compare: Any) -> None:
-    assert snap_compare(CockpitApp(Config(), None), press=["question_mark"], terminal_size=(120, 40),
-                        run_before=_inject)
+    assert snap_compare(
+        CockpitApp(Config(), None), press=["question_mark"], terminal_size=(120, 40), run_before=_inject
+    )
 
 
 def test_maximised_liquidations_at_80x24(snap_compare: Any) -> None:
-    assert snap_compare(CockpitApp(Config(), None), press=["2", "z"], terminal_size=(80, 24), run_before=_inject)
+    assert snap_compare(
+        CockpitApp(Config(), None), press=["2", "z"], terminal_size=(80, 24), run_before=_inject
+    )
