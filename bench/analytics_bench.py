@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append("| RSI at 10^6 within 5x of TA-Lib | TA-Lib not installed | n/a |")
     if fvg_1m is not None:
         lines.append(f"| FVG at 10^6 < 200 ms | {fvg_1m:.1f} ms | {_met(fvg_1m < 200)} |")
-    eps = ingest["ingest_events_per_s"]
+    eps = ingest["events_per_s"]
     lines.append(f"| liquidation ingest >= 500,000 events/s | {eps:,.0f} events/s | {_met(eps >= 500_000)} |")
     lines += [
         "",
