@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cockpit.analytics.candles import Candles
+from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import Analysis, analyze
 from cockpit.analytics.resample import resample
 from cockpit.analytics.rsi import rsi
-from cockpit.analytics.windows import LiquidationEvent, LiquidationWindows
+from cockpit.analytics.windows import LiquidationWindows
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config
 from cockpit.models import (
     Backfill,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cockpit.analytics.candles import Candles
+from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
 from cockpit.analytics.pipeline import Analysis
-from cockpit.analytics.windows import LiquidationEvent, WindowTotals
 
 SourceState = Literal["ok", "stale", "error", "starting"]
 

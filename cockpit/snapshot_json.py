@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import to_json, zone_json
-from cockpit.analytics.windows import LiquidationEvent
 from cockpit.models import Snapshot
 
 

@@ -7,7 +7,7 @@ from textual.content import Content
 from textual.markup import escape
 
 from cockpit import formatting as fmt
-from cockpit.analytics.windows import LiquidationEvent
+from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.models import Snapshot
 
 

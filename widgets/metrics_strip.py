@@ -43,6 +43,11 @@ class MetricsStrip(Pane):
         rsi = s.rsi_by_timeframe.get(self.rsi_timeframe)
         value = f"[b]{rsi:.1f}[/b]" if rsi is not None else "—"
         parts.append(f"RSI {self.rsi_timeframe} {value}")
+        if s.funding_rate is not None:
+            tone = "$bear" if s.funding_rate < 0 else "$bull"
+            parts.append(f"Funding [{tone}]{s.funding_rate * 100:+.4f}%[/] [$muted]8h[/]")
+        if s.open_interest_usd is not None:
+            parts.append(f"OI [b]{fmt.usd(s.open_interest_usd)}[/b]")
         return self._wrap([Content.from_markup(p) for p in parts])
 
     def _wrap(self, cells: list[Content]) -> Content:

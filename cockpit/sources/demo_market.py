@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cockpit.analytics.candles import Candles
-from cockpit.analytics.windows import LiquidationEvent, Side
+from cockpit.analytics.liquidations import LiquidationEvent, Side
 from cockpit.formatting import fear_greed_band
 from cockpit.models import (
     CandleClosed,

@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 
 from cockpit.analytics.candles import Candles
+from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import Analysis, AnalyticsConfig, analyze
 from cockpit.analytics.resample import resample
 from cockpit.analytics.rsi import rsi
 from cockpit.analytics.scenarios import build_scenarios
-from cockpit.analytics.windows import LiquidationEvent, LiquidationWindows
+from cockpit.analytics.windows import LiquidationWindows
 from cockpit.formatting import fear_greed_band
 from cockpit.models import CandleClosed, DerivativesUpdate, MarketEvent, PriceTick, SentimentUpdate
 from cockpit.sources.demo_market import (

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cockpit.analytics import Candles
-from cockpit.analytics.windows import LiquidationEvent
+from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.clock import ManualClock
 from cockpit.config import Config, EngineSettings
 from cockpit.engine import Emit, Engine

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.analytics.windows import LiquidationEvent, LiquidationWindows, WindowTotals
+from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
+from cockpit.analytics.windows import LiquidationWindows
 
 H = 3_600_000  # one hour in ms
 DAY = 24 * H
