@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cockpit.widgets.pane import Pane
 from textual.content import Content
+from textual.geometry import Size
 from textual.markup import escape
 
 from cockpit import formatting as fmt
@@ -21,6 +22,7 @@ class MetricsStrip(Pane):
     def __init__(self, rsi_timeframe: str, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.rsi_timeframe = rsi_timeframe
+        self._cells: list[Content] = []
 
     def render_snapshot(self, s: Snapshot) -> Content:
         change = s.change_24h_pct
@@ -48,15 +50,27 @@ class MetricsStrip(Pane):
             parts.append(f"Funding [{tone}]{s.funding_rate * 100:+.4f}%[/] [$muted]8h[/]")
         if s.open_interest_usd is not None:
             parts.append(f"OI [b]{fmt.usd(s.open_interest_usd)}[/b]")
-        return self._wrap([Content.from_markup(p) for p in parts])
+        return Content("\n").join(Content.from_markup(p) for p in parts)
 
-    def _wrap(self, cells: list[Content]) -> Content:
+    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        if snapshot is not None:
+            self._cells = list(self.render_snapshot(snapshot).split("\n"))
+            self.refresh(layout=True)
+
+    def render(self) -> Content:
+        return self._wrap(self.content_size.width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # Auto height must follow the wrapping at the width the layout offers, not the last render's.
+        return max(1, len(self._wrap(width).split("\n")))
+
+    def _wrap(self, width: int) -> Content:
         """Fill lines with whole cells, so a number is never split from its label on a narrow screen."""
-        width = max(20, self.content_size.width or 200)
+        width = max(20, width)
         sep = Content.from_markup("  [$muted]│[/]  ")
         lines: list[Content] = []
         line: Content | None = None
-        for cell in cells:
+        for cell in self._cells:
             if line is None:
                 line = cell
             elif line.cell_length + sep.cell_length + cell.cell_length <= width:
@@ -67,7 +81,3 @@ class MetricsStrip(Pane):
         if line is not None:
             lines.append(line)
         return Content("\n").join(lines)
-
-    def on_resize(self) -> None:
-        if self.snapshot is not None:
-            self.update(self.render_snapshot(self.snapshot))
