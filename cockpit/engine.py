@@ -27,6 +27,7 @@ class Source(Protocol):
     name: str
     cadence_s: float  # how often it normally delivers; stale after a few of these without data
     simulated: bool
+    sampled: bool  # publishes a sample of liquidations, so totals including it are lower bounds
 
     async def run(self, emit: Emit) -> None: ...
 
@@ -43,7 +44,7 @@ class Engine:
         self.sources = sources
         self.state = MarketState(config, symbol, kind, simulated)
         for s in sources:
-            self.state.register(s.name, s.cadence_s, s.simulated)
+            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
         self.chart_timeframe = config.ui.chart_timeframe
         self._queue: asyncio.Queue[MarketEvent] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []

@@ -28,6 +28,7 @@ from cockpit.models import (
     SentimentUpdate,
     Snapshot,
     SourceError,
+    SourceOk,
     SourceStatus,
 )
 
@@ -73,9 +74,11 @@ class _Track:
 
     cadence_s: float
     simulated: bool
+    sampled: bool = False
     last_ok_ms: int | None = None
     error: str | None = None
     error_ms: int | None = None
+    retry_at_ms: int | None = None
 
 
 @dataclass
@@ -116,9 +119,9 @@ class MarketState:
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
 
-    def register(self, name: str, cadence_s: float, simulated: bool) -> None:
+    def register(self, name: str, cadence_s: float, simulated: bool, sampled: bool = False) -> None:
         """Track a source's health from now on."""
-        self.sources[name] = _Track(cadence_s, simulated)
+        self.sources[name] = _Track(cadence_s, simulated, sampled)
 
     def apply_many(self, events: list[MarketEvent], now_ms: int) -> None:
         """Fold a batch of events in arrival order; liquidations are ingested in one call."""
@@ -149,12 +152,17 @@ class MarketState:
             self._backfill(event)
         elif isinstance(event, SentimentUpdate):
             self.sentiment = event
+        elif isinstance(event, SourceOk):
+            pass  # only proves the source is alive (handled below)
         elif isinstance(event, DerivativesUpdate):
             self.funding_rate = event.funding_rate if event.funding_rate is not None else self.funding_rate
             self.open_interest_usd = event.open_interest_usd or self.open_interest_usd
         elif isinstance(event, SourceError):
             track = self.sources.setdefault(source, _Track(1.0, self.simulated))
             track.error, track.error_ms = event.message, now_ms
+            track.retry_at_ms = (
+                now_ms + int(event.retry_in_s * 1000) if event.retry_in_s is not None else None
+            )
             return
         self._ok(source, now_ms)
 
@@ -162,6 +170,7 @@ class MarketState:
         track = self.sources.setdefault(name, _Track(1.0, self.simulated))
         track.last_ok_ms = now_ms
         track.error = None
+        track.retry_at_ms = None
 
     def _tick(self, t: PriceTick) -> None:
         self.price = t.price
@@ -283,7 +292,9 @@ class MarketState:
                 state = "stale"
             else:
                 state = "ok"
-            out.append(SourceStatus(name, state, t.last_ok_ms, t.error, t.simulated))  # type: ignore[arg-type]
+            out.append(
+                SourceStatus(name, state, t.last_ok_ms, t.error, t.simulated, t.retry_at_ms, t.sampled)  # type: ignore[arg-type]
+            )
         return tuple(out)
 
     def snapshot(self, now_ms: int, chart_timeframe: str) -> Snapshot:
@@ -311,5 +322,6 @@ class MarketState:
             funding_rate=self.funding_rate,
             open_interest_usd=self.open_interest_usd,
             sources=self.statuses(now_ms),
+            lower_bound=any(t.sampled for t in self.sources.values()),
             recent_liquidations=tuple(self.tape),
         )

@@ -76,6 +76,15 @@ class SourceError:
     ts_ms: int
     message: str
     permanent: bool = False
+    retry_in_s: float | None = None  # when the source will try again (shown as a countdown)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOk:
+    """A source delivered (a poll answered, a stream message arrived) even if nothing changed."""
+
+    source: str
+    ts_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +99,14 @@ class Backfill:
 
 
 MarketEvent = (
-    PriceTick | CandleClosed | LiquidationEvent | SentimentUpdate | DerivativesUpdate | SourceError | Backfill
+    PriceTick
+    | CandleClosed
+    | LiquidationEvent
+    | SentimentUpdate
+    | DerivativesUpdate
+    | SourceError
+    | SourceOk
+    | Backfill
 )
 
 
@@ -103,6 +119,8 @@ class SourceStatus:
     last_ok_ms: int | None
     error: str | None = None
     simulated: bool = False
+    retry_at_ms: int | None = None  # next attempt after an error
+    sampled: bool = False  # the venue publishes a sample of liquidations: its totals are lower bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,4 +157,5 @@ class Snapshot:
     funding_rate: float | None
     open_interest_usd: float | None
     sources: tuple[SourceStatus, ...]
+    lower_bound: bool  # some liquidation source samples: totals are at least what is shown
     recent_liquidations: tuple[LiquidationEvent, ...] = field(default=())  # newest last, for the tape

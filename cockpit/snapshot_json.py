@@ -85,6 +85,7 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
             "by_venue": by_venue,
             "largest": [_event(e) for e in liq.largest],
             "cascade": liq.cascade,
+            "lower_bound": s.lower_bound,
             "cascade_ratio": liq.cascade_ratio,
         },
         "sentiment": sentiment,
@@ -105,6 +106,8 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
                 "last_ok_ms": x.last_ok_ms,
                 "error": x.error,
                 "simulated": x.simulated,
+                "sampled": x.sampled,
+                "retry_at_ms": x.retry_at_ms,
             }
             for x in s.sources
         ],

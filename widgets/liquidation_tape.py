@@ -28,10 +28,6 @@ class LiquidationTape(Pane):
 
     TITLE = "2 Liquidations"
 
-    def __init__(self, *, lower_bound: bool = False, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.lower_bound = lower_bound
-
     def render_snapshot(self, s: Snapshot) -> Content:
         liq = s.liquidations
         lines: list[str] = []
@@ -45,12 +41,15 @@ class LiquidationTape(Pane):
             )
         else:
             lines.append(f"[$muted]no cascade: last hour {liq.cascade_ratio:.1f}x the 24h hourly average[/]")
-        lb = self.lower_bound
+        lb = s.lower_bound
         lines.append(f"[b]{'':6}{'long':>10}{'short':>10}{'total':>10}[/b]")
         for name in ("1h", "4h", "24h"):
             w = liq.windows[name]
             long_, short, total = (fmt.usd(v, lower_bound=lb) for v in (w.long_usd, w.short_usd, w.total_usd))
             lines.append(f"{name:6}[$bear]{long_:>10}[/][$bull]{short:>10}[/]{total:>10}")
+        if lb:
+            sampled = ", ".join(x.name for x in s.sources if x.sampled)
+            lines.append(f"[$muted]≥: lower bounds, sampled feeds ({escape(sampled)})[/]")
         if liq.largest:
             lines.append("[b]largest 24h[/b]")
             lines += [tape_line(e) for e in liq.largest]

@@ -31,6 +31,8 @@ class StatusBar(Static):
             text = f"[{STATE_STYLE[src.state]}]●[/] {escape(src.name)} {src.state}"
             if src.error:
                 text += f" [$error]{escape(src.error[:60])}[/]"
+                if src.retry_at_ms is not None:
+                    text += f" [$muted]retry in {max(0, (src.retry_at_ms - s.as_of_ms) // 1000)}s[/]"
             parts.append(text)
         parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")
         self.update(Content.from_markup("  ".join(parts)))

@@ -18,6 +18,7 @@ class DemoSource:
     name = SOURCE_NAME
     cadence_s = 1.0
     simulated = True
+    sampled = False  # the simulator reports every liquidation it makes
 
     def __init__(self, seed: int, clock: Clock) -> None:
         self.market = DemoMarket(seed)

@@ -30,6 +30,7 @@ class BurstSource:
     name = "burst"
     cadence_s = 1.0
     simulated = True
+    sampled = False
 
     def __init__(self, clock: ManualClock, per_second: int = 5_000, seconds: int = 10) -> None:
         self.clock = clock
@@ -107,6 +108,7 @@ class QuietSource:
     name = "quiet"
     cadence_s = 2.0
     simulated = False
+    sampled = False
 
     async def run(self, emit: Emit) -> None:
         await asyncio.Event().wait()
@@ -116,6 +118,7 @@ class FailingSource:
     name = "broken"
     cadence_s = 1.0
     simulated = False
+    sampled = False
 
     async def run(self, emit: Emit) -> None:
         raise ConnectionError("venue refused the connection")

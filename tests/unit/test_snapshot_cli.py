@@ -88,7 +88,15 @@ def test_snapshot_json_has_the_documented_keys() -> None:
     for p in s["scenarios"]:
         assert {"trigger", "target", "invalidation", "status"} <= p.keys()
     assert s["sources"] == [
-        {"name": "simulator", "state": "ok", "last_ok_ms": s["as_of_ms"], "error": None, "simulated": True}
+        {
+            "name": "simulator",
+            "state": "ok",
+            "last_ok_ms": s["as_of_ms"],
+            "error": None,
+            "simulated": True,
+            "sampled": False,
+            "retry_at_ms": None,
+        }
     ]
 
 

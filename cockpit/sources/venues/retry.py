@@ -1,0 +1,64 @@
+"""How a venue call failed and when to try again: transient errors back off with jitter, permanent ones
+wait long, geo-blocks say so. Classification follows ccxt's exception tree (VENUES.md, "Errors").
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["transient", "permanent", "geo-block"]
+
+GEO_HINT = "geo-blocked (HTTP 451/403): this venue refuses this region; try another venue, a VPN, or --demo"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A classified failure with the text the status bar shows."""
+
+    kind: Kind
+    message: str
+    retry_after_s: float | None = None  # what the venue asked for (429 Retry-After), if anything
+
+
+def classify(exc: BaseException) -> Failure:
+    """Sort an exception into transient (retry soon), permanent (show, retry rarely) or geo-block."""
+    import ccxt  # imported lazily: the demo path never loads ccxt (~0.5 s, ~100 MiB)
+
+    text = f"{type(exc).__name__}: {exc}".strip()
+    text = re.sub(r"\s+", " ", text)[:300]
+    if re.search(r"\b(451|403)\b", str(exc)) or "restricted location" in str(exc).lower():
+        return Failure("geo-block", f"{GEO_HINT} — {text}")
+    if isinstance(exc, ccxt.OperationFailed | OSError | TimeoutError):
+        m = re.search(r"retry-after['\"]?\s*[:=]\s*['\"]?(\d+(?:\.\d+)?)", str(exc), re.IGNORECASE)
+        return Failure("transient", text, float(m.group(1)) if m else None)
+    if isinstance(exc, ccxt.ExchangeError | ccxt.BaseError):
+        return Failure("permanent", text)
+    if isinstance(exc, ValueError | KeyError | TypeError):
+        return Failure("transient", f"bad data from venue: {text}")
+    return Failure("transient", text)
+
+
+class Backoff:
+    """Exponential backoff with full jitter, reset on success."""
+
+    def __init__(self, base_s: float = 1.0, cap_s: float = 60.0, rng: random.Random | None = None) -> None:
+        self.base_s = base_s
+        self.cap_s = cap_s
+        self.attempt = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self, failure: Failure) -> float:
+        """Seconds to wait before the next try."""
+        self.attempt += 1
+        if failure.kind != "transient":
+            # Permanent and geo-block errors will not fix themselves soon: check again rarely.
+            return self.cap_s * 5
+        ceiling = min(self.cap_s, self.base_s * 2 ** (self.attempt - 1))
+        delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+        return max(delay, failure.retry_after_s or 0.0)
+
+    def reset(self) -> None:
+        self.attempt = 0
