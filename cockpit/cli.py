@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=0.0,
         metavar="SECONDS",
-        help="simulated seconds after the opening moment (default 0: the opening)",
+        help="seconds after the start: simulated with --demo (0 = the opening), "
+        "real seconds of live data otherwise",
     )
     sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
     sn.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
@@ -121,25 +122,24 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
     """`cockpit snapshot --demo`: the engine's state at (or after) the opening moment, as JSON."""
-    from cockpit.headless import demo_snapshot
+    from cockpit.headless import demo_snapshot, live_snapshot
     from cockpit.snapshot_json import snapshot_to_json
 
-    if not (args.snap_demo or args.demo):
-        raise UsageError("snapshot needs --demo until live venues are supported")
-    seed = args.snap_seed if args.snap_seed is not None else args.seed
-    snap = demo_snapshot(config, seed if seed is not None else config.demo.seed, args.after)
+    if args.snap_demo or args.demo:
+        seed = args.snap_seed if args.snap_seed is not None else args.seed
+        snap = demo_snapshot(config, seed if seed is not None else config.demo.seed, args.after)
+    else:
+        snap = live_snapshot(config, args.after)
     json.dump(snapshot_to_json(snap, config.ui.rsi_timeframe), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
     return 0
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    """Run the cockpit (the simulated market with --demo)."""
-    if not args.demo:
-        raise UsageError("live venues are not wired in yet: run `cockpit --demo` for the simulated market")
-    from cockpit.headless import demo_app
+    """Run the cockpit: live venues, or the simulated market with --demo."""
+    from cockpit.headless import demo_app, live_app
 
-    app = demo_app(config, args.seed, args.speed)
+    app = demo_app(config, args.seed, args.speed) if args.demo else live_app(config)
     app.run()
     return 0
 

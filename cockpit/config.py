@@ -113,6 +113,48 @@ class DemoSettings:
     speed: float = field(default=1.0, metadata=_spec("float", 0, 10_000, lo_open=True))
 
 
+VENUE_IDS: tuple[str, ...] = ("binanceusdm", "bybit", "okx", "gate", "htx")
+STREAMING_VENUES = frozenset({"binanceusdm", "bybit", "okx"})  # liquidations by websocket; the rest poll
+
+
+@dataclass(frozen=True, slots=True)
+class VenueSettings:
+    """[venues.<ccxt id>]: one exchange."""
+
+    enabled: bool = field(default=True, metadata=_spec("bool"))
+    symbols: tuple[str, ...] = field(default=("BTC/USDT:USDT",), metadata=_spec("symbols"))
+    liquidations_poll_s: float = field(default=10.0, metadata=_spec("float", 1, 3600))
+    candles_poll_s: float = field(default=15.0, metadata=_spec("float", 1, 3600))
+    derivatives_poll_s: float = field(default=60.0, metadata=_spec("float", 5, 86_400))
+    backoff_max_s: float = field(default=60.0, metadata=_spec("float", 1, 3600))
+    timeout_s: float = field(default=10.0, metadata=_spec("float", 0.1, 120))
+    rest_url: str = field(default="", metadata=_spec("str"))  # "" = the venue's own; tests point at fakes
+    ws_url: str = field(default="", metadata=_spec("str"))
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSettings:
+    """[live]: which market the cockpit follows and which venue's price and candles it shows."""
+
+    symbol: str = field(default="BTC/USDT:USDT", metadata=_spec("str"))
+    price_venue: str = field(default="binanceusdm", metadata=_spec("choice", choices=VENUE_IDS))
+    backfill_minutes: int = field(default=1500, metadata=_spec("int", 60, 20_000))
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentSettings:
+    """[sentiment]: the Crypto Fear & Greed Index."""
+
+    enabled: bool = field(default=True, metadata=_spec("bool"))
+    url: str = field(default="https://api.alternative.me/fng/", metadata=_spec("str"))
+    poll_max_s: float = field(default=3600.0, metadata=_spec("float", 1, 86_400))
+    history_days: int = field(default=31, metadata=_spec("int", 2, 3000))
+
+
+def _default_venues() -> dict[str, VenueSettings]:
+    return {v: VenueSettings() for v in VENUE_IDS}
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration; passed into whatever needs it, never global."""
@@ -122,6 +164,9 @@ class Config:
     liquidations: LiquidationSettings = field(default_factory=LiquidationSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
+    live: LiveSettings = field(default_factory=LiveSettings)
+    sentiment: SentimentSettings = field(default_factory=SentimentSettings)
+    venues: dict[str, VenueSettings] = field(default_factory=_default_venues)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. {"maximize": "m"}
     source: str = field(default="<defaults>", compare=False)
 
@@ -132,6 +177,8 @@ SECTIONS: dict[str, type] = {
     "liquidations": LiquidationSettings,
     "ui": UiSettings,
     "demo": DemoSettings,
+    "live": LiveSettings,
+    "sentiment": SentimentSettings,
 }
 
 
@@ -205,6 +252,8 @@ def _parse(data: dict[str, Any], where: _Where) -> Config:
     for section, value in data.items():
         if section == "keys":
             parts["keys"] = _keys(value, where)
+        elif section == "venues":
+            parts["venues"] = _venues(value, where)
         elif section in SECTIONS:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where.at('', section)} must be a table")
@@ -231,6 +280,14 @@ def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
     kind = spec["kind"]
     if kind == "swing_lengths":
         return _swing_lengths(value, where)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{at} must be true or false, got {_show(value)}")
+        return value
+    if kind == "symbols":
+        if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
+            raise ConfigError(f'{at} must be a list of symbols such as ["BTC/USDT:USDT"], got {_show(value)}')
+        return tuple(value)
     if kind in ("str", "choice"):
         if not isinstance(value, str) or (spec["choices"] and value not in spec["choices"]):
             allowed = f"one of {', '.join(spec['choices'])}" if spec["choices"] else "a string"
@@ -249,6 +306,20 @@ def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
 
 def _show(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _venues(value: Any, where: _Where) -> dict[str, VenueSettings]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where.at('', 'venues')} must be a table of [venues.<ccxt id>] tables")
+    venues = _default_venues()
+    for venue, table in value.items():
+        if venue not in VENUE_IDS:
+            at = where.at("", f"venues.{venue}")
+            raise ConfigError(f"{at} is not a supported venue (one of {', '.join(VENUE_IDS)})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where.at('', f'venues.{venue}')} must be a table")
+        venues[venue] = _section(f"venues.{venue}", VenueSettings, table, where)
+    return venues
 
 
 def _swing_lengths(value: Any, where: _Where) -> dict[str, int]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from cockpit.clock import ManualClock, SimClock
+from cockpit.clock import Clock, ManualClock, SimClock, WallClock
 from cockpit.config import Config
 from cockpit.engine import Engine
 from cockpit.models import Snapshot
@@ -51,3 +52,42 @@ def demo_app(config: Config, seed: int | None, speed: float | None) -> CockpitAp
     clock = SimClock(OPENING_MS, speed if speed is not None else config.demo.speed)
     engine = demo_engine(config, seed if seed is not None else config.demo.seed, clock)
     return CockpitApp(config, engine)
+
+
+def live_engine(config: Config, clock: Clock | None = None) -> Engine:
+    """An engine fed by the enabled venues (ccxt) and the Fear & Greed index; never simulated data."""
+    from cockpit.engine import Source
+    from cockpit.sources.fear_greed import FearGreedSource
+    from cockpit.sources.venues.venue_source import VenueSource
+
+    clock = clock or WallClock()
+    sources: list[Source] = [
+        VenueSource(vid, vs, config.live, clock, is_price_venue=vid == config.live.price_venue)
+        for vid, vs in config.venues.items()
+        if vs.enabled
+    ]
+    if config.sentiment.enabled:
+        sources.append(FearGreedSource(config.sentiment, clock))
+    return Engine(config, sources, clock, symbol=config.live.symbol, kind="live")
+
+
+def live_snapshot(config: Config, after_s: float) -> Snapshot:
+    """Run the live engine for ``after_s`` real seconds, then return its state (sources closed)."""
+
+    async def run() -> Snapshot:
+        engine = live_engine(config)
+        engine.start()
+        try:
+            await asyncio.sleep(after_s)
+            return engine.snapshot()
+        finally:
+            await engine.stop()
+
+    return asyncio.run(run())
+
+
+def live_app(config: Config) -> CockpitApp:
+    """The cockpit on live venues."""
+    from cockpit.app import CockpitApp
+
+    return CockpitApp(config, live_engine(config))

@@ -34,5 +34,7 @@ class StatusBar(Static):
                 if src.retry_at_ms is not None:
                     text += f" [$muted]retry in {max(0, (src.retry_at_ms - s.as_of_ms) // 1000)}s[/]"
             parts.append(text)
+        if not s.simulated and s.sources and all(x.state == "error" for x in s.sources):
+            parts.append("[b $error]no live data[/] [$muted]— check the network, or run `cockpit --demo`[/]")
         parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")
         self.update(Content.from_markup("  ".join(parts)))

@@ -60,5 +60,9 @@ class Backoff:
         delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)
         return max(delay, failure.retry_after_s or 0.0)
 
+    def next_delay_transient(self) -> float:
+        """The delay for a failure that needs no classification (plain HTTP sources)."""
+        return self.next_delay(Failure("transient", ""))
+
     def reset(self) -> None:
         self.attempt = 0

@@ -1,0 +1,233 @@
+"""One exchange as an engine source, through ccxt: liquidations, and for the price venue candles, ticker,
+funding and open interest.
+
+One ccxt instance per venue is shared by every task (ccxt's rate limiter is per instance). Each task is a
+loop that reports success as a heartbeat and failure as a classified error with a retry countdown; a
+failure in one task or venue never stops another. Websocket reconnection is ccxt.pro's: the next
+``watch_*`` call after an error reconnects and resubscribes, and the deduper drops what a venue repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from cockpit.clock import Clock
+from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
+from cockpit.engine import Emit
+from cockpit.models import Backfill, CandleClosed, DerivativesUpdate, PriceTick, SourceError, SourceOk
+from cockpit.sources.venues.normalize import Deduper, normalize
+from cockpit.sources.venues.retry import Backoff, classify
+
+# Venues whose liquidation feeds are samples, so totals including them are lower bounds (VENUES.md).
+SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
+MINUTE_MS = 60_000
+
+Step = Callable[[Emit], Awaitable[float]]  # one unit of work; returns seconds to wait before the next
+
+
+class VenueSource:
+    """Feeds the engine from one venue; ``name`` is the ccxt id (binanceusdm, bybit, okx, gate, htx)."""
+
+    simulated = False
+
+    def __init__(
+        self,
+        venue_id: str,
+        settings: VenueSettings,
+        live: LiveSettings,
+        clock: Clock,
+        *,
+        is_price_venue: bool,
+        exchange_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.name = venue_id
+        self.settings = settings
+        self.live = live
+        self.clock = clock
+        self.is_price_venue = is_price_venue
+        self.streaming = venue_id in STREAMING_VENUES
+        self.sampled = venue_id in SAMPLED_VENUES
+        # Streams deliver tickers every second or so; polled venues answer once per poll.
+        self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
+        self._factory = exchange_factory
+        self._dedup = Deduper()
+        self._cursor_ms: dict[str, int] = {}
+        self._last_candle_ms: int | None = None
+        self._last_price: float | None = None
+        self.exchange: Any = None
+
+    def _make(self) -> Any:
+        if self._factory is not None:
+            return self._factory(self.name, self.settings, streaming=self.streaming)
+        from cockpit.sources.venues.urls import make_exchange
+
+        ex = make_exchange(self.name, self.settings.rest_url or None, self.settings.ws_url or None,
+                           streaming=self.streaming)
+        ex.timeout = int(self.settings.timeout_s * 1000)
+        return ex
+
+    async def run(self, emit: Emit) -> None:
+        self.exchange = self._make()
+        try:
+            await self._until_ok(emit, "markets", self._load_markets)
+            loops = [self._forever(emit, f"liquidations {s}", self._liquidation_step(s)) for s in self._symbols()]
+            if self.streaming:
+                loops.append(self._forever(emit, "ticker", self._ticker_step))
+            if self.is_price_venue:
+                await self._until_ok(emit, "candles", self._backfill)
+                loops.append(self._forever(emit, "candles", self._candles_step))
+                loops.append(self._forever(emit, "funding/open interest", self._derivatives_step))
+                if not self.streaming:
+                    loops.append(self._forever(emit, "ticker", self._ticker_step))
+            await asyncio.gather(*loops)
+        finally:
+            await self.exchange.close()
+
+    def _symbols(self) -> tuple[str, ...]:
+        return self.settings.symbols
+
+    # -- the retry machinery -------------------------------------------------------------------------
+
+    async def _attempt(self, emit: Emit, what: str, step: Step, backoff: Backoff) -> float | None:
+        """Run one step; on failure report it and return None after waiting the backoff."""
+        try:
+            wait = await step(emit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every failure is shown and retried, never allowed to crash the app
+            failure = classify(exc)
+            delay = backoff.next_delay(failure)
+            emit(SourceError(self.name, self.clock.now_ms(), f"{what}: {failure.message}",
+                             permanent=failure.kind != "transient", retry_in_s=delay))
+            await asyncio.sleep(self.clock.real_seconds(delay))
+            return None
+        backoff.reset()
+        emit(SourceOk(self.name, self.clock.now_ms()))
+        return wait
+
+    async def _until_ok(self, emit: Emit, what: str, step: Step) -> None:
+        backoff = Backoff(cap_s=self.settings.backoff_max_s)
+        while await self._attempt(emit, what, step, backoff) is None:
+            pass
+
+    async def _forever(self, emit: Emit, what: str, step: Step) -> None:
+        backoff = Backoff(cap_s=self.settings.backoff_max_s)
+        while True:
+            wait = await self._attempt(emit, what, step, backoff)
+            if wait:
+                await asyncio.sleep(self.clock.real_seconds(wait))
+
+    # -- steps ---------------------------------------------------------------------------------------
+
+    async def _load_markets(self, emit: Emit) -> float:
+        markets = await self.exchange.load_markets()
+        missing = [s for s in self._symbols() if s not in markets]
+        if missing:
+            import ccxt
+
+            raise ccxt.BadSymbol(f"{self.name} has no market {', '.join(missing)}")
+        return 0.0
+
+    def _liquidation_step(self, symbol: str) -> Step:
+        async def step(emit: Emit) -> float:
+            market = self.exchange.market(symbol)
+            if self.streaming:
+                raw = await self.exchange.watch_liquidations(symbol)
+                wait = 0.0
+            else:
+                since = self._cursor_ms.get(symbol, self.clock.now_ms() - 86_400_000)
+                raw = await self.exchange.fetch_liquidations(symbol, since, 100)
+                wait = 0.0 if len(raw) >= 100 else self.settings.liquidations_poll_s
+            events = []
+            for item in raw or []:
+                events.extend(normalize(self.name, item, market))
+            if events and not self.streaming:
+                # The next poll starts at the newest event seen; the overlap is removed by the deduper.
+                self._cursor_ms[symbol] = max(self._cursor_ms.get(symbol, 0), max(e.ts_ms for e in events))
+            for e in self._dedup.fresh(self.name, events):
+                emit(e)
+            return wait
+
+        return step
+
+    async def _ticker_step(self, emit: Emit) -> float:
+        symbol = self.live.symbol
+        if self.streaming:
+            ticker = await self.exchange.watch_ticker(symbol)
+        else:
+            ticker = await self.exchange.fetch_ticker(symbol)
+        last = _number(ticker.get("last"), "ticker last")
+        self._last_price = last
+        if self.is_price_venue:
+            ts = int(ticker.get("timestamp") or self.clock.now_ms())
+            emit(PriceTick(self.name, symbol, ts, last))
+        return 0.0 if self.streaming else self.settings.candles_poll_s
+
+    async def _fetch_closed_candles(self, since_ms: int) -> list[list[float]]:
+        rows = await self.exchange.fetch_ohlcv(self.live.symbol, "1m", since_ms, 1000)
+        now = self.clock.now_ms()
+        closed = []
+        for row in rows or []:
+            ts = int(_number(row[0], "candle time"))
+            values = [_number(v, "candle value") for v in row[1:6]]
+            if ts + MINUTE_MS <= now:  # the last row is the candle still forming
+                closed.append([ts, *values])
+        return closed
+
+    async def _backfill(self, emit: Emit) -> float:
+        from cockpit.analytics.candles import Candles
+
+        start = self.clock.now_ms() - self.live.backfill_minutes * MINUTE_MS
+        rows: list[list[float]] = []
+        since = start
+        for _ in range(50):  # pages of up to 1,000 (300 on OKX) until caught up
+            page = await self._fetch_closed_candles(since)
+            page = [r for r in page if not rows or r[0] > rows[-1][0]]
+            if not page:
+                break
+            rows += page
+            since = int(page[-1][0]) + MINUTE_MS
+        if not rows:
+            raise ValueError(f"{self.name} returned no candles")
+        cols = list(zip(*rows, strict=True))
+        candles = Candles.from_arrays(*cols)
+        self._last_candle_ms = int(candles.ts_ms[-1])
+        emit(Backfill(self.name, self.live.symbol, candles))
+        return 0.0
+
+    async def _candles_step(self, emit: Emit) -> float:
+        since = (self._last_candle_ms or self.clock.now_ms() - 5 * MINUTE_MS) + MINUTE_MS
+        for ts, o, h, lo, c, v in await self._fetch_closed_candles(since):
+            if self._last_candle_ms is None or ts > self._last_candle_ms:
+                emit(CandleClosed(self.name, self.live.symbol, int(ts), o, h, lo, c, v))
+                self._last_candle_ms = int(ts)
+        return self.settings.candles_poll_s
+
+    async def _derivatives_step(self, emit: Emit) -> float:
+        symbol = self.live.symbol
+        funding = await self.exchange.fetch_funding_rate(symbol)
+        rate = funding.get("fundingRate")
+        oi = await self.exchange.fetch_open_interest(symbol)
+        value = oi.get("openInterestValue")
+        if value is None and oi.get("openInterestAmount") is not None:
+            # Binance and Bybit give base units only: value them at the last price (VENUES.md).
+            price = self._last_price or _number(funding.get("markPrice"), "mark price")
+            value = float(oi["openInterestAmount"]) * price
+        emit(DerivativesUpdate(self.name, symbol, self.clock.now_ms(),
+                               None if rate is None else _number(rate, "funding rate"),
+                               None if value is None else _number(value, "open interest")))
+        return self.settings.derivatives_poll_s
+
+
+def _number(value: object, what: str) -> float:
+    """A finite float, or a ValueError naming the field (an HTML page parsed by ccxt yields Nones)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} is {value!r}, not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{what} is {number}, not finite")
+    return number
