@@ -47,6 +47,8 @@ class SentimentMeter(Pane):
             gauge(latest.value, width),
             "[$muted]0 fear" + " " * max(1, width - 13) + "greed 100[/]",
             f"30d [{BAND_STYLE[band]}]{sparkline(history)}[/] [$muted]{min(history)}–{max(history)}[/]",
-            f"[$muted]source: {'simulated' if s.simulated else 'alternative.me'}[/]",
+            "[$muted]source: simulated[/]"
+            if s.simulated
+            else "[$muted]Crypto Fear & Greed Index · data: alternative.me[/]",
         ]
         return Content.from_markup("\n".join(lines))

@@ -99,8 +99,11 @@ class FearGreedSource:
                 raise
             except Exception as exc:  # shown with a countdown; the meter keeps the last good value
                 delay = backoff.next_delay_transient()
-                emit(SourceError(self.name, self.clock.now_ms(), f"{type(exc).__name__}: {exc}"[:300],
-                                 retry_in_s=delay))
+                emit(
+                    SourceError(
+                        self.name, self.clock.now_ms(), f"{type(exc).__name__}: {exc}"[:300], retry_in_s=delay
+                    )
+                )
                 await asyncio.sleep(self.clock.real_seconds(delay))
                 continue
             backoff.reset()

@@ -24,6 +24,8 @@ from cockpit.sources.venues.retry import Backoff, classify
 # Venues whose liquidation feeds are samples, so totals including them are lower bounds (VENUES.md).
 SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
 MINUTE_MS = 60_000
+POLL_LIMIT = 100  # rows per liquidation poll; a full page means more are waiting
+POLL_BACKFILL_MS = 3_600_000  # polled venues: how far back the first poll reaches
 
 Step = Callable[[Emit], Awaitable[float]]  # one unit of work; returns seconds to wait before the next
 
@@ -57,6 +59,7 @@ class VenueSource:
         self._cursor_ms: dict[str, int] = {}
         self._last_candle_ms: int | None = None
         self._last_price: float | None = None
+        self.malformed = 0  # liquidation messages that could not be read (skipped, counted)
         self.exchange: Any = None
 
     def _make(self) -> Any:
@@ -64,8 +67,9 @@ class VenueSource:
             return self._factory(self.name, self.settings, streaming=self.streaming)
         from cockpit.sources.venues.urls import make_exchange
 
-        ex = make_exchange(self.name, self.settings.rest_url or None, self.settings.ws_url or None,
-                           streaming=self.streaming)
+        ex = make_exchange(
+            self.name, self.settings.rest_url or None, self.settings.ws_url or None, streaming=self.streaming
+        )
         ex.timeout = int(self.settings.timeout_s * 1000)
         return ex
 
@@ -73,7 +77,9 @@ class VenueSource:
         self.exchange = self._make()
         try:
             await self._until_ok(emit, "markets", self._load_markets)
-            loops = [self._forever(emit, f"liquidations {s}", self._liquidation_step(s)) for s in self._symbols()]
+            loops = [
+                self._forever(emit, f"liquidations {s}", self._liquidation_step(s)) for s in self._symbols()
+            ]
             if self.streaming:
                 loops.append(self._forever(emit, "ticker", self._ticker_step))
             if self.is_price_venue:
@@ -100,8 +106,15 @@ class VenueSource:
         except Exception as exc:  # every failure is shown and retried, never allowed to crash the app
             failure = classify(exc)
             delay = backoff.next_delay(failure)
-            emit(SourceError(self.name, self.clock.now_ms(), f"{what}: {failure.message}",
-                             permanent=failure.kind != "transient", retry_in_s=delay))
+            emit(
+                SourceError(
+                    self.name,
+                    self.clock.now_ms(),
+                    f"{what}: {failure.message}",
+                    permanent=failure.kind != "transient",
+                    retry_in_s=delay,
+                )
+            )
             await asyncio.sleep(self.clock.real_seconds(delay))
             return None
         backoff.reset()
@@ -138,12 +151,18 @@ class VenueSource:
                 raw = await self.exchange.watch_liquidations(symbol)
                 wait = 0.0
             else:
-                since = self._cursor_ms.get(symbol, self.clock.now_ms() - 86_400_000)
-                raw = await self.exchange.fetch_liquidations(symbol, since, 100)
-                wait = 0.0 if len(raw) >= 100 else self.settings.liquidations_poll_s
+                raw = await self._poll_liquidations(symbol)
+                wait = 0.0 if len(raw) >= POLL_LIMIT else self.settings.liquidations_poll_s
             events = []
+            bad: list[str] = []
             for item in raw or []:
-                events.extend(normalize(self.name, item, market))
+                try:
+                    events.extend(normalize(self.name, item, market))
+                except ValueError as exc:  # one malformed message must not cost the good ones
+                    bad.append(str(exc))
+            self.malformed += len(bad)
+            if bad and not events:
+                raise ValueError(f"{len(bad)} malformed liquidation message(s): {bad[0]}")
             if events and not self.streaming:
                 # The next poll starts at the newest event seen; the overlap is removed by the deduper.
                 self._cursor_ms[symbol] = max(self._cursor_ms.get(symbol, 0), max(e.ts_ms for e in events))
@@ -152,6 +171,21 @@ class VenueSource:
             return wait
 
         return step
+
+    async def _poll_liquidations(self, symbol: str) -> list[Any]:
+        now = self.clock.now_ms()
+        since = self._cursor_ms.get(symbol, now - POLL_BACKFILL_MS)
+        if self.name == "gate":
+            # ccxt 4.5.90 passes `since` to Gate as `from` unchanged, but Gate wants seconds and a window of
+            # at most an hour: ask for the hour starting at the cursor ourselves.
+            start_s = max(since, now - POLL_BACKFILL_MS) // 1000
+            params = {"from": start_s, "to": min(now // 1000, start_s + 3600)}
+            rows = await self.exchange.fetch_liquidations(symbol, None, POLL_LIMIT, params)
+            if not rows and params["to"] < now // 1000:
+                # Nothing in that hour: move the cursor on so the next poll asks for the next hour.
+                self._cursor_ms[symbol] = params["to"] * 1000
+            return list(rows or [])
+        return list(await self.exchange.fetch_liquidations(symbol, since, POLL_LIMIT) or [])
 
     async def _ticker_step(self, emit: Emit) -> float:
         symbol = self.live.symbol
@@ -216,9 +250,15 @@ class VenueSource:
             # Binance and Bybit give base units only: value them at the last price (VENUES.md).
             price = self._last_price or _number(funding.get("markPrice"), "mark price")
             value = float(oi["openInterestAmount"]) * price
-        emit(DerivativesUpdate(self.name, symbol, self.clock.now_ms(),
-                               None if rate is None else _number(rate, "funding rate"),
-                               None if value is None else _number(value, "open interest")))
+        emit(
+            DerivativesUpdate(
+                self.name,
+                symbol,
+                self.clock.now_ms(),
+                None if rate is None else _number(rate, "funding rate"),
+                None if value is None else _number(value, "open interest"),
+            )
+        )
         return self.settings.derivatives_poll_s
 
 

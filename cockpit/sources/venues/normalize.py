@@ -1,0 +1,424 @@
+"""ccxt liquidation structures -> ``LiquidationEvent``s, the venue identity of each, and a bounded deduper.
+
+ccxt's liquidation structure cannot be used as is (VENUES.md): ``side`` is copied from the venue and means
+different things per venue, ``contractSize`` is always ``None``, the websocket parsers leave ``quoteValue``
+``None``, and the OKX parser reads only ``details[0]``. So the position side, size, price and time are read
+from the raw venue message in ``info`` (checked against ccxt 4.5.90), and the notional is computed from the
+market: ``contracts x market["contractSize"] x price`` (linear) or ``contracts x market["contractSize"]``
+(inverse: the contract is worth a fixed number of USD).
+
+Per venue (ccxt id -> display name): raw field for the liquidated POSITION side; contracts; price; identity.
+
+- binanceusdm/binancecoinm -> Binance (forceOrder; ccxt's ``info`` is the inner order ``o``): side ``S``
+  is the liquidation ORDER's side, SELL = long liquidated; contracts ``z`` (filled accumulated; ccxt's
+  ``contracts`` is ``l``, the last fill only: the IOC order fills in one pass and ``z`` is all of it),
+  1 contract = 1 base unit on USD-M; price ``ap`` (average fill); time ``T``; identity: content (1).
+- bybit -> Bybit (allLiquidation item): side ``S`` is the POSITION side, Buy = long liquidated;
+  contracts ``v`` (1 base unit); price ``p``; time ``T``; identity: content (1).
+- okx -> OKX (liquidation-orders item): EVERY ``details[i]`` is one event (ccxt reads only
+  ``details[0]``); side ``posSide`` long/short, else (``net`` in one-way mode) ``side``, sell = long
+  liquidated; contracts ``sz`` (BTC-USDT-SWAP contract = 0.01 BTC); price ``bkPx``; time ``ts``;
+  identity: content per detail (1).
+- gate -> Gate (liq_orders row): side = sign of the signed position ``size``, > 0 = long liquidated;
+  contracts ``abs(size)`` (the whole position: ccxt's ``abs(size - left)`` depends on the undocumented
+  sign of ``left``; BTC_USDT contract = 0.0001 BTC); price ``fill_price`` (average taker price), else
+  ``order_price``; time ``time`` in seconds; identity: content plus ``order_price`` and ``left`` (1).
+- htx -> HTX (linear swap v5 row, or v3 row): side ``position_side`` long/short, else the order side
+  ``side`` (v5) / ``direction`` (v3), sell = long liquidated; contracts ``volume`` (BTC-USDT contract =
+  0.001 BTC); price ``bankrupt_price`` / ``price``; time ``liquidation_time`` / ``created_at``; identity:
+  the venue's ``id`` (v5) / ``query_id`` (v3).
+
+(1) Binance, Bybit, OKX and Gate publish no id for public liquidations, so their identity is the content:
+venue, symbol, time, side, contracts and price (the raw numbers, not the derived notional). A repeat of
+the same message (a websocket reconnect, an overlapping poll) has the same identity; two different
+liquidations with the same content collapse into one. That cannot happen on Binance (one snapshot per
+symbol per second); on Bybit and OKX it needs the same millisecond, side, size and price; Gate times are
+whole seconds, so its identity also includes ``order_price`` and ``left``. HTX numbers its liquidations,
+so two of them in the same millisecond at the same price and size stay apart.
+
+A message whose side, size, price or time is missing or not a number raises ``MalformedLiquidation`` (a
+``ValueError``) naming the venue and the field; a liquidation that filled nothing (size 0) yields no event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, overload
+
+from cockpit.analytics.liquidations import LiquidationEvent, Side
+
+__all__ = [
+    "VENUE_NAMES",
+    "Deduper",
+    "MalformedLiquidation",
+    "VenueLiquidationEvent",
+    "event_key",
+    "normalize",
+]
+
+# ccxt id -> the venue name shown on screen (and used in the events).
+VENUE_NAMES: dict[str, str] = {
+    "binanceusdm": "Binance",
+    "binancecoinm": "Binance",
+    "bybit": "Bybit",
+    "okx": "OKX",
+    "gate": "Gate",
+    "gateio": "Gate",
+    "htx": "HTX",
+    "huobi": "HTX",
+}
+
+Identity = tuple[Hashable, ...]
+
+
+class MalformedLiquidation(ValueError):
+    """A venue message that cannot be read; ``venue`` and ``field`` say where."""
+
+    def __init__(self, venue_id: str, field: str, problem: str) -> None:
+        self.venue = venue_id
+        self.field = field
+        super().__init__(f"{_display(venue_id)} ({venue_id}) liquidation: {field} {problem}")
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class VenueLiquidationEvent(LiquidationEvent):
+    """A ``LiquidationEvent`` that also carries its venue identity (see ``event_key``).
+
+    It compares and hashes exactly like the plain event with the same six fields, so it can be used wherever
+    a ``LiquidationEvent`` is expected; only ``Deduper`` and ``event_key`` look at ``identity``.
+    """
+
+    identity: Identity = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LiquidationEvent):
+            return NotImplemented
+        return _fields(self) == _fields(other)
+
+    __hash__ = LiquidationEvent.__hash__
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One liquidated position as read from the raw message."""
+
+    ts_ms: int
+    side: Side
+    contracts: float
+    price: float
+    identity: Identity
+
+
+# -- public API ------------------------------------------------------------------------------------------
+
+
+def normalize(
+    venue_id: str, liquidation: Mapping[str, Any], market: Mapping[str, Any]
+) -> list[LiquidationEvent]:
+    """The events in one ccxt liquidation structure of ``venue_id`` (a ccxt id) on ``market`` (its market).
+
+    Returns one event per liquidated position (OKX messages may carry several), none if nothing was filled.
+    Raises ``MalformedLiquidation`` (a ``ValueError``) naming the venue and field for an unreadable message.
+    """
+    symbol = market.get("symbol") if isinstance(market, Mapping) else None
+    if not isinstance(symbol, str) or not symbol:
+        raise MalformedLiquidation(venue_id, "market.symbol", f"is {symbol!r}, not a symbol")
+    parsed = liquidation.get("symbol") if isinstance(liquidation, Mapping) else None
+    if parsed is not None and parsed != symbol:
+        # The wrong market would silently give the wrong contract size.
+        raise MalformedLiquidation(venue_id, "symbol", f"is {parsed!r} but the market is {symbol!r}")
+    rows = _rows(venue_id, liquidation, symbol)
+    if not rows:
+        return []
+    contract_size = _positive(venue_id, "market.contractSize", market.get("contractSize"))
+    inverse = market.get("inverse") is True
+    venue = _display(venue_id)
+    events: list[LiquidationEvent] = []
+    for row in rows:
+        base_or_usd = row.contracts * contract_size
+        notional = base_or_usd if inverse else base_or_usd * row.price
+        events.append(
+            VenueLiquidationEvent(row.ts_ms, venue, symbol, row.side, notional, row.price, row.identity)
+        )
+    return events
+
+
+def event_key(venue_id: str, liquidation_or_event: LiquidationEvent | Mapping[str, Any]) -> Identity:
+    """The venue identity of an event or of a raw ccxt liquidation structure, for de-duplication.
+
+    - an event from ``normalize``: the identity read from its venue message (see the module table);
+    - any other ``LiquidationEvent``: its content (venue, symbol, time, side, notional, price);
+    - a ccxt liquidation structure: the identity of its only event, or for an OKX message with several
+      details the tuple of their identities. Raises ``MalformedLiquidation`` if it cannot be read.
+    """
+    if isinstance(liquidation_or_event, VenueLiquidationEvent) and liquidation_or_event.identity:
+        return liquidation_or_event.identity
+    if isinstance(liquidation_or_event, LiquidationEvent):
+        e = liquidation_or_event
+        return (_display(venue_id), e.symbol, e.ts_ms, e.side, "content", e.notional_usd, e.price)
+    symbol = liquidation_or_event.get("symbol") if isinstance(liquidation_or_event, Mapping) else None
+    rows = _rows(venue_id, liquidation_or_event, symbol if isinstance(symbol, str) else "")
+    if len(rows) == 1:
+        return rows[0].identity
+    return (_display(venue_id), "message", tuple(r.identity for r in rows))
+
+
+class Deduper:
+    """Drops events already seen, remembering a bounded number of identities.
+
+    Identities are forgotten in arrival order, once more than ``max_keys`` are held or once the oldest one
+    belongs to an event more than ``horizon_ms`` older than the newest event seen (venue time, so no clock is
+    needed). A repeat arriving after its identity was forgotten passes again: venues repeat recent messages
+    (reconnects, poll overlap at the cursor), so the defaults keep 30 minutes and at most 100,000 identities.
+    """
+
+    def __init__(self, horizon_ms: int = 30 * 60_000, max_keys: int = 100_000) -> None:
+        if horizon_ms <= 0 or max_keys <= 0:
+            raise ValueError(f"Deduper: need horizon_ms > 0 and max_keys > 0, got {horizon_ms}, {max_keys}")
+        self.horizon_ms = horizon_ms
+        self.max_keys = max_keys
+        self._seen: dict[Identity, int] = {}  # identity -> event time, in arrival order
+        self._newest_ms: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    @overload
+    def fresh(self, events: Iterable[LiquidationEvent], /) -> list[LiquidationEvent]: ...
+
+    @overload
+    def fresh(self, venue_id: str, events: Iterable[LiquidationEvent], /) -> list[LiquidationEvent]: ...
+
+    def fresh(
+        self, first: str | Iterable[LiquidationEvent], second: Iterable[LiquidationEvent] | None = None, /
+    ) -> list[LiquidationEvent]:
+        """The events not seen before, in their order (repeats within the batch are dropped too).
+
+        Called as ``fresh(events)`` or ``fresh(venue_id, events)``; the venue id only names plain events
+        (events from ``normalize`` carry their own identity).
+        """
+        if isinstance(first, str):
+            venue_id: str | None = first
+            events: Iterable[LiquidationEvent] = () if second is None else second
+        else:
+            venue_id, events = None, first
+        kept: list[LiquidationEvent] = []
+        for e in events:
+            key = event_key(e.venue if venue_id is None else venue_id, e)
+            if key in self._seen:
+                continue
+            self._seen[key] = e.ts_ms
+            if self._newest_ms is None or e.ts_ms > self._newest_ms:
+                self._newest_ms = e.ts_ms
+            kept.append(e)
+        self._forget()
+        return kept
+
+    def _forget(self) -> None:
+        cutoff = None if self._newest_ms is None else self._newest_ms - self.horizon_ms
+        while self._seen:
+            oldest = next(iter(self._seen))
+            if len(self._seen) > self.max_keys or (cutoff is not None and self._seen[oldest] < cutoff):
+                del self._seen[oldest]
+            else:
+                break
+
+
+# -- reading the venues' raw messages -------------------------------------------------------------------
+
+
+def _rows(venue_id: str, liquidation: Mapping[str, Any], symbol: str) -> list[_Row]:
+    reader = _READERS.get(venue_id)
+    if reader is None:
+        raise MalformedLiquidation(venue_id, "venue", f"is not one of {', '.join(sorted(_READERS))}")
+    if not isinstance(liquidation, Mapping):
+        raise MalformedLiquidation(venue_id, "liquidation", f"is a {type(liquidation).__name__}, not a dict")
+    info = liquidation.get("info")
+    if not isinstance(info, Mapping):
+        raise MalformedLiquidation(venue_id, "info", f"is {info!r}, not the raw venue message")
+    return [row for row in reader(venue_id, liquidation, info, symbol) if row.contracts > 0]
+
+
+def _binance(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
+    # ccxt passes the inner order ``o`` of a forceOrder message as ``info``; accept the whole message too.
+    inner = info.get("o")
+    order, where = (inner, "info.o") if isinstance(inner, Mapping) else (info, "info")
+    side = _order_side(venue_id, f"{where}.S", order.get("S"))
+    # The order is IOC, filled in one pass: ``z`` is its whole fill, ``l`` (ccxt's contracts) only the last.
+    qty_name = "z" if order.get("z") is not None else "l"
+    contracts = _size(venue_id, f"{where}.{qty_name}", order.get(qty_name))
+    price = _price(venue_id, f"{where}.ap", order.get("ap"), contracts)
+    ts = _time(venue_id, f"{where}.T", order.get("T"))
+    return [_content_row(venue_id, symbol, ts, side, contracts, price)]
+
+
+def _bybit(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
+    # allLiquidation items use S/v/p/T; the older liquidation topic side/size/price/updatedTime.
+    s, v, p, t = ("S", "v", "p", "T") if "S" in info else ("side", "size", "price", "updatedTime")
+    side = _position_side(venue_id, f"info.{s}", info.get(s), {"buy": "long", "sell": "short"})
+    contracts = _size(venue_id, f"info.{v}", info.get(v))
+    price = _price(venue_id, f"info.{p}", info.get(p), contracts)
+    ts = _time(venue_id, f"info.{t}", info.get(t))
+    return [_content_row(venue_id, symbol, ts, side, contracts, price)]
+
+
+def _okx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
+    details = info.get("details")
+    if not isinstance(details, list) or not details:
+        raise MalformedLiquidation(venue_id, "info.details", f"is {details!r}, not a list of liquidations")
+    rows = []
+    for i, detail in enumerate(details):
+        where = f"info.details[{i}]"
+        if not isinstance(detail, Mapping):
+            raise MalformedLiquidation(venue_id, where, f"is {detail!r}, not a dict")
+        side = _hedged_side(venue_id, where, detail.get("posSide"), "posSide", detail.get("side"), "side")
+        contracts = _size(venue_id, f"{where}.sz", detail.get("sz"))
+        price = _price(venue_id, f"{where}.bkPx", detail.get("bkPx"), contracts)
+        ts = _time(venue_id, f"{where}.ts", detail.get("ts"))
+        rows.append(_content_row(venue_id, symbol, ts, side, contracts, price))
+    return rows
+
+
+def _gate(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
+    size = _number(venue_id, "info.size", info.get("size"))  # the signed position size
+    if size == 0:
+        raise MalformedLiquidation(venue_id, "info.size", "is 0: no position side")
+    side: Side = "long" if size > 0 else "short"
+    contracts = abs(size)
+    # fill_price is the average taker price; an order that went entirely to the book as maker leaves it 0.
+    p = "fill_price" if (_maybe_number(info.get("fill_price")) or 0.0) > 0 else "order_price"
+    price = _price(venue_id, f"info.{p}", info.get(p), contracts)
+    ts = _time(venue_id, "timestamp (info.time)", liq.get("timestamp"))  # ccxt: seconds x 1000
+    extra = (str(info.get("order_price")), str(info.get("left")))
+    return [_content_row(venue_id, symbol, ts, side, contracts, price, *extra)]
+
+
+def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
+    order_side = "side" if "side" in info else "direction"  # v5 linear swap / v3
+    side = _hedged_side(
+        venue_id, "info", info.get("position_side"), "position_side", info.get(order_side), order_side
+    )
+    contracts = _size(venue_id, "info.volume", info.get("volume"))
+    p = "bankrupt_price" if "bankrupt_price" in info else "price"
+    price = _price(venue_id, f"info.{p}", info.get(p), contracts)
+    t = "liquidation_time" if "liquidation_time" in info else "created_at"
+    ts = _time(venue_id, f"info.{t}", info.get(t))
+    ref = info.get("id", info.get("query_id"))
+    if ref is None or not str(ref):
+        return [_content_row(venue_id, symbol, ts, side, contracts, price)]
+    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, "id", str(ref)))]
+
+
+_READERS = {
+    "binanceusdm": _binance,
+    "binancecoinm": _binance,
+    "bybit": _bybit,
+    "okx": _okx,
+    "gate": _gate,
+    "gateio": _gate,
+    "htx": _htx,
+    "huobi": _htx,
+}
+
+
+# -- field helpers -------------------------------------------------------------------------------------
+
+
+def _content_row(
+    venue_id: str, symbol: str, ts: int, side: Side, contracts: float, price: float, *extra: Hashable
+) -> _Row:
+    return _Row(ts, side, contracts, price, (_display(venue_id), symbol, ts, side, contracts, price, *extra))
+
+
+def _display(venue_id: str) -> str:
+    return VENUE_NAMES.get(venue_id, venue_id)
+
+
+def _fields(e: LiquidationEvent) -> tuple[int, str, str, str, float, float]:
+    return (e.ts_ms, e.venue, e.symbol, e.side, e.notional_usd, e.price)
+
+
+def _maybe_number(value: object) -> float | None:
+    """``value`` as a finite float, or None if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _number(venue_id: str, field: str, value: object) -> float:
+    if value is None:
+        raise MalformedLiquidation(venue_id, field, "is missing")
+    number = _maybe_number(value)
+    if number is None:
+        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not a finite number")
+    return number
+
+
+def _size(venue_id: str, field: str, value: object) -> float:
+    size = _number(venue_id, field, value)
+    if size < 0:
+        raise MalformedLiquidation(venue_id, field, f"is {value!r}, a negative size")
+    return size
+
+
+def _positive(venue_id: str, field: str, value: object) -> float:
+    number = _number(venue_id, field, value)
+    if number <= 0:
+        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not a positive number")
+    return number
+
+
+def _price(venue_id: str, field: str, value: object, contracts: float) -> float:
+    """The price; 0.0 stands in when nothing was filled (the row is dropped anyway)."""
+    if contracts == 0 and (_maybe_number(value) or 0.0) <= 0:
+        return 0.0
+    return _positive(venue_id, field, value)
+
+
+def _time(venue_id: str, field: str, value: object) -> int:
+    number = _number(venue_id, field, value)
+    if number < 1e12 or number != int(number):  # before 2001-09-09 in ms: seconds, or not a time
+        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not a time in milliseconds")
+    return int(number)
+
+
+def _order_side(venue_id: str, field: str, value: object) -> Side:
+    """The liquidated position from the liquidation ORDER's side: a long is closed by a sell."""
+    return _position_side(venue_id, field, value, {"sell": "long", "buy": "short"})
+
+
+def _position_side(venue_id: str, field: str, value: object, meaning: Mapping[str, Side]) -> Side:
+    if value is None or value == "":
+        raise MalformedLiquidation(venue_id, field, "is missing: no side")
+    side = meaning.get(str(value).lower())
+    if side is None:
+        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not one of {', '.join(meaning)}")
+    return side
+
+
+def _hedged_side(
+    venue_id: str, where: str, position: object, position_name: str, order: object, order_name: str
+) -> Side:
+    """The position side from a position field (long/short; net/both in one-way mode say nothing) or else the
+    order side; when both are given they must agree."""
+    from_order = None
+    if order is not None and order != "":
+        from_order = _order_side(venue_id, f"{where}.{order_name}", order)
+    pos = str(position).lower() if position is not None else ""
+    if pos in ("long", "short"):
+        if from_order is not None and from_order != pos:
+            raise MalformedLiquidation(
+                venue_id, f"{where}.{position_name}", f"is {position!r} but {order_name} is {order!r}"
+            )
+        return "long" if pos == "long" else "short"
+    if from_order is None:
+        raise MalformedLiquidation(
+            venue_id, f"{where}.{order_name}", f"is missing and {position_name} is {position!r}: no side"
+        )
+    return from_order
