@@ -76,9 +76,16 @@ class _Track:
     simulated: bool
     sampled: bool = False
     last_ok_ms: int | None = None
-    error: str | None = None
-    error_ms: int | None = None
-    retry_at_ms: int | None = None
+    errors: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # task -> (message, retry at)
+
+    @property
+    def error(self) -> str | None:
+        return next(iter(self.errors.values()))[0] if self.errors else None
+
+    @property
+    def retry_at_ms(self) -> int | None:
+        times = [t for _, t in self.errors.values() if t is not None]
+        return min(times) if times else None
 
 
 @dataclass
@@ -152,25 +159,25 @@ class MarketState:
             self._backfill(event)
         elif isinstance(event, SentimentUpdate):
             self.sentiment = event
-        elif isinstance(event, SourceOk):
-            pass  # only proves the source is alive (handled below)
         elif isinstance(event, DerivativesUpdate):
             self.funding_rate = event.funding_rate if event.funding_rate is not None else self.funding_rate
             self.open_interest_usd = event.open_interest_usd or self.open_interest_usd
         elif isinstance(event, SourceError):
             track = self.sources.setdefault(source, _Track(1.0, self.simulated))
-            track.error, track.error_ms = event.message, now_ms
-            track.retry_at_ms = (
-                now_ms + int(event.retry_in_s * 1000) if event.retry_in_s is not None else None
-            )
+            retry_at = now_ms + int(event.retry_in_s * 1000) if event.retry_in_s is not None else None
+            track.errors[event.task] = (event.message, retry_at)
+            return
+        elif isinstance(event, SourceOk):
+            track = self.sources.setdefault(source, _Track(1.0, self.simulated))
+            track.errors.pop(event.task, None)
+            track.last_ok_ms = now_ms
             return
         self._ok(source, now_ms)
 
     def _ok(self, name: str, now_ms: int) -> None:
         track = self.sources.setdefault(name, _Track(1.0, self.simulated))
         track.last_ok_ms = now_ms
-        track.error = None
-        track.retry_at_ms = None
+        track.errors.pop("", None)  # data from the source clears its source-wide error, not a task's
 
     def _tick(self, t: PriceTick) -> None:
         self.price = t.price

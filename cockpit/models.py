@@ -77,6 +77,7 @@ class SourceError:
     message: str
     permanent: bool = False
     retry_in_s: float | None = None  # when the source will try again (shown as a countdown)
+    task: str = ""  # which of the source's loops failed; its next success clears only this error
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class SourceOk:
 
     source: str
     ts_ms: int
+    task: str = ""  # the loop that succeeded: clears that loop's error
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,14 +83,18 @@ class VenueSource:
             if self.streaming:
                 loops.append(self._forever(emit, "ticker", self._ticker_step))
             if self.is_price_venue:
-                await self._until_ok(emit, "candles", self._backfill)
-                loops.append(self._forever(emit, "candles", self._candles_step))
+                loops.append(self._price_feed(emit))
                 loops.append(self._forever(emit, "funding/open interest", self._derivatives_step))
                 if not self.streaming:
                     loops.append(self._forever(emit, "ticker", self._ticker_step))
             await asyncio.gather(*loops)
         finally:
             await self.exchange.close()
+
+    async def _price_feed(self, emit: Emit) -> None:
+        """Candle history first, then new closed minutes; runs beside the liquidation loops, never before."""
+        await self._until_ok(emit, "candles", self._backfill)
+        await self._forever(emit, "candles", self._candles_step)
 
     def _symbols(self) -> tuple[str, ...]:
         return self.settings.symbols
@@ -118,7 +122,7 @@ class VenueSource:
             await asyncio.sleep(self.clock.real_seconds(delay))
             return None
         backoff.reset()
-        emit(SourceOk(self.name, self.clock.now_ms()))
+        emit(SourceOk(self.name, self.clock.now_ms(), what))
         return wait
 
     async def _until_ok(self, emit: Emit, what: str, step: Step) -> None:

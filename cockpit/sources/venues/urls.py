@@ -1,0 +1,138 @@
+"""Build ccxt exchange instances for the perpetual-swap venues and point them at other hosts.
+
+`make_exchange` creates a `ccxt.pro` (streaming) or `ccxt.async_support` instance configured for
+USDT-margined perpetual swaps, with market loading limited to the USDT linear swaps where ccxt allows it
+(fewer requests at start-up). `rewrite_urls` points every REST and websocket base URL of an instance at
+another host while keeping the original path: used for local fake venues in tests, testnets and relays.
+
+Venue notes (ccxt 4.5.90, see VENUES.md): binanceusdm turns a linear websocket URL ending in ``/ws`` into
+``.../market/ws/<n>``; bybit streams from ``urls["api"]["ws"]["public"]["linear"]``; okx appends ``/public``
+(``/business`` for candles) to ``urls["api"]["ws"]``. Keeping the original path keeps those rewrites working.
+ccxt is imported lazily: the demo path never loads it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+VENUES: tuple[str, ...] = ("binanceusdm", "bybit", "okx", "gate", "htx")
+
+# Venues whose liquidations ccxt streams (watch_liquidations); the others are polled (fetch_liquidations).
+STREAMED_LIQUIDATIONS: frozenset[str] = frozenset({"binanceusdm", "bybit", "okx"})
+
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#]*)(?P<rest>.*)$", re.DOTALL)
+
+# Per-venue options that keep load_markets to the USDT-margined perpetual swaps (and skip calls that a
+# swap-only cockpit never needs). Values are deep-merged into ccxt's defaults, so every flag is explicit.
+_VENUE_CONFIG: dict[str, dict[str, Any]] = {
+    "binanceusdm": {
+        # One call: GET /fapi/v1/exchangeInfo. fetch_currencies is a private (keyed) call anyway.
+        "options": {"fetchMarkets": {"types": ["linear"]}, "fetchCurrencies": False},
+    },
+    "bybit": {
+        # GET /v5/market/instruments-info?category=linear (+ status=PreLaunch): no spot, inverse, options.
+        "options": {"fetchMarkets": {"types": ["linear"]}},
+    },
+    "okx": {
+        # GET /api/v5/public/instruments?instType=SWAP only (no spot, futures, options).
+        "options": {"fetchMarkets": {"types": ["swap"]}},
+    },
+    "gate": {
+        # GET /api/v4/futures/usdt/contracts only; the public spot currency list is skipped.
+        "options": {
+            "fetchMarkets": {"types": ["swap"]},
+            "swap": {"fetchMarkets": {"settlementCurrencies": ["usdt"]}},
+        },
+        "has": {"fetchCurrencies": False},
+    },
+    "htx": {
+        # GET /linear-swap-api/v1/swap_contract_info only; spot symbols and inverse contracts are skipped,
+        # and so is the public spot currency list.
+        "options": {"fetchMarkets": {"types": {"spot": False, "linear": True, "inverse": False}}},
+        "has": {"fetchCurrencies": False},
+    },
+}
+
+
+def _rebase(url: str, base: str) -> str:
+    """`base` followed by the path (and query) of `url`."""
+    m = _URL.match(url)
+    rest = m.group("rest") if m else ""
+    return base.rstrip("/") + rest
+
+
+def _rewrite(node: Any, rest_url: str | None, ws_url: str | None) -> Any:
+    if isinstance(node, dict):
+        return {key: _rewrite(value, rest_url, ws_url) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rewrite(value, rest_url, ws_url) for value in node]
+    if isinstance(node, str):
+        m = _URL.match(node)
+        if m is None:
+            return node
+        scheme = m.group("scheme").lower()
+        if scheme in ("http", "https") and rest_url is not None:
+            return _rebase(node, rest_url)
+        if scheme in ("ws", "wss") and ws_url is not None:
+            return _rebase(node, ws_url)
+    return node
+
+
+def rewrite_urls(exchange: Any, rest_url: str | None, ws_url: str | None) -> None:
+    """Point every http(s) URL in ``exchange.urls["api"]`` at `rest_url` and every ws(s) URL at `ws_url`.
+
+    The original path is kept: ``https://fapi.binance.com/fapi/v1`` with
+    ``rest_url="http://127.0.0.1:8080"`` becomes ``http://127.0.0.1:8080/fapi/v1``. Host templates such as
+    ``https://api.{hostname}`` lose their host part, so ccxt's hostname options no longer matter. ``None``
+    leaves that kind of URL unchanged. Nested dicts and lists are walked; non-URL strings are kept.
+    """
+    if rest_url is None and ws_url is None:
+        return
+    urls = getattr(exchange, "urls", None)
+    if not isinstance(urls, dict) or "api" not in urls:
+        raise ValueError(f"{getattr(exchange, 'id', exchange)!r} has no urls['api'] to rewrite")
+    urls["api"] = _rewrite(urls["api"], rest_url, ws_url)
+
+
+def exchange_config(venue_id: str) -> dict[str, Any]:
+    """The constructor config `make_exchange` uses for `venue_id` (a fresh copy)."""
+    if venue_id not in _VENUE_CONFIG:
+        raise ValueError(f"unknown venue {venue_id!r}; expected one of {', '.join(VENUES)}")
+    venue = _VENUE_CONFIG[venue_id]
+    options: dict[str, Any] = {"defaultType": "swap", "defaultSubType": "linear"}
+    options.update(_copy(venue.get("options", {})))
+    config: dict[str, Any] = {"enableRateLimit": True, "options": options}
+    if "has" in venue:
+        config["has"] = _copy(venue["has"])
+    return config
+
+
+def _copy(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _copy(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copy(value) for value in node]
+    return node
+
+
+def make_exchange(
+    venue_id: str,
+    rest_url: str | None = None,
+    ws_url: str | None = None,
+    *,
+    streaming: bool,
+) -> Any:
+    """A ccxt instance for `venue_id`'s USDT-margined perpetual swaps, optionally pointed at other hosts.
+
+    `streaming` selects ``ccxt.pro`` (watch_* methods, websockets) over ``ccxt.async_support``. Rate limiting
+    is on; share one instance per venue and always ``await exchange.close()``.
+    """
+    config = exchange_config(venue_id)
+    if streaming:
+        import ccxt.pro as ccxt_module  # lazily: ~0.5 s and ~110 MiB
+    else:
+        import ccxt.async_support as ccxt_module  # lazily: ~0.45 s and ~100 MiB
+    exchange = getattr(ccxt_module, venue_id)(config)
+    rewrite_urls(exchange, rest_url, ws_url)
+    return exchange
