@@ -112,11 +112,18 @@ class PriceChart(PlotextPlot, can_focus=True):
                 background=self._rgb("surface"),
                 alignment="left",
             )
-        pad = (y_hi - y_lo) * 0.03
+        # A flat window (one price everywhere) still needs a non-empty axis: plotext divides by the span.
+        pad = max((y_hi - y_lo) * 0.03, abs(y_hi) * 5e-4, 1e-6)
         plt.ylim(y_lo - pad, y_hi + pad)
         ticks = [float(t) for t in range(0, n, max(1, n // 5))]
         plt.xticks(ticks, [self._time_label(int(c.ts_ms[lo_i + int(t)]), s.chart_timeframe) for t in ticks])
         self.refresh()
+
+    def render(self) -> Any:
+        try:
+            return super().render()
+        except Exception as exc:  # a plotting failure must cost the chart, never the app
+            return f"chart unavailable: {type(exc).__name__}: {exc}"
 
     @staticmethod
     def _time_label(ts_ms: int, timeframe: str) -> str:

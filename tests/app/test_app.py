@@ -201,3 +201,26 @@ def test_panes_do_not_overlap(size: tuple[int, int]) -> None:
     for i, (a, ra) in enumerate(panes):
         for b, rb in panes[i + 1 :]:
             assert not ra.overlaps(rb), f"{a} overlaps {b} at {size}"  # type: ignore[attr-defined]
+
+
+def test_chart_survives_a_flat_market() -> None:
+    # Every price equal: plotext would divide by a zero span without the padding.
+    import dataclasses
+
+    import numpy as np
+
+    from cockpit.analytics import Candles
+
+    snap = opening()
+    n = 50
+    flat = Candles.from_arrays(np.arange(n) * 3_600_000, *([np.full(n, 71_481.9)] * 4), np.ones(n)).frozen()
+
+    async def run() -> str:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chart = app.query_one(PriceChart)
+            chart.replot(dataclasses.replace(snap, candles=flat, analysis=None))
+            await pilot.pause()
+            return str(chart.render())
+
+    assert "chart unavailable" not in asyncio.run(run())

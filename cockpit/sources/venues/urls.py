@@ -13,6 +13,7 @@ ccxt is imported lazily: the demo path never loads it.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -21,7 +22,7 @@ VENUES: tuple[str, ...] = ("binanceusdm", "bybit", "okx", "gate", "htx")
 # Venues whose liquidations ccxt streams (watch_liquidations); the others are polled (fetch_liquidations).
 STREAMED_LIQUIDATIONS: frozenset[str] = frozenset({"binanceusdm", "bybit", "okx"})
 
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#]*)(?P<rest>.*)$", re.DOTALL)
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://[^/?#]*(?P<rest>.*)$", re.DOTALL)
 
 # Per-venue options that keep load_markets to the USDT-margined perpetual swaps (and skip calls that a
 # swap-only cockpit never needs). Values are deep-merged into ccxt's defaults, so every flag is explicit.
@@ -39,7 +40,8 @@ _VENUE_CONFIG: dict[str, dict[str, Any]] = {
         "options": {"fetchMarkets": {"types": ["swap"]}},
     },
     "gate": {
-        # GET /api/v4/futures/usdt/contracts only; the public spot currency list is skipped.
+        # GET /api/v4/futures/usdt/contracts only; the public spot currency list is skipped (currencies are
+        # then derived from the markets: no deposit/withdrawal network details, which the cockpit never uses).
         "options": {
             "fetchMarkets": {"types": ["swap"]},
             "swap": {"fetchMarkets": {"settlementCurrencies": ["usdt"]}},
@@ -86,6 +88,8 @@ def rewrite_urls(exchange: Any, rest_url: str | None, ws_url: str | None) -> Non
     ``rest_url="http://127.0.0.1:8080"`` becomes ``http://127.0.0.1:8080/fapi/v1``. Host templates such as
     ``https://api.{hostname}`` lose their host part, so ccxt's hostname options no longer matter. ``None``
     leaves that kind of URL unchanged. Nested dicts and lists are walked; non-URL strings are kept.
+    Only ``urls["api"]`` is touched: a later ``set_sandbox_mode(True)`` would bring the venue's testnet URLs
+    back.
     """
     if rest_url is None and ws_url is None:
         return
@@ -101,19 +105,11 @@ def exchange_config(venue_id: str) -> dict[str, Any]:
         raise ValueError(f"unknown venue {venue_id!r}; expected one of {', '.join(VENUES)}")
     venue = _VENUE_CONFIG[venue_id]
     options: dict[str, Any] = {"defaultType": "swap", "defaultSubType": "linear"}
-    options.update(_copy(venue.get("options", {})))
+    options.update(copy.deepcopy(venue.get("options", {})))
     config: dict[str, Any] = {"enableRateLimit": True, "options": options}
     if "has" in venue:
-        config["has"] = _copy(venue["has"])
+        config["has"] = copy.deepcopy(venue["has"])
     return config
-
-
-def _copy(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {key: _copy(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_copy(value) for value in node]
-    return node
 
 
 def make_exchange(
