@@ -128,6 +128,7 @@ class VenueSettings:
     derivatives_poll_s: float = field(default=60.0, metadata=_spec("float", 5, 86_400))
     backoff_max_s: float = field(default=60.0, metadata=_spec("float", 1, 3600))
     timeout_s: float = field(default=10.0, metadata=_spec("float", 0.1, 120))
+    ws_keepalive_s: float = field(default=15.0, metadata=_spec("float", 0.5, 600))
     rest_url: str = field(default="", metadata=_spec("str"))  # "" = the venue's own; tests point at fakes
     ws_url: str = field(default="", metadata=_spec("str"))
 

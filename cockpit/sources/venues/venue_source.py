@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -60,6 +61,9 @@ class VenueSource:
         self._last_candle_ms: int | None = None
         self._last_price: float | None = None
         self.malformed = 0  # liquidation messages that could not be read (skipped, counted)
+        self._last_cached: Any = None  # newest ccxt cache entry already read
+        self._emit: Emit | None = None
+        self._bad_frame_at: float | None = None  # monotonic time of the last undecodable frame
         self.exchange: Any = None
 
     def _make(self) -> Any:
@@ -71,9 +75,46 @@ class VenueSource:
             self.name, self.settings.rest_url or None, self.settings.ws_url or None, streaming=self.streaming
         )
         ex.timeout = int(self.settings.timeout_s * 1000)
+        ex.enableLastJsonResponse = True  # lets ``_rest`` tell an HTML page from an empty answer
+        if self.streaming:
+            self._guard_frames(ex)
+            # A stream that stops answering pings is dead even if the socket looks open (a half-read frame
+            # kills ccxt's reader silently): two missed pongs raise, and the next watch reconnects.
+            ex.streaming = {**ex.streaming, "keepAlive": int(self.settings.ws_keepalive_s * 1000)}
         return ex
 
+    def _guard_frames(self, ex: Any) -> None:
+        """Keep ccxt's websocket reader alive past an undecodable frame.
+
+        ccxt 4.5.90 decodes frames inside the callback that schedules the next read, so one frame of
+        broken JSON kills the reader silently and every watch hangs. Wrapping each client's decoder drops
+        that frame, counts it and reports it, and the stream carries on with the next message.
+        """
+        make_client = ex.client
+
+        def client(url: str) -> Any:
+            c = make_client(url)
+            if not getattr(c, "_cockpit_guarded", False):
+                decode = c.handle_text_or_binary_message
+
+                def guarded(data: Any, _decode: Any = decode) -> None:
+                    try:
+                        _decode(data)
+                    except ValueError as exc:
+                        self.malformed += 1
+                        self._bad_frame_at = time.monotonic()
+                        if self._emit is not None:
+                            message = f"stream: dropped an undecodable frame ({type(exc).__name__})"
+                            self._emit(SourceError(self.name, self.clock.now_ms(), message, task="stream"))
+
+                c.handle_text_or_binary_message = guarded
+                c._cockpit_guarded = True
+            return c
+
+        ex.client = client
+
     async def run(self, emit: Emit) -> None:
+        self._emit = emit
         self.exchange = self._make()
         try:
             await self._until_ok(emit, "markets", self._load_markets)
@@ -117,6 +158,7 @@ class VenueSource:
                     f"{what}: {failure.message}",
                     permanent=failure.kind != "transient",
                     retry_in_s=delay,
+                    task=what,
                 )
             )
             await asyncio.sleep(self.clock.real_seconds(delay))
@@ -140,7 +182,8 @@ class VenueSource:
     # -- steps ---------------------------------------------------------------------------------------
 
     async def _load_markets(self, emit: Emit) -> float:
-        markets = await self.exchange.load_markets()
+        # reload: ccxt caches even an empty market list from an HTML answer, then every call is BadSymbol.
+        markets = await self._rest(self.exchange.load_markets(reload=True))
         missing = [s for s in self._symbols() if s not in markets]
         if missing:
             import ccxt
@@ -152,7 +195,8 @@ class VenueSource:
         async def step(emit: Emit) -> float:
             market = self.exchange.market(symbol)
             if self.streaming:
-                raw = await self.exchange.watch_liquidations(symbol)
+                await self._watch(emit, f"liquidations {symbol}", self.exchange.watch_liquidations(symbol))
+                raw = self._new_cached(symbol)
                 wait = 0.0
             else:
                 raw = await self._poll_liquidations(symbol)
@@ -176,6 +220,69 @@ class VenueSource:
 
         return step
 
+    async def _rest(self, call: Awaitable[Any]) -> Any:
+        """A ccxt REST call whose body must have been JSON: an HTML page or a cut body with status 200
+        raises nothing in ccxt and yields empty or None-filled results (VENUES.md), so say so instead."""
+        self.exchange.last_json_response = None
+        self.exchange.last_http_response = None
+        result = await call
+        body = self.exchange.last_http_response
+        if body and self.exchange.last_json_response is None:
+            import ccxt
+
+            raise ccxt.BadResponse(f"{self.name} answered with a non-JSON body: {str(body)[:80]!r}")
+        return result
+
+    async def _watch(self, emit: Emit, what: str, call: Awaitable[Any]) -> Any:
+        """Await a watch; while it waits, report the task healthy once every stream is connected again,
+        so a reconnect on a quiet market clears the error instead of waiting for the next liquidation."""
+        task = asyncio.ensure_future(call)
+        announced = False
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=0.25)
+                if done:
+                    result = task.result()
+                    emit(SourceOk(self.name, self.clock.now_ms(), "stream"))  # frames decode again
+                    return result
+                if not self._streams_connected():
+                    continue
+                if not announced:
+                    emit(SourceOk(self.name, self.clock.now_ms(), what))
+                    announced = True
+                hold_s = 2 * self.settings.ws_keepalive_s  # keep a dropped-frame notice up this long
+                if self._bad_frame_at is not None and time.monotonic() - self._bad_frame_at > hold_s:
+                    self._bad_frame_at = None
+                    emit(SourceOk(self.name, self.clock.now_ms(), "stream"))
+        finally:
+            if not task.done():
+                task.cancel()
+
+    def _streams_connected(self) -> bool:
+        clients = list((self.exchange.clients or {}).values())
+        return bool(clients) and all(
+            c.connected.done()
+            and not c.connected.cancelled()
+            and c.connected.exception() is None
+            and not c.closed()
+            for c in clients
+        )
+
+    def _new_cached(self, symbol: str) -> list[Any]:
+        """Everything ccxt cached since the last call: a watch returns only the first message of a burst,
+        the rest wait in ``exchange.liquidations`` (an append-only ring shared by all symbols)."""
+        items = list(self.exchange.liquidations or [])
+        start = 0
+        last = self._last_cached
+        if last is not None:
+            for k in range(len(items) - 1, -1, -1):
+                if items[k] is last:
+                    start = k + 1
+                    break
+        if items:
+            self._last_cached = items[-1]
+        return [it for it in items[start:] if it.get("symbol") == symbol]
+
     async def _poll_liquidations(self, symbol: str) -> list[Any]:
         now = self.clock.now_ms()
         since = self._cursor_ms.get(symbol, now - POLL_BACKFILL_MS)
@@ -184,19 +291,19 @@ class VenueSource:
             # at most an hour: ask for the hour starting at the cursor ourselves.
             start_s = max(since, now - POLL_BACKFILL_MS) // 1000
             params = {"from": start_s, "to": min(now // 1000, start_s + 3600)}
-            rows = await self.exchange.fetch_liquidations(symbol, None, POLL_LIMIT, params)
+            rows = await self._rest(self.exchange.fetch_liquidations(symbol, None, POLL_LIMIT, params))
             if not rows and params["to"] < now // 1000:
                 # Nothing in that hour: move the cursor on so the next poll asks for the next hour.
                 self._cursor_ms[symbol] = params["to"] * 1000
             return list(rows or [])
-        return list(await self.exchange.fetch_liquidations(symbol, since, POLL_LIMIT) or [])
+        return list(await self._rest(self.exchange.fetch_liquidations(symbol, since, POLL_LIMIT)) or [])
 
     async def _ticker_step(self, emit: Emit) -> float:
         symbol = self.live.symbol
         if self.streaming:
             ticker = await self.exchange.watch_ticker(symbol)
         else:
-            ticker = await self.exchange.fetch_ticker(symbol)
+            ticker = await self._rest(self.exchange.fetch_ticker(symbol))
         last = _number(ticker.get("last"), "ticker last")
         self._last_price = last
         if self.is_price_venue:
@@ -205,7 +312,7 @@ class VenueSource:
         return 0.0 if self.streaming else self.settings.candles_poll_s
 
     async def _fetch_closed_candles(self, since_ms: int) -> list[list[float]]:
-        rows = await self.exchange.fetch_ohlcv(self.live.symbol, "1m", since_ms, 1000)
+        rows = await self._rest(self.exchange.fetch_ohlcv(self.live.symbol, "1m", since_ms, 1000))
         now = self.clock.now_ms()
         closed = []
         for row in rows or []:
@@ -246,9 +353,9 @@ class VenueSource:
 
     async def _derivatives_step(self, emit: Emit) -> float:
         symbol = self.live.symbol
-        funding = await self.exchange.fetch_funding_rate(symbol)
+        funding = await self._rest(self.exchange.fetch_funding_rate(symbol))
         rate = funding.get("fundingRate")
-        oi = await self.exchange.fetch_open_interest(symbol)
+        oi = await self._rest(self.exchange.fetch_open_interest(symbol))
         value = oi.get("openInterestValue")
         if value is None and oi.get("openInterestAmount") is not None:
             # Binance and Bybit give base units only: value them at the last price (VENUES.md).

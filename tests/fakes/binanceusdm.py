@@ -1,0 +1,201 @@
+"""Fake Binance USD-M futures: fapi REST (exchangeInfo, klines, ticker/24hr, premiumIndex, openInterest) and
+the market websocket (``/market/ws/<n>``: ``<symbol>@forceOrder`` liquidations, ``<symbol>@miniTicker``).
+
+Wire facts: subscriptions are ``{"method":"SUBSCRIBE","params":[...],"id":N}`` acked with
+``{"result":null,"id":N}``; keepalive is protocol-level ping/pong frames. A ``forceOrder`` with ``"S":"SELL"``
+is a liquidated long.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes import fixtures
+from tests.fakes.base import FakeVenue, WsConn, now_ms
+
+SYMBOL = "BTCUSDT"
+
+EXCHANGE_INFO_SYMBOL: dict[str, Any] = {
+    "symbol": SYMBOL,
+    "pair": SYMBOL,
+    "contractType": "PERPETUAL",
+    "deliveryDate": 4133404800000,
+    "onboardDate": 1569398400000,
+    "status": "TRADING",
+    "baseAsset": "BTC",
+    "quoteAsset": "USDT",
+    "marginAsset": "USDT",
+    "pricePrecision": 2,
+    "quantityPrecision": 3,
+    "baseAssetPrecision": 8,
+    "quotePrecision": 8,
+    "underlyingType": "COIN",
+    "underlyingSubType": ["PoW"],
+    "triggerProtect": "0.0500",
+    "liquidationFee": "0.012500",
+    "marketTakeBound": "0.05",
+    "filters": [
+        {"filterType": "PRICE_FILTER", "minPrice": "261.10", "maxPrice": "809484", "tickSize": "0.10"},
+        {"filterType": "LOT_SIZE", "minQty": "0.001", "maxQty": "1000", "stepSize": "0.001"},
+        {"filterType": "MARKET_LOT_SIZE", "minQty": "0.001", "maxQty": "120", "stepSize": "0.001"},
+        {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+        {"filterType": "MIN_NOTIONAL", "notional": "100"},
+    ],
+    "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"],
+    "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
+}
+
+
+def force_order(
+    side: str = "SELL", qty: str = "0.014", price: str = "9910", ts: int | None = None, symbol: str = SYMBOL
+) -> dict[str, Any]:
+    """A raw ``forceOrder`` event. side is the liquidation ORDER side: SELL = a long was liquidated."""
+    ts = now_ms() if ts is None else ts
+    return {
+        "e": "forceOrder",
+        "E": ts + 2,
+        "o": {
+            "s": symbol,
+            "S": side,
+            "o": "LIMIT",
+            "f": "IOC",
+            "q": qty,
+            "p": price,
+            "ap": price,
+            "X": "FILLED",
+            "l": qty,
+            "z": qty,
+            "T": ts,
+        },
+    }
+
+
+def mini_ticker(close: str = "71481.90", ts: int | None = None) -> dict[str, Any]:
+    ts = now_ms() if ts is None else ts
+    return {
+        "e": "24hrMiniTicker",
+        "E": ts,
+        "s": SYMBOL,
+        "c": close,
+        "o": "70100.00",
+        "h": "72000.00",
+        "l": "69800.10",
+        "v": "181234.567",
+        "q": "12790123456.78",
+    }
+
+
+class FakeBinanceUsdm(FakeVenue):
+    name = "binanceusdm"
+
+    def routes(self) -> None:
+        self.add_rest("GET", "/fapi/v1/exchangeInfo", "markets", self._exchange_info)
+        self.add_rest("GET", "/fapi/v1/klines", "ohlcv", self._klines)
+        self.add_rest("GET", "/fapi/v1/ticker/24hr", "ticker", self._ticker)
+        self.add_rest("GET", "/fapi/v1/premiumIndex", "funding", self._premium_index)
+        self.add_rest("GET", "/fapi/v1/openInterest", "open_interest", self._open_interest)
+        for path in ("/ws", "/ws/{n}", "/market/ws/{n}", "/public/ws/{n}", "/market/ws", "/public/ws"):
+            self.add_ws(path)
+
+    def error_body(self, status: int) -> tuple[str, str]:
+        if status == 429:
+            body = {"code": -1003, "msg": "Too many requests; current limit is 2400 requests per minute."}
+            return json.dumps(body), "application/json"
+        if status == 451:
+            body = {
+                "code": 0,
+                "msg": "Service unavailable from a restricted location according to 'b. Eligibility'.",
+            }
+            return json.dumps(body), "application/json"
+        return super().error_body(status)
+
+    async def _exchange_info(self, request: web.Request) -> Any:
+        return {
+            "timezone": "UTC",
+            "serverTime": now_ms(),
+            "futuresType": "U_MARGINED",
+            "rateLimits": [
+                {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400}
+            ],
+            "exchangeFilters": [],
+            "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
+            "symbols": [dict(EXCHANGE_INFO_SYMBOL)],
+        }
+
+    def _check_symbol(self, request: web.Request) -> web.Response | None:
+        if request.query.get("symbol") != SYMBOL:
+            body = json.dumps({"code": -1121, "msg": "Invalid symbol."})
+            return web.Response(status=400, text=body, content_type="application/json")
+        return None
+
+    async def _klines(self, request: web.Request) -> Any:
+        if (bad := self._check_symbol(request)) is not None:
+            return bad
+        interval = request.query.get("interval", "")
+        if interval not in ("1m", "1h"):
+            body = json.dumps({"code": -1120, "msg": "Invalid interval."})
+            return web.Response(status=400, text=body, content_type="application/json")
+        rows = fixtures.binance_klines(interval)
+        if "startTime" in request.query:
+            rows = [r for r in rows if r[0] >= int(request.query["startTime"])]
+        limit = int(request.query.get("limit", 500))
+        return rows[-limit:]
+
+    async def _ticker(self, request: web.Request) -> Any:
+        if (bad := self._check_symbol(request)) is not None:
+            return bad
+        return fixtures.binance_ticker_24hr()
+
+    async def _premium_index(self, request: web.Request) -> Any:
+        if (bad := self._check_symbol(request)) is not None:
+            return bad
+        now = now_ms()
+        return {
+            "symbol": SYMBOL,
+            "markPrice": "71480.10000000",
+            "indexPrice": "71491.53586957",
+            "estimatedSettlePrice": "71455.24407418",
+            "lastFundingRate": "0.00010000",
+            "interestRate": "0.00010000",
+            "nextFundingTime": (now // 28_800_000 + 1) * 28_800_000,
+            "time": now,
+        }
+
+    async def _open_interest(self, request: web.Request) -> Any:
+        if (bad := self._check_symbol(request)) is not None:
+            return bad
+        return {"openInterest": "80412.114", "symbol": SYMBOL, "time": now_ms()}
+
+    # ------------------------------------------------------------------ websocket
+    async def on_ws_text(self, conn: WsConn, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            await self.send(conn, {"code": 3, "msg": "Invalid JSON"})
+            return
+        method = message.get("method")
+        if method not in ("SUBSCRIBE", "UNSUBSCRIBE"):
+            await self.send(conn, {"code": 1, "msg": "Invalid request", "id": message.get("id")})
+            return
+        await self.send(conn, {"result": None, "id": message.get("id")})
+        for stream in message.get("params", []):
+            if method == "UNSUBSCRIBE":
+                conn.topics.discard(stream)
+                continue
+            await self.subscribe(conn, stream)
+            if stream.endswith("@miniTicker"):
+                await self.send(conn, mini_ticker())
+
+    async def push_liquidations(self, *messages: dict[str, Any]) -> None:
+        """Deliver raw forceOrder events to ``<symbol>@forceOrder`` subscribers (queued until one exists)."""
+        by_topic: dict[str, list[dict[str, Any]]] = {}
+        for message in messages:
+            by_topic.setdefault(message["o"]["s"].lower() + "@forceOrder", []).append(message)
+        for topic, batch in by_topic.items():
+            await self.publish(topic, batch, "liquidations")
+
+    async def push_tickers(self, *messages: dict[str, Any]) -> None:
+        await self.publish(SYMBOL.lower() + "@miniTicker", list(messages), "ticker")
