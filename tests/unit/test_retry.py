@@ -55,3 +55,13 @@ def test_backoff_grows_with_jitter_is_capped_and_resets() -> None:
     b.reset()
     assert b.next_delay(t) <= 1.0
     assert b.next_delay(Failure("permanent", "bad symbol")) == 40.0  # rarely, not in a tight loop
+
+
+def test_retry_after_from_response_headers() -> None:
+    failure = classify(ccxt.RateLimitExceeded("429"), {"Retry-After": "12"}, "gate")
+    assert failure.kind == "transient" and failure.retry_after_s == 12.0
+
+
+def test_bybit_403_is_a_rate_limit_not_a_geo_block() -> None:
+    assert classify(ccxt.RateLimitExceeded("bybit 403 Forbidden"), None, "bybit").kind == "transient"
+    assert classify(ccxt.ExchangeNotAvailable("okx 403 Forbidden"), None, "okx").kind == "geo-block"

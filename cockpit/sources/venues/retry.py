@@ -23,22 +23,40 @@ class Failure:
     retry_after_s: float | None = None  # what the venue asked for (429 Retry-After), if anything
 
 
-def classify(exc: BaseException) -> Failure:
-    """Sort an exception into transient (retry soon), permanent (show, retry rarely) or geo-block."""
+def classify(exc: BaseException, headers: dict[str, str] | None = None, venue: str = "") -> Failure:
+    """Sort an exception into transient (retry soon), permanent (show, retry rarely) or geo-block.
+
+    ``headers`` are the failed response's (ccxt keeps them in ``last_response_headers``): a 429's
+    Retry-After is only there, never in the exception text.
+    """
     import ccxt  # imported lazily: the demo path never loads ccxt (~0.5 s, ~100 MiB)
 
     text = f"{type(exc).__name__}: {exc}".strip()
     text = re.sub(r"\s+", " ", text)[:300]
-    if re.search(r"\b(451|403)\b", str(exc)) or "restricted location" in str(exc).lower():
+    # Bybit answers 403 for its IP rate limit, not for a region (ccxt maps it to RateLimitExceeded).
+    rate_limit_403 = venue == "bybit" and isinstance(exc, ccxt.RateLimitExceeded)
+    if not rate_limit_403 and (
+        re.search(r"\b(451|403)\b", str(exc)) or "restricted location" in str(exc).lower()
+    ):
         return Failure("geo-block", f"{GEO_HINT} — {text}")
     if isinstance(exc, ccxt.OperationFailed | OSError | TimeoutError):
-        m = re.search(r"retry-after['\"]?\s*[:=]\s*['\"]?(\d+(?:\.\d+)?)", str(exc), re.IGNORECASE)
-        return Failure("transient", text, float(m.group(1)) if m else None)
+        return Failure("transient", text, _retry_after(str(exc), headers))
     if isinstance(exc, ccxt.ExchangeError | ccxt.BaseError):
         return Failure("permanent", text)
     if isinstance(exc, ValueError | KeyError | TypeError):
         return Failure("transient", f"bad data from venue: {text}")
     return Failure("transient", text)
+
+
+def _retry_after(text: str, headers: dict[str, str] | None) -> float | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    m = re.search(r"retry-after['\"]?\s*[:=]\s*['\"]?(\d+(?:\.\d+)?)", text, re.IGNORECASE)
+    return float(m.group(1)) if m else None
 
 
 class Backoff:
@@ -58,7 +76,7 @@ class Backoff:
             return self.cap_s * 5
         ceiling = min(self.cap_s, self.base_s * 2 ** (self.attempt - 1))
         delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-        return max(delay, failure.retry_after_s or 0.0)
+        return float(max(delay, failure.retry_after_s or 0.0))
 
     def next_delay_transient(self) -> float:
         """The delay for a failure that needs no classification (plain HTTP sources)."""

@@ -149,7 +149,7 @@ class VenueSource:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every failure is shown and retried, never allowed to crash the app
-            failure = classify(exc)
+            failure = classify(exc, getattr(self.exchange, "last_response_headers", None), self.name)
             delay = backoff.next_delay(failure)
             emit(
                 SourceError(
