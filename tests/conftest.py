@@ -30,3 +30,7 @@ def btc_1h() -> Candles:
     from cockpit.csv_ohlcv import load_ohlcv_csv
 
     return load_ohlcv_csv(BTC_1H)
+
+
+# Every in-process test refuses host name lookups: only the 127.0.0.1 literal may be reached.
+from tests.fakes.harness import loopback_only  # noqa: E402, F401

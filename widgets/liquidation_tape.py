@@ -23,6 +23,14 @@ def tape_line(e: LiquidationEvent, venue_width: int = 11) -> str:
     return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)}{notional:>8} {e.price:>7,.0f}"
 
 
+# Display name of a venue's events -> the ccxt id its source is registered under.
+_SOURCE_OF = {"Binance": "binanceusdm", "Bybit": "bybit", "OKX": "okx", "Gate": "gate", "HTX": "htx"}
+
+
+def _is_sampled(venue: str, sampled_sources: set[str]) -> bool:
+    return _SOURCE_OF.get(venue, venue) in sampled_sources
+
+
 class LiquidationTape(Pane):
     """The liquidations pane; totals carry '≥' because venues publish samples, not every event."""
 
@@ -47,9 +55,17 @@ class LiquidationTape(Pane):
             w = liq.windows[name]
             long_, short, total = (fmt.usd(v, lower_bound=lb) for v in (w.long_usd, w.short_usd, w.total_usd))
             lines.append(f"{name:6}[$bear]{long_:>10}[/][$bull]{short:>10}[/]{total:>10}")
+        venues = liq.windows["24h"].by_venue
+        if len(venues) > 1 or lb:
+            # Per-venue coverage: who contributed to the day, and whose feed is only a sample.
+            sampled_names = {x.name for x in s.sources if x.sampled}
+            cells = [
+                f"{escape(v)} {'≥' if _is_sampled(v, sampled_names) else ''}{fmt.usd(lo + sh)}"
+                for v, (lo, sh) in sorted(venues.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
+            ]
+            lines.append("[$muted]24h by venue: " + " · ".join(cells) + "[/]")
         if lb:
-            sampled = ", ".join(x.name for x in s.sources if x.sampled)
-            lines.append(f"[$muted]≥: lower bounds, sampled feeds ({escape(sampled)})[/]")
+            lines.append("[$muted]≥ lower bound: Binance and OKX publish samples of their liquidations[/]")
         if liq.largest:
             lines.append("[b]largest 24h[/b]")
             lines += [tape_line(e) for e in liq.largest]

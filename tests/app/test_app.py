@@ -224,3 +224,30 @@ def test_chart_survives_a_flat_market() -> None:
             return str(chart.render())
 
     assert "chart unavailable" not in asyncio.run(run())
+
+
+def test_live_without_data_says_so_and_points_to_demo() -> None:
+    import dataclasses
+
+    from cockpit.models import SourceStatus
+
+    snap = opening()
+    as_of = snap.as_of_ms
+    dead = tuple(
+        SourceStatus(name, "error", None, "NetworkError: connection refused", False, as_of + 12_000, sampled)
+        for name, sampled in (("binanceusdm", True), ("bybit", False), ("alternative.me", False))
+    )
+    live = dataclasses.replace(snap, simulated=False, source="live", sources=dead, lower_bound=True)
+
+    async def run() -> tuple[str, str]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(160, 40)) as pilot:
+            app.post_message(SnapshotReady(live))
+            await pilot.pause()
+            return str(app.query_one("#status").render()), str(app.query_one("#liquidations").render())
+
+    status, liquidations = asyncio.run(run())
+    assert "SIMULATED" not in status
+    assert "no live data" in status and "cockpit --demo" in status
+    assert "retry in 12s" in status and "connection refused" in status
+    assert "≥" in liquidations and "lower bound" in liquidations

@@ -90,7 +90,8 @@ def test_app_shows_hand_computed_totals_across_five_venues() -> None:
         async with fake_venues() as f:
             clock = SimClock(START_MS)
             config = fake_config(f)
-            app = CockpitApp(config, live_engine(config, clock))
+            engine = live_engine(config, clock)
+            app = CockpitApp(config, engine)
             async with app.run_test(size=(120, 40)) as pilot:
                 await subscribed(f)
                 await asyncio.sleep(0.5)
@@ -103,7 +104,15 @@ def test_app_shows_hand_computed_totals_across_five_venues() -> None:
                 await pilot.pause(0.3)
                 snap = app.snapshot
                 text = [str(w.render()) for w in app.query("#liquidations, #status")]
-                return snap, text
+                opened = [s.exchange for s in engine.sources if hasattr(s, "exchange")]
+                assert all(ex.session is not None for ex in opened)
+            # Quitting cancelled the engine worker: every exchange was closed (HTTP session and sockets).
+            for _ in range(50):
+                if all(ex.session is None and not ex.clients for ex in opened):
+                    break
+                await asyncio.sleep(0.05)
+            assert len(opened) == 5 and all(ex.session is None and not ex.clients for ex in opened)
+            return snap, text
 
     snap, text = asyncio.run(asyncio.wait_for(scenario(), 60))
     assert snap is not None and snap.source == "live" and snap.simulated is False
