@@ -355,12 +355,15 @@ class VenueSource:
         symbol = self.live.symbol
         funding = await self._rest(self.exchange.fetch_funding_rate(symbol))
         rate = funding.get("fundingRate")
-        oi = await self._rest(self.exchange.fetch_open_interest(symbol))
+        oi: dict[str, Any] = {}
+        if self.exchange.has.get("fetchOpenInterest"):  # ccxt has none for Gate: funding alone, no error
+            oi = await self._rest(self.exchange.fetch_open_interest(symbol))
         value = oi.get("openInterestValue")
         if value is None and oi.get("openInterestAmount") is not None:
-            # Binance and Bybit give base units only: value them at the last price (VENUES.md).
+            # Binance and Bybit give base units, HTX contracts: value them at the last price (VENUES.md).
             price = self._last_price or _number(funding.get("markPrice"), "mark price")
-            value = float(oi["openInterestAmount"]) * price
+            size = float(self.exchange.market(symbol).get("contractSize") or 1.0)
+            value = float(oi["openInterestAmount"]) * size * price
         emit(
             DerivativesUpdate(
                 self.name,
