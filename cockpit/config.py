@@ -139,7 +139,7 @@ class LiveSettings:
 
     symbol: str = field(default="BTC/USDT:USDT", metadata=_spec("str"))
     price_venue: str = field(default="binanceusdm", metadata=_spec("choice", choices=VENUE_IDS))
-    backfill_minutes: int = field(default=1500, metadata=_spec("int", 60, 20_000))
+    backfill_minutes: int = field(default=10_080, metadata=_spec("int", 60, 20_000))  # a week of 1m
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,8 @@ class Engine:
     def start(self) -> None:
         """Start every source as a task (idempotent)."""
         if not self._tasks:
+            if self.state.source_kind == "live" and self.state.coverage_start_ms is None:
+                self.state.coverage_start_ms = self.clock.now_ms()
             self._tasks = [
                 asyncio.create_task(self._run_source(s), name=f"source:{s.name}") for s in self.sources
             ]

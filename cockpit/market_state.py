@@ -118,6 +118,7 @@ class MarketState:
     sources: dict[str, _Track] = field(default_factory=dict)
     seq: int = 0
     changed: bool = True
+    coverage_start_ms: int | None = None  # set for live markets: streams cannot be backfilled
     _derived_version: int = -1
     _analysis: Analysis | None = None
     _rsi: dict[str, float | None] = field(default_factory=dict)
@@ -330,5 +331,6 @@ class MarketState:
             open_interest_usd=self.open_interest_usd,
             sources=self.statuses(now_ms),
             lower_bound=any(t.sampled for t in self.sources.values()),
+            coverage_start_ms=self.coverage_start_ms,
             recent_liquidations=tuple(self.tape),
         )

@@ -160,4 +160,5 @@ class Snapshot:
     open_interest_usd: float | None
     sources: tuple[SourceStatus, ...]
     lower_bound: bool  # some liquidation source samples: totals are at least what is shown
+    coverage_start_ms: int | None = None  # live: liquidations are only known from here (engine start)
     recent_liquidations: tuple[LiquidationEvent, ...] = field(default=())  # newest last, for the tape

@@ -86,6 +86,7 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
             "largest": [_event(e) for e in liq.largest],
             "cascade": liq.cascade,
             "lower_bound": s.lower_bound,
+            "coverage_start_ms": s.coverage_start_ms,
             "cascade_ratio": liq.cascade_ratio,
         },
         "sentiment": sentiment,

@@ -54,7 +54,13 @@ class LiquidationTape(Pane):
         for name in ("1h", "4h", "24h"):
             w = liq.windows[name]
             long_, short, total = (fmt.usd(v, lower_bound=lb) for v in (w.long_usd, w.short_usd, w.total_usd))
-            lines.append(f"{name:6}[$bear]{long_:>10}[/][$bull]{short:>10}[/]{total:>10}")
+            partial = s.coverage_start_ms is not None and s.as_of_ms - w.window_s * 1000 < s.coverage_start_ms
+            mark = "*" if partial else " "
+            lines.append(f"{name:5}{mark}[$bear]{long_:>10}[/][$bull]{short:>10}[/]{total:>10}")
+        if s.coverage_start_ms is not None and s.as_of_ms - 86_400_000 < s.coverage_start_ms:
+            lines.append(
+                f"[$muted]* partial window: collecting since {fmt.clock(s.coverage_start_ms)} UTC[/]"
+            )
         venues = liq.windows["24h"].by_venue
         if len(venues) > 1 or lb:
             # Per-venue coverage: who contributed to the day, and whose feed is only a sample.

@@ -79,5 +79,6 @@ def test_live_snapshot_reports_the_scripted_totals(tmp_path: Path) -> None:
     assert abs(hour["long_usd"] - sum(n for _, side, n in EXPECTED if side == "long")) < 1e-6
     assert abs(hour["short_usd"] - sum(n for _, side, n in EXPECTED if side == "short")) < 1e-6
     assert s["liquidations"]["lower_bound"] is True
+    assert s["as_of_ms"] - 10_000 < s["liquidations"]["coverage_start_ms"] <= s["as_of_ms"]
     assert {x["name"] for x in s["sources"]} == {*VENUES, "alternative.me"}
     assert s["sentiment"]["label"] == "Extreme Fear"
