@@ -161,3 +161,39 @@ def test_fault_then_recovery_counts_every_liquidation_once(venue: str, fault_nam
     else:
         assert r["count"] == 5, r
         assert abs(r["total"] - expected_usd(0, 5)) < 1e-6
+
+
+def test_permanent_error_is_shown_and_not_hammered() -> None:
+    async def scenario() -> tuple[str, int, int]:
+        async with fake_venues("gate") as f:
+            config = one_venue_config(f, "gate")
+            bad = {
+                **config.venues,
+                "gate": VenueSettings(
+                    **{
+                        **{k: getattr(config.venues["gate"], k) for k in VenueSettings.__dataclass_fields__},
+                        "symbols": ("NOPE/USDT:USDT",),
+                    }
+                ),
+            }
+            engine = live_engine(
+                Config(venues=bad, live=config.live, sentiment=config.sentiment), SimClock(START_MS)
+            )
+            engine.start()
+            try:
+                seen, _ = await until(engine, lambda s: state_of("gate")(s) == "error", 5)
+                assert seen
+                await asyncio.sleep(3)
+                status = next(s for s in engine.snapshot().sources if s.name == "gate")
+                return (
+                    status.error or "",
+                    (status.retry_at_ms or 0) - engine.clock.now_ms(),
+                    len(f.gate.calls("markets")),
+                )
+            finally:
+                await engine.stop()
+
+    error, retry_in_ms, market_calls = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert "BadSymbol" in error and "NOPE/USDT:USDT" in error
+    assert retry_in_ms > 1_000  # the next try is seconds away (5x the backoff cap), not a tight loop
+    assert market_calls == 1
