@@ -14,7 +14,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from cockpit.commands import CockpitCommands
-from cockpit.config import Config
+from cockpit.config import TIMEFRAMES, Config
 from cockpit.engine import Engine
 from cockpit.keymap import KEYMAP, effective_keys
 from cockpit.messages import SnapshotReady
@@ -59,6 +59,7 @@ class CockpitApp(App[None]):
         self.config = config
         self.engine = engine
         self.keys = effective_keys(config.keys)
+        self.chart_timeframe = config.ui.chart_timeframe
         for theme in THEMES.values():
             self.register_theme(theme)
         self._theme_notice: str | None = None
@@ -132,6 +133,21 @@ class CockpitApp(App[None]):
             self.screen.minimize()
         elif self.focused is not None:
             self.screen.maximize(self.focused, container=False)
+
+    def action_cycle_timeframe(self, step: int) -> None:
+        """Switch the chart to the next (or previous) timeframe; levels stay on their own timeframe."""
+        current = self.chart_timeframe
+        k = TIMEFRAMES.index(current) if current in TIMEFRAMES else 0
+        self.action_set_timeframe(TIMEFRAMES[(k + step) % len(TIMEFRAMES)])
+
+    def action_set_timeframe(self, timeframe: str) -> None:
+        """Show the chart in ``timeframe`` (from the palette: "chart: timeframe 4h")."""
+        if timeframe not in TIMEFRAMES:
+            return
+        self.chart_timeframe = timeframe
+        if self.engine is not None:
+            self.engine.set_chart_timeframe(timeframe)
+        self.notify(f"chart: {timeframe}", timeout=1.5)
 
     def action_help(self) -> None:
         """Show every key."""

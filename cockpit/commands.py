@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from cockpit.config import TIMEFRAMES
 from cockpit.keymap import KEYMAP
 
 if TYPE_CHECKING:
@@ -17,7 +18,12 @@ class CockpitCommands(Provider):
     """Offers the same actions as the keys, so nothing is reachable only by a key."""
 
     def _commands(self) -> list[tuple[str, str, str]]:
-        return [(spec.palette, spec.action, spec.description) for spec in KEYMAP if spec.id != "palette"]
+        keyed = [(spec.palette, spec.action, spec.description) for spec in KEYMAP if spec.id != "palette"]
+        timeframes = [
+            (f"chart: timeframe {tf}", f"set_timeframe('{tf}')", f"Chart in {tf} candles")
+            for tf in TIMEFRAMES
+        ]
+        return keyed + timeframes
 
     async def _run(self, action: str) -> None:
         app: CockpitApp = self.app  # type: ignore[assignment]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import cache
+from typing import Any
 
 import pytest
 from cockpit.widgets.price_chart import PriceChart
@@ -251,3 +252,41 @@ def test_live_without_data_says_so_and_points_to_demo() -> None:
     assert "no live data" in status and "cockpit --demo" in status
     assert "retry in 12s" in status and "connection refused" in status
     assert "≥" in liquidations and "lower bound" in liquidations
+
+
+def test_timeframe_keys_and_palette_switch_the_chart_through_the_engine() -> None:
+    from cockpit.clock import ManualClock
+    from cockpit.headless import demo_engine
+    from cockpit.sources.demo_market import OPENING_MS
+
+    async def wait_for_tf(app: CockpitApp, pilot: Any, tf: str) -> str | None:
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if app.snapshot is not None and app.snapshot.chart_timeframe == tf:
+                break
+        return app.snapshot.chart_timeframe if app.snapshot else None
+
+    async def run() -> list[tuple[str | None, int]]:
+        config = Config()
+        app = CockpitApp(config, demo_engine(config, DEFAULT_SEED, ManualClock(OPENING_MS)))
+        seen = []
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_tf(app, pilot, "1h")
+            for key, tf in (("t", "4h"), ("t", "1d"), ("T", "4h"), ("T", "1h"), ("T", "15m")):
+                await pilot.press(key)
+                got = await wait_for_tf(app, pilot, tf)
+                seen.append((got, len(app.snapshot.candles) if app.snapshot else 0))
+            await pilot.press("ctrl+p")
+            for ch in "timeframe 5m":
+                await pilot.press(ch if ch != " " else "space")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            got = await wait_for_tf(app, pilot, "5m")
+            seen.append((got, len(app.snapshot.candles) if app.snapshot else 0))
+        return seen
+
+    seen = asyncio.run(run())
+    assert [tf for tf, _ in seen] == ["4h", "1d", "4h", "1h", "15m", "5m"]
+    counts = dict(seen)
+    # A week and a half of minutes: more bars the finer the timeframe (forming bar included).
+    assert counts["1d"] < counts["4h"] < counts["1h"] < counts["15m"] < counts["5m"]
