@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.normalize import (
-    Deduper,
     MalformedLiquidation,
     VenueLiquidationEvent,
     event_key,
@@ -67,41 +67,98 @@ def streamed(exchange: Any, message: dict[str, Any], symbol: str = BTC) -> list[
 
 
 BINANCE_MARKET = {
-    "symbol": "BTCUSDT", "pair": "BTCUSDT", "contractType": "PERPETUAL", "status": "TRADING",
-    "baseAsset": "BTC", "quoteAsset": "USDT", "marginAsset": "USDT", "pricePrecision": 2,
-    "quantityPrecision": 3, "filters": [],
+    "symbol": "BTCUSDT",
+    "pair": "BTCUSDT",
+    "contractType": "PERPETUAL",
+    "status": "TRADING",
+    "baseAsset": "BTC",
+    "quoteAsset": "USDT",
+    "marginAsset": "USDT",
+    "pricePrecision": 2,
+    "quantityPrecision": 3,
+    "filters": [],
 }
 OKX_MARKET = {
-    "instId": "BTC-USDT-SWAP", "instType": "SWAP", "ctType": "linear", "ctVal": "0.01", "ctValCcy": "BTC",
-    "settleCcy": "USDT", "uly": "BTC-USDT", "instFamily": "BTC-USDT", "lotSz": "0.01", "minSz": "0.01",
-    "tickSz": "0.1", "state": "live", "lever": "100", "baseCcy": "", "quoteCcy": "",
+    "instId": "BTC-USDT-SWAP",
+    "instType": "SWAP",
+    "ctType": "linear",
+    "ctVal": "0.01",
+    "ctValCcy": "BTC",
+    "settleCcy": "USDT",
+    "uly": "BTC-USDT",
+    "instFamily": "BTC-USDT",
+    "lotSz": "0.01",
+    "minSz": "0.01",
+    "tickSz": "0.1",
+    "state": "live",
+    "lever": "100",
+    "baseCcy": "",
+    "quoteCcy": "",
 }
 OKX_INVERSE_MARKET = {
-    **OKX_MARKET, "instId": "BTC-USD-SWAP", "ctType": "inverse", "ctVal": "100", "ctValCcy": "USD",
-    "settleCcy": "BTC", "uly": "BTC-USD", "instFamily": "BTC-USD", "lotSz": "1", "minSz": "1",
+    **OKX_MARKET,
+    "instId": "BTC-USD-SWAP",
+    "ctType": "inverse",
+    "ctVal": "100",
+    "ctValCcy": "USD",
+    "settleCcy": "BTC",
+    "uly": "BTC-USD",
+    "instFamily": "BTC-USD",
+    "lotSz": "1",
+    "minSz": "1",
 }
 BYBIT_INSTRUMENTS = {
     "retCode": 0,
-    "result": {"category": "linear", "list": [{
-        "symbol": "BTCUSDT", "contractType": "LinearPerpetual", "status": "Trading", "baseCoin": "BTC",
-        "quoteCoin": "USDT", "settleCoin": "USDT", "priceFilter": {"tickSize": "0.10"},
-        "lotSizeFilter": {"qtyStep": "0.001", "minOrderQty": "0.001"},
-        "leverageFilter": {"maxLeverage": "100"},
-    }]},
+    "result": {
+        "category": "linear",
+        "list": [
+            {
+                "symbol": "BTCUSDT",
+                "contractType": "LinearPerpetual",
+                "status": "Trading",
+                "baseCoin": "BTC",
+                "quoteCoin": "USDT",
+                "settleCoin": "USDT",
+                "priceFilter": {"tickSize": "0.10"},
+                "lotSizeFilter": {"qtyStep": "0.001", "minOrderQty": "0.001"},
+                "leverageFilter": {"maxLeverage": "100"},
+            }
+        ],
+    },
 }
 GATE_CONTRACT = {
-    "name": "BTC_USDT", "type": "direct", "quanto_multiplier": "0.0001", "order_price_round": "0.1",
-    "order_size_min": 1, "order_size_max": 1000000, "leverage_min": "1", "leverage_max": "100",
-    "status": "trading", "contract_type": "",
+    "name": "BTC_USDT",
+    "type": "direct",
+    "quanto_multiplier": "0.0001",
+    "order_price_round": "0.1",
+    "order_size_min": 1,
+    "order_size_max": 1000000,
+    "leverage_min": "1",
+    "leverage_max": "100",
+    "status": "trading",
+    "contract_type": "",
 }
 HTX_CONTRACT_INFO = {
-    "status": "ok", "ts": 1640736207263,
-    "data": [{
-        "symbol": "BTC", "contract_code": "BTC-USDT", "contract_size": 0.001, "price_tick": 0.1,
-        "delivery_date": "", "delivery_time": "", "create_date": "20201021", "contract_status": 1,
-        "settlement_date": "1640764800000", "support_margin_mode": "all", "business_type": "swap",
-        "pair": "BTC-USDT", "contract_type": "swap", "trade_partition": "USDT",
-    }],
+    "status": "ok",
+    "ts": 1640736207263,
+    "data": [
+        {
+            "symbol": "BTC",
+            "contract_code": "BTC-USDT",
+            "contract_size": 0.001,
+            "price_tick": 0.1,
+            "delivery_date": "",
+            "delivery_time": "",
+            "create_date": "20201021",
+            "contract_status": 1,
+            "settlement_date": "1640764800000",
+            "support_margin_mode": "all",
+            "business_type": "swap",
+            "pair": "BTC-USDT",
+            "contract_type": "swap",
+            "trade_partition": "USDT",
+        }
+    ],
 }
 
 
@@ -156,6 +213,7 @@ def htx_fetch(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[st
     async def run() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         ex = ccxt_async.htx()
         try:
+
             async def contract_info(params: dict[str, Any]) -> dict[str, Any]:
                 return copy.deepcopy(HTX_CONTRACT_INFO)
 
@@ -186,12 +244,40 @@ def only(events: list[LiquidationEvent]) -> LiquidationEvent:
 
 # -- raw messages (shapes from VENUES.md and ccxt's parser docstrings) -------------------------------------
 
-BINANCE_LONG = {"e": "forceOrder", "E": 1568014460893, "o": {
-    "s": "BTCUSDT", "S": "SELL", "o": "LIMIT", "f": "IOC", "q": "0.014", "p": "9910", "ap": "9910",
-    "X": "FILLED", "l": "0.014", "z": "0.014", "T": 1568014460893}}
-BINANCE_SHORT = {"e": "forceOrder", "E": 1698871323061, "o": {
-    "s": "BTCUSDT", "S": "BUY", "o": "LIMIT", "f": "IOC", "q": "1.437", "p": "35100.81", "ap": "34959.70",
-    "X": "FILLED", "l": "1.437", "z": "1.437", "T": 1698871323059}}
+BINANCE_LONG = {
+    "e": "forceOrder",
+    "E": 1568014460893,
+    "o": {
+        "s": "BTCUSDT",
+        "S": "SELL",
+        "o": "LIMIT",
+        "f": "IOC",
+        "q": "0.014",
+        "p": "9910",
+        "ap": "9910",
+        "X": "FILLED",
+        "l": "0.014",
+        "z": "0.014",
+        "T": 1568014460893,
+    },
+}
+BINANCE_SHORT = {
+    "e": "forceOrder",
+    "E": 1698871323061,
+    "o": {
+        "s": "BTCUSDT",
+        "S": "BUY",
+        "o": "LIMIT",
+        "f": "IOC",
+        "q": "1.437",
+        "p": "35100.81",
+        "ap": "34959.70",
+        "X": "FILLED",
+        "l": "1.437",
+        "z": "1.437",
+        "T": 1698871323059,
+    },
+}
 
 
 def bybit_message(*items: dict[str, Any]) -> dict[str, Any]:
@@ -201,30 +287,77 @@ def bybit_message(*items: dict[str, Any]) -> dict[str, Any]:
 BYBIT_LONG = {"T": 1739502302929, "s": "BTCUSDT", "S": "Buy", "v": "0.5", "p": "75190.5"}
 BYBIT_SHORT = {"T": 1739502302931, "s": "BTCUSDT", "S": "Sell", "v": "1.2", "p": "75000"}
 
-OKX_LONG = {"bkLoss": "0", "bkPx": "75180.1", "ccy": "", "posSide": "long", "side": "sell", "sz": "13",
-            "ts": "1692266434010"}
-OKX_SHORT = {"bkLoss": "0", "bkPx": "75200.5", "ccy": "", "posSide": "short", "side": "buy", "sz": "5",
-             "ts": "1692266434020"}
+OKX_LONG = {
+    "bkLoss": "0",
+    "bkPx": "75180.1",
+    "ccy": "",
+    "posSide": "long",
+    "side": "sell",
+    "sz": "13",
+    "ts": "1692266434010",
+}
+OKX_SHORT = {
+    "bkLoss": "0",
+    "bkPx": "75200.5",
+    "ccy": "",
+    "posSide": "short",
+    "side": "buy",
+    "sz": "5",
+    "ts": "1692266434020",
+}
 
 
 def okx_message(*details: dict[str, Any], inst_id: str = "BTC-USDT-SWAP") -> dict[str, Any]:
     family = inst_id.removesuffix("-SWAP")
-    item = {"instId": inst_id, "instFamily": family, "instType": "SWAP", "uly": family,
-            "details": list(details)}
+    item = {
+        "instId": inst_id,
+        "instFamily": family,
+        "instType": "SWAP",
+        "uly": family,
+        "details": list(details),
+    }
     return {"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": [item]}
 
 
-GATE_SHORT = {"contract": "BTC_USDT", "left": 0, "size": -165, "fill_price": "28070", "order_price": "28225",
-              "time": 1696736132}
-GATE_LONG = {"contract": "BTC_USDT", "left": 0, "size": 200, "fill_price": "27950", "order_price": "27800",
-             "time": 1696736190}
+GATE_SHORT = {
+    "contract": "BTC_USDT",
+    "left": 0,
+    "size": -165,
+    "fill_price": "28070",
+    "order_price": "28225",
+    "time": 1696736132,
+}
+GATE_LONG = {
+    "contract": "BTC_USDT",
+    "left": 0,
+    "size": 200,
+    "fill_price": "27950",
+    "order_price": "27800",
+    "time": 1696736190,
+}
 
-HTX_SHORT = {"id": "150153038758", "contract_code": "BTC-USDT", "liquidation_time": "1781849094165",
-             "side": "buy", "position_side": "short", "volume": "2", "amount": "2",
-             "bankrupt_price": "62978.5", "trade_turnover": "125.957"}
-HTX_LONG = {"id": "150153038901", "contract_code": "BTC-USDT", "liquidation_time": "1781849095000",
-            "side": "sell", "position_side": "long", "volume": "30", "amount": "30",
-            "bankrupt_price": "63000", "trade_turnover": "1890"}
+HTX_SHORT = {
+    "id": "150153038758",
+    "contract_code": "BTC-USDT",
+    "liquidation_time": "1781849094165",
+    "side": "buy",
+    "position_side": "short",
+    "volume": "2",
+    "amount": "2",
+    "bankrupt_price": "62978.5",
+    "trade_turnover": "125.957",
+}
+HTX_LONG = {
+    "id": "150153038901",
+    "contract_code": "BTC-USDT",
+    "liquidation_time": "1781849095000",
+    "side": "sell",
+    "position_side": "long",
+    "volume": "30",
+    "amount": "30",
+    "bankrupt_price": "63000",
+    "trade_turnover": "1890",
+}
 
 
 # -- sides, notionals, prices, times, symbols per venue -----------------------------------------------------
@@ -288,7 +421,12 @@ def test_okx_every_detail_is_an_event_with_its_own_side() -> None:
     assert liq["contracts"] == 13 and liq["price"] == 75180.1  # ccxt reads details[0] only
     long_, short = normalize("okx", liq, ex.market(BTC))
     assert (long_.side, long_.venue, long_.symbol, long_.ts_ms, long_.price) == (
-        "long", "OKX", BTC, 1692266434010, 75180.1)
+        "long",
+        "OKX",
+        BTC,
+        1692266434010,
+        75180.1,
+    )
     assert long_.notional_usd == pytest.approx(9_773.413)  # 13 contracts x 0.01 BTC x 75,180.1
     assert (short.side, short.ts_ms, short.price) == ("short", 1692266434020, 75200.5)
     assert short.notional_usd == pytest.approx(3_760.025)  # 5 x 0.01 x 75,200.5
@@ -352,9 +490,20 @@ def test_htx_position_side_long_is_a_long_liquidated() -> None:
 
 def test_htx_v3_row_uses_direction_and_query_id() -> None:
     (_, market) = htx_fetch([])
-    row = {"query_id": 452057, "contract_code": "BTC-USDT", "symbol": "USDT", "direction": "sell",
-           "offset": "close", "volume": 479.0, "price": 51441.7, "created_at": 1638593647864, "amount": 0.479,
-           "trade_turnover": 24640.5743, "business_type": "swap", "pair": "BTC-USDT"}
+    row = {
+        "query_id": 452057,
+        "contract_code": "BTC-USDT",
+        "symbol": "USDT",
+        "direction": "sell",
+        "offset": "close",
+        "volume": 479.0,
+        "price": 51441.7,
+        "created_at": 1638593647864,
+        "amount": 0.479,
+        "trade_turnover": 24640.5743,
+        "business_type": "swap",
+        "pair": "BTC-USDT",
+    }
     liq = ccxt_async.htx().parse_liquidation(row, market)
     e = only(normalize("htx", liq, market))
     assert (e.side, e.ts_ms, e.price) == ("long", 1638593647864, 51441.7)
@@ -474,12 +623,14 @@ def test_deduper_memory_is_bounded_by_count_and_time() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(0, 7), max_size=40), st.lists(st.integers(1, 6), min_size=1, max_size=10))
 def test_dedup_keeps_each_event_once_in_first_arrival_order(picks: list[int], cuts: list[int]) -> None:
-    pool = [LiquidationEvent(1_700_000_000_000 + i % 3, "V", "S", "long" if i % 2 else "short", float(i), 1.0)
-            for i in range(8)]
+    pool = [
+        LiquidationEvent(1_700_000_000_000 + i % 3, "V", "S", "long" if i % 2 else "short", float(i), 1.0)
+        for i in range(8)
+    ]
     stream = [pool[i] for i in picks]
     batches, start, k = [], 0, 0
     while start < len(stream):
-        batches.append(stream[start:start + cuts[k % len(cuts)]])
+        batches.append(stream[start : start + cuts[k % len(cuts)]])
         start += cuts[k % len(cuts)]
         k += 1
     dedup = Deduper()
@@ -558,5 +709,8 @@ def test_unknown_venue_and_missing_info() -> None:
     (liq,) = streamed(ex, bybit_message(BYBIT_LONG))
     raises("kraken", "venue", lambda: normalize("kraken", liq, ex.market(BTC)))
     raises("Bybit", "info", lambda: normalize("bybit", {**liq, "info": None}, ex.market(BTC)))
-    raises("Bybit", "info.T", lambda: normalize("bybit", {**liq, "info": {**BYBIT_LONG, "T": 1739502302}},
-                                                ex.market(BTC)))  # seconds, not milliseconds
+    raises(
+        "Bybit",
+        "info.T",
+        lambda: normalize("bybit", {**liq, "info": {**BYBIT_LONG, "T": 1739502302}}, ex.market(BTC)),
+    )  # seconds, not milliseconds

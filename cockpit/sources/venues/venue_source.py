@@ -19,7 +19,8 @@ from cockpit.clock import Clock
 from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
 from cockpit.engine import Emit
 from cockpit.models import Backfill, CandleClosed, DerivativesUpdate, PriceTick, SourceError, SourceOk
-from cockpit.sources.venues.normalize import Deduper, normalize
+from cockpit.sources.venues.dedup import Deduper
+from cockpit.sources.venues.normalize import normalize
 from cockpit.sources.venues.retry import Backoff, classify
 
 # Venues whose liquidation feeds are samples, so totals including them are lower bounds (VENUES.md).
