@@ -45,16 +45,16 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec(
         "previous-pane", "shift+tab", "app.focus_previous", "Previous pane", "pane: focus previous", "Cycle"
     ),
-    KeySpec("timeframe-next", "t", "cycle_timeframe(1)", "Timeframe", "chart: next timeframe", "Timeframe"),
+    KeySpec("timeframe-next", "t", "cycle_timeframe(1)", "Timeframe", "chart: next timeframe", "TF"),
     KeySpec(
         "timeframe-previous",
         "T",
         "cycle_timeframe(-1)",
         "Timeframe back",
         "chart: previous timeframe",
-        "Timeframe",
+        "TF",
     ),
-    KeySpec("maximize", "z", "toggle_maximize", "Zoom pane", "view: maximise or restore the focused pane"),
+    KeySpec("maximize", "z", "toggle_maximize", "Max", "view: maximise or restore the focused pane"),
     KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette"),
     KeySpec("quit", "q", "quit", "Quit", "app: quit"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
+from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
@@ -23,6 +24,44 @@ class PriceChart(PlotextPlot, can_focus=True):
     """
     # Hover would otherwise rebuild the whole figure on every mouse move (measured: 5 renders per 10 moves).
     auto_links = False
+    _PAN = Binding.Group("Pan", compact=True)
+    _ZOOM = Binding.Group("Zoom", compact=True)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "left", "pan(1)", "Older", id="chart-pan-back", tooltip="chart: pan back in time", group=_PAN
+        ),
+        Binding(
+            "right", "pan(-1)", "Newer", id="chart-pan-forward", tooltip="chart: pan toward now", group=_PAN
+        ),
+        Binding(
+            "home",
+            "pan_to('start')",
+            "Oldest",
+            id="chart-oldest",
+            tooltip="chart: oldest candles",
+            group=_PAN,
+        ),
+        Binding(
+            "end",
+            "pan_to('end')",
+            "Latest",
+            id="chart-latest",
+            tooltip="chart: back to the latest",
+            group=_PAN,
+        ),
+        Binding(
+            "plus,equals_sign",
+            "zoom(1)",
+            "Zoom in",
+            id="chart-zoom-in",
+            tooltip="chart: fewer, wider candles",
+            group=_ZOOM,
+        ),
+        Binding(
+            "minus", "zoom(-1)", "Zoom out", id="chart-zoom-out", tooltip="chart: more candles", group=_ZOOM
+        ),
+    ]
+    MAX_CELL = 6  # columns per candle at the closest zoom
 
     def __init__(self, max_hz: float = 2.0, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -31,6 +70,9 @@ class PriceChart(PlotextPlot, can_focus=True):
         self._drawn_key: tuple[object, ...] | None = None
         self._scheduled = False
         self.replots = 0
+        self.pan_bars = 0  # bars between the right edge and the latest bar (panning back in time)
+        self.cell = 1  # columns per candle: 1 shows as many candles as fit, larger zooms in
+        self._bars = 0  # bars in the last snapshot, to clamp panning
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -44,6 +86,34 @@ class PriceChart(PlotextPlot, can_focus=True):
             self._scheduled = True
             self.set_timer(1.0 / self.max_hz, self._replot_if_changed)
 
+    def visible_window(self, bars: int) -> tuple[int, int]:
+        """[start, end) of the bars on screen: never more candles than columns, panned and zoomed."""
+        if self.pan_bars and bars > self._bars > 0:
+            self.pan_bars += bars - self._bars  # panned back: new bars must not slide the view
+        self._bars = bars
+        width = max(10, self.size.width - Y_AXIS_COLUMNS)
+        visible = min(bars, max(10, width // self.cell))
+        self.pan_bars = max(0, min(self.pan_bars, bars - visible))
+        end = bars - self.pan_bars
+        return end - visible, end
+
+    def action_pan(self, direction: int) -> None:
+        """Move a quarter of the visible window back (1) or forward (-1) in time."""
+        width = max(10, self.size.width - Y_AXIS_COLUMNS)
+        step = max(1, width // self.cell // 4)
+        self.pan_bars = max(0, self.pan_bars + direction * step)
+        self._force_replot()
+
+    def action_pan_to(self, where: str) -> None:
+        """Jump to the oldest bars or back to the latest."""
+        self.pan_bars = self._bars if where == "start" else 0
+        self._force_replot()
+
+    def action_zoom(self, direction: int) -> None:
+        """Zoom in (1: fewer, wider candles) or out (-1: more candles, up to one per column)."""
+        self.cell = max(1, min(self.MAX_CELL, self.cell + direction))
+        self._force_replot()
+
     def _force_replot(self) -> None:
         self._drawn_key = None
         self._replot_if_changed()
@@ -54,7 +124,16 @@ class PriceChart(PlotextPlot, can_focus=True):
     def _key(self, s: Snapshot) -> tuple[object, ...]:
         c = s.candles
         last = (int(c.ts_ms[-1]), float(c.high[-1]), float(c.low[-1]), float(c.close[-1])) if len(c) else None
-        return (s.chart_timeframe, len(c), last, id(s.analysis), self.size, self.app.theme)
+        return (
+            s.chart_timeframe,
+            len(c),
+            last,
+            id(s.analysis),
+            self.size,
+            self.app.theme,
+            self.pan_bars,
+            self.cell,
+        )
 
     def _replot_if_changed(self) -> None:
         self._scheduled = False
@@ -78,25 +157,26 @@ class PriceChart(PlotextPlot, can_focus=True):
         plt.clear_data()
         plt.clear_figure()
         c = s.candles
-        width = max(10, self.size.width - Y_AXIS_COLUMNS)
-        n = min(len(c), width)
+        lo_i, hi_i = self.visible_window(len(c))
+        n = hi_i - lo_i
         title = f"{s.symbol.split(':')[0]} {s.chart_timeframe}"
+        if self.pan_bars:
+            title += f" · ◀ {self.pan_bars} bars back (end: latest)"
         self.border_title = f"3 Chart · {title}"
         if n == 0:
             plt.title("waiting for candles")
             self.refresh()
             return
-        lo_i = len(c) - n
         xs = list(range(n))
         data = {
-            "Open": c.open[lo_i:].tolist(),
-            "Close": c.close[lo_i:].tolist(),
-            "High": c.high[lo_i:].tolist(),
-            "Low": c.low[lo_i:].tolist(),
+            "Open": c.open[lo_i:hi_i].tolist(),
+            "Close": c.close[lo_i:hi_i].tolist(),
+            "High": c.high[lo_i:hi_i].tolist(),
+            "Low": c.low[lo_i:hi_i].tolist(),
         }
         # plotext accepts numeric x positions here although its stubs say date strings.
         plt.candlestick(cast(Any, xs), data, colors=[self._rgb("bull"), self._rgb("bear")])
-        y_lo, y_hi = float(c.low[lo_i:].min()), float(c.high[lo_i:].max())
+        y_lo, y_hi = float(c.low[lo_i:hi_i].min()), float(c.high[lo_i:hi_i].max())
         span = max(y_hi - y_lo, abs(y_hi) * 1e-4)
         levels = self._levels(s)
         shown = [(p, label, var) for p, label, var in levels if y_lo - 0.15 * span <= p <= y_hi + 0.15 * span]
@@ -116,7 +196,8 @@ class PriceChart(PlotextPlot, can_focus=True):
         pad = max((y_hi - y_lo) * 0.03, abs(y_hi) * 5e-4, 1e-6)
         plt.ylim(y_lo - pad, y_hi + pad)
         ticks = [float(t) for t in range(0, n, max(1, n // 5))]
-        plt.xticks(ticks, [self._time_label(int(c.ts_ms[lo_i + int(t)]), s.chart_timeframe) for t in ticks])
+        labels = [self._time_label(int(c.ts_ms[lo_i + int(t)]), s.chart_timeframe) for t in ticks]
+        plt.xticks(ticks, labels)
         self.refresh()
 
     def render(self) -> Any:

@@ -290,3 +290,38 @@ def test_timeframe_keys_and_palette_switch_the_chart_through_the_engine() -> Non
     counts = dict(seen)
     # A week and a half of minutes: more bars the finer the timeframe (forming bar included).
     assert counts["1d"] < counts["4h"] < counts["1h"] < counts["15m"] < counts["5m"]
+
+
+def test_chart_pans_and_zooms_within_its_columns() -> None:
+    async def run() -> dict[str, tuple[int, int]]:
+        app = CockpitApp(Config(), None)
+        out: dict[str, tuple[int, int]] = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            chart = app.query_one(PriceChart)
+            bars = len(opening().candles)
+            await pilot.press("3")
+            out["start"] = chart.visible_window(bars)
+            for key in ("left", "left"):
+                await pilot.press(key)
+            out["back"] = chart.visible_window(bars)
+            await pilot.press("right")
+            out["forward"] = chart.visible_window(bars)
+            await pilot.press("home")
+            out["oldest"] = chart.visible_window(bars)
+            await pilot.press("end")
+            out["latest"] = chart.visible_window(bars)
+            await pilot.press("plus")
+            out["zoom_in"] = chart.visible_window(bars)
+            await pilot.press("minus")
+            out["zoom_out"] = chart.visible_window(bars)
+            out["columns"] = (chart.size.width - 11, bars)
+        return out
+
+    w = asyncio.run(run())
+    columns, bars = w["columns"]
+    start, end = w["start"]
+    assert end == bars and end - start <= columns  # latest bars, never more candles than columns
+    assert w["back"][1] < end and w["forward"][1] > w["back"][1]
+    assert w["oldest"][0] == 0 and w["latest"] == w["start"]
+    assert w["zoom_in"][1] - w["zoom_in"][0] < end - start and w["zoom_out"] == w["start"]
