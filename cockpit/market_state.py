@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cockpit.analytics.candles import Candles
+from cockpit.analytics.candles import Candles, FloatArray
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import Analysis, analyze
 from cockpit.analytics.resample import resample
@@ -261,6 +261,18 @@ class MarketState:
             np.append(closed.volume, 0.0),
         )
 
+    def chart_rsi(self, timeframe: str, bars: int) -> FloatArray:
+        """RSI of the chart's closed bars, aligned with the chart candles; NaN for the forming bar, whose
+        value would still move (nothing on screen repaints)."""
+        closed = self._closed_by_tf.get(timeframe)
+        out = np.full(bars, np.nan)
+        if closed is not None and len(closed):
+            values = rsi(closed.close, self.config.analytics.rsi_period)
+            n = min(len(values), bars)
+            out[:n] = values[:n]
+        out.flags.writeable = False
+        return out
+
     def change_24h_pct(self, now_ms: int) -> float | None:
         """Last price against the close of the minute 24 hours ago."""
         c = self._closed_by_tf.get("1m")
@@ -308,6 +320,7 @@ class MarketState:
     def snapshot(self, now_ms: int, chart_timeframe: str) -> Snapshot:
         """Freeze the state; hands over (and clears) the liquidations since the previous snapshot."""
         self._refresh_derived()
+        chart = self.chart_candles(chart_timeframe).frozen()
         self.seq += 1
         self.changed = False
         batch, self.pending = tuple(self.pending), []
@@ -320,7 +333,8 @@ class MarketState:
             price=self.price,
             change_24h_pct=self.change_24h_pct(now_ms),
             chart_timeframe=chart_timeframe,
-            candles=self.chart_candles(chart_timeframe).frozen(),
+            candles=chart,
+            chart_rsi=self.chart_rsi(chart_timeframe, len(chart)),
             levels_timeframe=self.config.engine.levels_timeframe,
             analysis=self._analysis,
             rsi_by_timeframe=dict(self._rsi),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cockpit.analytics.candles import Candles
+from cockpit.analytics.candles import Candles, FloatArray
 from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
 from cockpit.analytics.pipeline import Analysis
 
@@ -150,6 +150,7 @@ class Snapshot:
     change_24h_pct: float | None
     chart_timeframe: str
     candles: Candles  # chart timeframe: closed bars plus the forming one last
+    chart_rsi: FloatArray  # RSI per chart bar: closed bars only, NaN while warming up and for the forming bar
     levels_timeframe: str
     analysis: Analysis | None  # computed on the closed bars of ``levels_timeframe``
     rsi_by_timeframe: dict[str, float | None]

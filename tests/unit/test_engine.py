@@ -144,3 +144,21 @@ def test_source_states_ok_stale_error() -> None:
     assert states["quiet"] == ("ok", None)
     assert states["broken"][0] == "error" and "venue refused the connection" in (states["broken"][1] or "")
     assert states["quiet-later"] == ("stale", None)
+
+
+def test_chart_rsi_is_aligned_with_the_chart_and_causal() -> None:
+    from cockpit.analytics import rsi
+    from cockpit.analytics.resample import resample
+
+    clock = ManualClock(T0)
+    engine = Engine(Config(), [], clock, symbol="X", kind="demo")
+    engine.emit(Backfill("s", "X", minutes(3000)))
+    snap = engine.snapshot()
+    closed = resample(minutes(3000), 3_600_000)
+    assert len(snap.chart_rsi) == len(snap.candles)
+    expected = rsi(closed.close)
+    got = snap.chart_rsi[: len(expected)]
+    assert np.allclose(got, expected, equal_nan=True)
+    # Bars past the closed ones (the forming bar) carry no value: it would still move.
+    assert np.isnan(snap.chart_rsi[len(expected) :]).all()
+    assert not snap.chart_rsi.flags.writeable
