@@ -149,6 +149,10 @@ class CockpitApp(App[None]):
             self.engine.set_chart_timeframe(timeframe)
         self.notify(f"chart: {timeframe}", timeout=1.5)
 
+    def action_toggle_overlay(self, name: str) -> None:
+        """Show or hide a chart overlay (palette: "chart: toggle fib")."""
+        self.query_one(PriceChart).action_toggle_overlay(name)
+
     def action_help(self) -> None:
         """Show every key."""
         self.push_screen(HelpScreen(self.keys))

@@ -9,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cockpit.config import TIMEFRAMES
 from cockpit.keymap import KEYMAP
+from cockpit.widgets.price_chart import OVERLAYS
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp
@@ -23,7 +24,11 @@ class CockpitCommands(Provider):
             (f"chart: timeframe {tf}", f"set_timeframe('{tf}')", f"Chart in {tf} candles")
             for tf in TIMEFRAMES
         ]
-        return keyed + timeframes
+        overlays = [
+            (f"chart: toggle {o}", f"toggle_overlay('{o}')", f"Show or hide {o} on the chart")
+            for o in OVERLAYS
+        ]
+        return keyed + timeframes + overlays
 
     async def _run(self, action: str) -> None:
         app: CockpitApp = self.app  # type: ignore[assignment]

@@ -13,6 +13,15 @@ from cockpit import formatting as fmt
 from cockpit.models import Snapshot
 
 Y_AXIS_COLUMNS = 11  # plotext's price labels and frame take about this many columns
+OVERLAY_KEYS: tuple[tuple[str, str], ...] = (
+    ("f", "fib"),
+    ("g", "gaps"),
+    ("l", "zones"),
+    ("p", "plans"),
+    ("x", "last"),
+)
+OVERLAYS: tuple[str, ...] = tuple(name for _, name in OVERLAY_KEYS)
+LAYERS = Binding.Group("Layers", compact=True)
 
 
 class PriceChart(PlotextPlot, can_focus=True):
@@ -61,6 +70,17 @@ class PriceChart(PlotextPlot, can_focus=True):
             "minus", "zoom(-1)", "Zoom out", id="chart-zoom-out", tooltip="chart: more candles", group=_ZOOM
         ),
     ]
+    BINDINGS += [
+        Binding(
+            key,
+            f"toggle_overlay('{name}')",
+            name,
+            id=f"chart-overlay-{name}",
+            tooltip=f"chart: toggle {name}",
+            group=LAYERS,
+        )
+        for key, name in OVERLAY_KEYS
+    ]
     MAX_CELL = 6  # columns per candle at the closest zoom
 
     def __init__(self, max_hz: float = 2.0, **kwargs: object) -> None:
@@ -73,6 +93,7 @@ class PriceChart(PlotextPlot, can_focus=True):
         self.pan_bars = 0  # bars between the right edge and the latest bar (panning back in time)
         self.cell = 1  # columns per candle: 1 shows as many candles as fit, larger zooms in
         self._bars = 0  # bars in the last snapshot, to clamp panning
+        self.overlays: set[str] = set(OVERLAYS)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -184,6 +205,8 @@ class PriceChart(PlotextPlot, can_focus=True):
             y_lo, y_hi = min(y_lo, p), max(y_hi, p)
         for p, label, var in shown:
             plt.hline(p, self._rgb(var))
+            if not label:
+                continue  # the lower edge of a gap: the line is enough
             plt.text(
                 f"{label} {fmt.price(p)}",
                 x=0,
@@ -211,22 +234,42 @@ class PriceChart(PlotextPlot, can_focus=True):
         dt = datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc)
         return dt.strftime("%m-%d") if timeframe in ("4h", "1d") else dt.strftime("%d %H:%M")
 
-    @staticmethod
-    def _levels(s: Snapshot) -> list[tuple[float, str, str]]:
+    def _levels(self, s: Snapshot) -> list[tuple[float, str, str]]:
+        """(price, label, theme variable) of every level whose overlay is on."""
         a = s.analysis
-        if a is None:
-            return []
         out: list[tuple[float, str, str]] = []
-        if a.ladder is not None:
+        if "last" in self.overlays and s.price is not None:
+            out.append((s.price, "last", "primary"))
+        if a is None:
+            return out
+        if "fib" in self.overlays and a.ladder is not None:
             out += [(p, f"fib {r:g}", "fib-level") for r, p in a.ladder.levels if r not in (0.0, 1.0)]
         z = a.zones
-        if z.resistance is not None:
-            out.append((z.resistance.mid, "resistance", "resistance"))
-        if z.support is not None:
-            out.append((z.support.mid, "support", "support"))
+        if "zones" in self.overlays:
+            if z.resistance is not None:
+                out.append((z.resistance.mid, "resistance", "resistance"))
+            if z.support is not None:
+                out.append((z.support.mid, "support", "support"))
         sc = a.scenarios
-        if sc.breakdown is not None and sc.breakdown.target is not None:
-            out.append((sc.breakdown.target, "liquidity", "liquidity"))
-        if sc.bounce is not None and sc.bounce.target is not None:
-            out.append((sc.bounce.target, "bounce target", "bull"))
+        if "plans" in self.overlays:
+            if sc.breakdown is not None and sc.breakdown.target is not None:
+                out.append((sc.breakdown.target, "liquidity", "liquidity"))
+            if sc.bounce is not None and sc.bounce.target is not None:
+                out.append((sc.bounce.target, "bounce target", "bull"))
+        if "gaps" in self.overlays and s.price is not None:
+            # Only the gaps nearest the price (two above, two below): every open gap at once is noise.
+            # Untouched gaps at full strength, touched ones muted; filled gaps are never drawn.
+            above = sorted((g for g in a.gaps if g.bottom > s.price), key=lambda g: g.bottom)[:2]
+            below = sorted((g for g in a.gaps if g.top < s.price), key=lambda g: -g.top)[:2]
+            for g in above + below:
+                fresh = g.touched_index is None
+                var = "fvg" if fresh else "muted"
+                out.append((g.top, "FVG" if fresh else "fvg", var))
+                out.append((g.bottom, "", var))
         return out
+
+    def action_toggle_overlay(self, name: str) -> None:
+        """Show or hide one overlay (fib, gaps, zones, plans, last)."""
+        if name in OVERLAYS:
+            self.overlays ^= {name}
+            self._force_replot()

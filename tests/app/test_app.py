@@ -325,3 +325,38 @@ def test_chart_pans_and_zooms_within_its_columns() -> None:
     assert w["back"][1] < end and w["forward"][1] > w["back"][1]
     assert w["oldest"][0] == 0 and w["latest"] == w["start"]
     assert w["zoom_in"][1] - w["zoom_in"][0] < end - start and w["zoom_out"] == w["start"]
+
+
+def test_overlay_keys_and_palette_toggle_what_the_chart_draws() -> None:
+    async def run() -> dict[str, list[str]]:
+        app = CockpitApp(Config(), None)
+        out: dict[str, list[str]] = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            chart = app.query_one(PriceChart)
+            labels = lambda: [label for _, label, _ in chart._levels(opening())]  # noqa: E731
+            out["all"] = labels()
+            await pilot.press("3")
+            await pilot.press("f")
+            out["no_fib"] = labels()
+            await pilot.press("f")
+            out["fib_again"] = labels()
+            for key in ("g", "l", "p", "x"):
+                await pilot.press(key)
+            out["none"] = labels()
+            await pilot.press("ctrl+p")
+            for ch in "toggle gaps":
+                await pilot.press(ch if ch != " " else "space")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+            out["gaps_only"] = labels()
+        return out
+
+    o = asyncio.run(run())
+    assert any(x.startswith("fib") for x in o["all"]) and "last" in o["all"] and "resistance" in o["all"]
+    assert any(x.startswith("FVG") for x in o["all"])  # unfilled gaps are drawn at full strength
+    assert not any(x.startswith("fib") for x in o["no_fib"]) and o["fib_again"] == o["all"]
+    assert all(x.startswith("fib") for x in o["none"])
+    gap_labels = [x for x in o["gaps_only"] if not x.startswith("fib")]
+    assert gap_labels and set(gap_labels) <= {"FVG", "fvg", ""} and len(gap_labels) <= 8  # nearest 2+2 gaps
