@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.analytics.pipeline import to_json, zone_json
+from cockpit.analytics.pipeline import ladder_json, scenarios_json, zone_json
 from cockpit.models import Snapshot
 
 
@@ -46,14 +46,15 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
     }
     scenarios: list[dict[str, Any]] = []
     if a is not None:
-        full = to_json(a, s.candles)
+        # Only the pieces needed: to_json would also list RSI per bar and every gap ever found.
+        fib, plans = ladder_json(a.ladder), scenarios_json(a.scenarios)
         z = a.zones
         levels = {
             "timeframe": s.levels_timeframe,
-            "fib": full["fib"],
+            "fib": fib,
             "support": zone_json(z.support),
             "resistance": zone_json(z.resistance),
-            "key_support": full["scenarios"]["key_support"],
+            "key_support": plans["key_support"],
             "liquidity_zones": [zone_json(x) for x in z.zones if x.is_liquidity],
             "liquidity_below": zone_json(z.liquidity_below),
             "liquidity_above": zone_json(z.liquidity_above),
@@ -63,7 +64,7 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
             ],
         }
         for name in ("bounce", "breakdown"):
-            sc = full["scenarios"][name]
+            sc = plans[name]
             if sc is not None:
                 scenarios.append({"name": name, **sc})
     sentiment = None

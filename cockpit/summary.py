@@ -94,7 +94,7 @@ def render_summary(
     out.append("")
     above = sorted((g for g in a.gaps if g.bottom > price), key=lambda g: g.bottom)[:3]
     below = sorted((g for g in a.gaps if g.top < price), key=lambda g: -g.top)[:3]
-    total_open = sum(1 for g in a.fvgs.records() if g.filled_index is None)
+    total_open = int((a.fvgs.filled_index < 0).sum())
     out.append(
         f"Fair value gaps: {len(a.fvgs)} found, {total_open} unfilled, {len(a.gaps)} drawn "
         f"(≥ {cfg.fvg_min_rel_size:.2%} of price)"

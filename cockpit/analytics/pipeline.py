@@ -73,7 +73,7 @@ def to_json(a: Analysis, c: Candles) -> dict[str, Any]:
             {"index": s.index, "kind": s.kind, "price": s.price, "confirmed_index": s.confirmed_index}
             for s in a.swings
         ],
-        "fib": _ladder_json(a.ladder),
+        "fib": ladder_json(a.ladder),
         "fvgs": [
             {
                 "index": g.index,
@@ -87,11 +87,12 @@ def to_json(a: Analysis, c: Candles) -> dict[str, Any]:
             for g in a.fvgs.records()
         ],
         "zones": _zones_json(a.zones),
-        "scenarios": _scenarios_json(a.scenarios),
+        "scenarios": scenarios_json(a.scenarios),
     }
 
 
-def _ladder_json(ladder: FibLadder | None) -> dict[str, Any] | None:
+def ladder_json(ladder: FibLadder | None) -> dict[str, Any] | None:
+    """The ladder as JSON (None stays None)."""
     if ladder is None:
         return None
     return {
@@ -149,7 +150,8 @@ def _scenario_json(s: Scenario | None) -> dict[str, Any] | None:
     }
 
 
-def _scenarios_json(s: Scenarios) -> dict[str, Any]:
+def scenarios_json(s: Scenarios) -> dict[str, Any]:
+    """Key support, both plans and which one is in play, as JSON."""
     key = s.key
     return {
         "key_support": None
