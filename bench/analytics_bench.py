@@ -179,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "## Rolling liquidation windows (10^6 events)", "", "| measure | value |", "|---|---|"]
     for key, value in ingest.items():
         lines.append(f"| {key} | {value:,.4g} |" if isinstance(value, float) else f"| {key} | {value:,} |")
+    from bench.chart_bench import section as chart_section
+
+    lines += ["", *chart_section(quick=args.quick)]
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text)
     print(text)

@@ -9,7 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cockpit.config import TIMEFRAMES
 from cockpit.keymap import KEYMAP
-from cockpit.widgets.price_chart import OVERLAYS
+from cockpit.widgets.chart_figure import OVERLAYS
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp

@@ -103,6 +103,7 @@ class UiSettings:
     rsi_timeframe: str = field(default="4h", metadata=_spec("choice", choices=TIMEFRAMES))
     theme: str = field(default="cockpit-dark", metadata=_spec("str"))
     chart_hz: float = field(default=2.0, metadata=_spec("float", 0, 30, lo_open=True))
+    chart_fvg_min_pct: float = field(default=0.05, metadata=_spec("float", 0, 10))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config
 from cockpit.models import (
     Backfill,
     CandleClosed,
+    ChartLiquidations,
     DerivativesUpdate,
     LiquidationSummary,
     MarketEvent,
@@ -123,6 +124,7 @@ class MarketState:
     _analysis: Analysis | None = None
     _rsi: dict[str, float | None] = field(default_factory=dict)
     _closed_by_tf: dict[str, Candles] = field(default_factory=dict)
+    _chart_liqs: tuple[tuple[object, ...], ChartLiquidations] | None = None
 
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
@@ -273,6 +275,20 @@ class MarketState:
         out.flags.writeable = False
         return out
 
+    def chart_liquidations(self, timeframe: str, candles: Candles) -> ChartLiquidations:
+        """Liquidation notional and price per chart bar, recomputed only when events or bars changed."""
+        key = (timeframe, len(candles), self.windows.latest_ts_ms, len(self.windows))
+        if self._chart_liqs is not None and self._chart_liqs[0] == key:
+            return self._chart_liqs[1]
+        ts = candles.ts_ms
+        edges = np.append(ts, ts[-1] + TIMEFRAME_MS[timeframe]) if len(ts) else np.zeros(1, np.int64)
+        arrays = self.windows.per_bucket(edges.astype(np.int64))
+        for a in arrays:
+            a.flags.writeable = False
+        out = ChartLiquidations(*arrays)
+        self._chart_liqs = (key, out)
+        return out
+
     def change_24h_pct(self, now_ms: int) -> float | None:
         """Last price against the close of the minute 24 hours ago."""
         c = self._closed_by_tf.get("1m")
@@ -347,4 +363,5 @@ class MarketState:
             lower_bound=any(t.sampled for t in self.sources.values()),
             coverage_start_ms=self.coverage_start_ms,
             recent_liquidations=tuple(self.tape),
+            chart_liquidations=self.chart_liquidations(chart_timeframe, chart),
         )

@@ -138,6 +138,17 @@ class LiquidationSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartLiquidations:
+    """Liquidations per chart bar, aligned with ``Snapshot.candles`` (read-only arrays): notional per side
+    and its notional-weighted price (NaN where none). Bars older than the retained 24h hold zeros."""
+
+    long_usd: FloatArray
+    short_usd: FloatArray
+    long_price: FloatArray
+    short_price: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything the UI shows at one moment. Built by the engine, never mutated."""
 
@@ -163,3 +174,4 @@ class Snapshot:
     lower_bound: bool  # some liquidation source samples: totals are at least what is shown
     coverage_start_ms: int | None = None  # live: liquidations are only known from here (engine start)
     recent_liquidations: tuple[LiquidationEvent, ...] = field(default=())  # newest last, for the tape
+    chart_liquidations: ChartLiquidations | None = None  # per chart bar, for the chart's markers

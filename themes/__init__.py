@@ -21,6 +21,8 @@ COCKPIT_VARIABLES: tuple[str, ...] = (
     "simulated",
     "stale",
     "muted",
+    "rsi",
+    "cursor",
 )
 
 COCKPIT_DARK = Theme(
@@ -48,6 +50,8 @@ COCKPIT_DARK = Theme(
         "simulated": "#FF00AA",
         "stale": "#FFB454",
         "muted": "#787B86",
+        "rsi": "#B983FF",
+        "cursor": "#E0E3EB",
         "footer-key-foreground": "#F7931A",
     },
 )
@@ -77,6 +81,8 @@ COCKPIT_LIGHT = Theme(
         "simulated": "#C2185B",
         "stale": "#B26A00",
         "muted": "#6B6F78",
+        "rsi": "#7B3FC4",
+        "cursor": "#111318",
         "footer-key-foreground": "#C76A00",
     },
 )

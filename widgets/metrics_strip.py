@@ -53,9 +53,16 @@ class MetricsStrip(Pane):
         return Content("\n").join(Content.from_markup(p) for p in parts)
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
-        if snapshot is not None:
-            self._cells = list(self.render_snapshot(snapshot).split("\n"))
-            self.refresh(layout=True)
+        if snapshot is None:
+            return
+        cells = list(self.render_snapshot(snapshot).split("\n"))
+        if cells == self._cells:
+            return
+        width = self.content_size.width
+        before = len(self._wrap(width).split("\n")) if width else -1
+        self._cells = cells
+        # A new number rarely changes how many lines the cells wrap to; only then lay out the screen.
+        self.refresh(layout=not width or len(self._wrap(width).split("\n")) != before)
 
     def render(self) -> Content:
         return self._wrap(self.content_size.width)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.quiet_update import update_quietly
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -25,15 +26,17 @@ class Pane(Static, can_focus=True):
     }
     """
 
-    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
     TITLE = ""
 
     def on_mount(self) -> None:
         self.border_title = self.TITLE
 
+    _shown: Content | str | None = None
+
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is not None:
-            self.update(self.render_snapshot(snapshot))
+            self._shown = update_quietly(self, self.render_snapshot(snapshot), self._shown)
 
     def render_snapshot(self, snapshot: Snapshot) -> Content:
         """The content for one snapshot (markup string or renderable)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
+from cockpit.widgets import chart_figure as fig
+from cockpit.widgets.chart_figure import DEFAULT_OVERLAYS, OVERLAY_KEYS, OVERLAYS
 from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual_plotext import PlotextPlot
@@ -12,15 +13,7 @@ from textual_plotext import PlotextPlot
 from cockpit import formatting as fmt
 from cockpit.models import Snapshot
 
-Y_AXIS_COLUMNS = 11  # plotext's price labels and frame take about this many columns
-OVERLAY_KEYS: tuple[tuple[str, str], ...] = (
-    ("f", "fib"),
-    ("g", "gaps"),
-    ("l", "zones"),
-    ("p", "plans"),
-    ("x", "last"),
-)
-OVERLAYS: tuple[str, ...] = tuple(name for _, name in OVERLAY_KEYS)
+Y_AXIS_COLUMNS = 9  # y tick labels ("75,200") and the frame
 LAYERS = Binding.Group("Layers", compact=True)
 
 
@@ -70,6 +63,49 @@ class PriceChart(PlotextPlot, can_focus=True):
             "minus", "zoom(-1)", "Zoom out", id="chart-zoom-out", tooltip="chart: more candles", group=_ZOOM
         ),
     ]
+    _CURSOR = Binding.Group("Cursor", compact=True)
+    BINDINGS += [
+        Binding(
+            "up",
+            "cursor(1)",
+            "Cursor up",
+            id="chart-cursor-up",
+            tooltip="chart: price cursor up",
+            group=_CURSOR,
+        ),
+        Binding(
+            "down",
+            "cursor(-1)",
+            "Cursor down",
+            id="chart-cursor-down",
+            tooltip="chart: price cursor down",
+            group=_CURSOR,
+        ),
+        Binding(
+            "shift+up",
+            "snap(1)",
+            "Snap up",
+            id="chart-cursor-snap-up",
+            tooltip="chart: cursor to the next level above",
+            group=_CURSOR,
+        ),
+        Binding(
+            "shift+down",
+            "snap(-1)",
+            "Snap down",
+            id="chart-cursor-snap-down",
+            tooltip="chart: cursor to the next level below",
+            group=_CURSOR,
+        ),
+        Binding(
+            "escape",
+            "clear_cursor",
+            "Hide cursor",
+            id="chart-cursor-hide",
+            tooltip="chart: hide the price cursor",
+            show=False,
+        ),
+    ]
     BINDINGS += [
         Binding(
             key,
@@ -79,13 +115,14 @@ class PriceChart(PlotextPlot, can_focus=True):
             tooltip=f"chart: toggle {name}",
             group=LAYERS,
         )
-        for key, name in OVERLAY_KEYS
+        for key, name, _ in OVERLAY_KEYS
     ]
     MAX_CELL = 6  # columns per candle at the closest zoom
 
-    def __init__(self, max_hz: float = 2.0, **kwargs: object) -> None:
+    def __init__(self, max_hz: float = 2.0, fvg_min_pct: float = 0.05, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.max_hz = max_hz
+        self.fvg_min_pct = fvg_min_pct
         self._snapshot: Snapshot | None = None
         self._drawn_key: tuple[object, ...] | None = None
         self._scheduled = False
@@ -93,7 +130,10 @@ class PriceChart(PlotextPlot, can_focus=True):
         self.pan_bars = 0  # bars between the right edge and the latest bar (panning back in time)
         self.cell = 1  # columns per candle: 1 shows as many candles as fit, larger zooms in
         self._bars = 0  # bars in the last snapshot, to clamp panning
-        self.overlays: set[str] = set(OVERLAYS)
+        self.overlays: set[str] = set(DEFAULT_OVERLAYS)
+        self.cursor: float | None = None  # price under the cursor; None hides it
+        self.alarm_levels: tuple[float, ...] = ()
+        self.drawn = fig.Drawn()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -107,21 +147,29 @@ class PriceChart(PlotextPlot, can_focus=True):
             self._scheduled = True
             self.set_timer(1.0 / self.max_hz, self._replot_if_changed)
 
+    def set_alarm_levels(self, levels: tuple[float, ...]) -> None:
+        """Alarm prices to draw (from the alarm store); replots if they changed."""
+        if levels != self.alarm_levels:
+            self.alarm_levels = levels
+            self._force_replot()
+
+    def _plot_columns(self) -> int:
+        gutter = fig.RIGHT_GUTTER if ("last" in self.overlays or self.cursor is not None) else 0
+        return max(10, self.size.width - Y_AXIS_COLUMNS - gutter)
+
     def visible_window(self, bars: int) -> tuple[int, int]:
         """[start, end) of the bars on screen: never more candles than columns, panned and zoomed."""
         if self.pan_bars and bars > self._bars > 0:
             self.pan_bars += bars - self._bars  # panned back: new bars must not slide the view
         self._bars = bars
-        width = max(10, self.size.width - Y_AXIS_COLUMNS)
-        visible = min(bars, max(10, width // self.cell))
+        visible = min(bars, max(10, self._plot_columns() // self.cell))
         self.pan_bars = max(0, min(self.pan_bars, bars - visible))
         end = bars - self.pan_bars
         return end - visible, end
 
     def action_pan(self, direction: int) -> None:
         """Move a quarter of the visible window back (1) or forward (-1) in time."""
-        width = max(10, self.size.width - Y_AXIS_COLUMNS)
-        step = max(1, width // self.cell // 4)
+        step = max(1, self._plot_columns() // self.cell // 4)
         self.pan_bars = max(0, self.pan_bars + direction * step)
         self._force_replot()
 
@@ -135,9 +183,47 @@ class PriceChart(PlotextPlot, can_focus=True):
         self.cell = max(1, min(self.MAX_CELL, self.cell + direction))
         self._force_replot()
 
+    def action_cursor(self, rows: int) -> None:
+        """Move the price cursor one row up (1) or down (-1); the first press puts it on the last price."""
+        lay = self.drawn.layout
+        if self.cursor is None:
+            self.cursor = self._snapshot.price if self._snapshot is not None else None
+        elif lay is not None:
+            self.cursor += rows * lay.frame.step
+        self._force_replot()
+
+    def action_snap(self, direction: int) -> None:
+        """Move the cursor to the nearest drawn level above (1) or below (-1) it."""
+        s = self._snapshot
+        start = self.cursor if self.cursor is not None else (s.price if s is not None else None)
+        if start is None:
+            return
+        prices = [lv.price for lv in self.drawn.levels] + list(self.alarm_levels)
+        if s is not None and s.price is not None:
+            prices.append(s.price)
+        eps = abs(start) * 1e-9
+        ahead = [p for p in prices if (p - start) * direction > eps]
+        if ahead:
+            self.cursor = min(ahead, key=lambda p: abs(p - start))
+            self._force_replot()
+
+    def action_clear_cursor(self) -> None:
+        """Hide the price cursor."""
+        if self.cursor is not None:
+            self.cursor = None
+            self._force_replot()
+
+    def cursor_info(self) -> tuple[float, float | None] | None:
+        """(cursor price, distance from last in %) while the cursor is shown."""
+        if self.cursor is None:
+            return None
+        price = self._snapshot.price if self._snapshot is not None else None
+        return self.cursor, ((self.cursor / price - 1) * 100 if price else None)
+
     def _force_replot(self) -> None:
+        """Redraw now (a key, a resize, a theme): the user is waiting, so no throttle."""
         self._drawn_key = None
-        self._replot_if_changed()
+        self._draw_if_changed()
 
     def on_resize(self) -> None:
         self._force_replot()
@@ -145,11 +231,14 @@ class PriceChart(PlotextPlot, can_focus=True):
     def _key(self, s: Snapshot) -> tuple[object, ...]:
         c = s.candles
         last = (int(c.ts_ms[-1]), float(c.high[-1]), float(c.low[-1]), float(c.close[-1])) if len(c) else None
+        liqs = s.chart_liquidations
         return (
             s.chart_timeframe,
             len(c),
             last,
+            s.price if "last" in self.overlays else None,
             id(s.analysis),
+            id(liqs.long_usd) if liqs is not None else None,
             self.size,
             self.app.theme,
             self.pan_bars,
@@ -157,7 +246,11 @@ class PriceChart(PlotextPlot, can_focus=True):
         )
 
     def _replot_if_changed(self) -> None:
+        """The throttle timer fired: draw the newest snapshot if it differs from what is on screen."""
         self._scheduled = False
+        self._draw_if_changed()
+
+    def _draw_if_changed(self) -> None:
         s = self._snapshot
         if s is None:
             return
@@ -172,55 +265,27 @@ class PriceChart(PlotextPlot, can_focus=True):
         return Color.parse(value).rgb
 
     def replot(self, s: Snapshot) -> None:
-        """Build the figure for a snapshot (called on the throttle)."""
+        """Build the figure for a snapshot (called on the throttle, and at once on a key)."""
+        self._snapshot = s
         self.replots += 1
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        c = s.candles
-        lo_i, hi_i = self.visible_window(len(c))
-        n = hi_i - lo_i
+        lo_i, hi_i = self.visible_window(len(s.candles))
+        view = fig.View(
+            lo_i, hi_i, frozenset(self.overlays), self.cursor, self.alarm_levels, self.fvg_min_pct
+        )
+        self.drawn = fig.build(plt, s, view, (self.size.width, self.size.height), self._rgb)
         title = f"{s.symbol.split(':')[0]} {s.chart_timeframe}"
         if self.pan_bars:
             title += f" · ◀ {self.pan_bars} bars back (end: latest)"
         self.border_title = f"3 Chart · {title}"
-        if n == 0:
-            plt.title("waiting for candles")
-            self.refresh()
-            return
-        xs = list(range(n))
-        data = {
-            "Open": c.open[lo_i:hi_i].tolist(),
-            "Close": c.close[lo_i:hi_i].tolist(),
-            "High": c.high[lo_i:hi_i].tolist(),
-            "Low": c.low[lo_i:hi_i].tolist(),
-        }
-        # plotext accepts numeric x positions here although its stubs say date strings.
-        plt.candlestick(cast(Any, xs), data, colors=[self._rgb("bull"), self._rgb("bear")])
-        y_lo, y_hi = float(c.low[lo_i:hi_i].min()), float(c.high[lo_i:hi_i].max())
-        span = max(y_hi - y_lo, abs(y_hi) * 1e-4)
-        levels = self._levels(s)
-        shown = [(p, label, var) for p, label, var in levels if y_lo - 0.15 * span <= p <= y_hi + 0.15 * span]
-        for p, _, _ in shown:
-            y_lo, y_hi = min(y_lo, p), max(y_hi, p)
-        for p, label, var in shown:
-            plt.hline(p, self._rgb(var))
-            if not label:
-                continue  # the lower edge of a gap: the line is enough
-            plt.text(
-                f"{label} {fmt.price(p)}",
-                x=0,
-                y=p,
-                color=self._rgb(var),
-                background=self._rgb("surface"),
-                alignment="left",
-            )
-        # A flat window (one price everywhere) still needs a non-empty axis: plotext divides by the span.
-        pad = max((y_hi - y_lo) * 0.03, abs(y_hi) * 5e-4, 1e-6)
-        plt.ylim(y_lo - pad, y_hi + pad)
-        ticks = [float(t) for t in range(0, n, max(1, n // 5))]
-        labels = [self._time_label(int(c.ts_ms[lo_i + int(t)]), s.chart_timeframe) for t in ticks]
-        plt.xticks(ticks, labels)
+        info = self.cursor_info()
+        if info is not None:
+            price, dist = info
+            self.border_subtitle = f"cursor {fmt.price(price)} {fmt.pct(dist)} from last · a: alarm here"
+        else:
+            self.border_subtitle = ""
         self.refresh()
 
     def render(self) -> Any:
@@ -229,47 +294,8 @@ class PriceChart(PlotextPlot, can_focus=True):
         except Exception as exc:  # a plotting failure must cost the chart, never the app
             return f"chart unavailable: {type(exc).__name__}: {exc}"
 
-    @staticmethod
-    def _time_label(ts_ms: int, timeframe: str) -> str:
-        dt = datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc)
-        return dt.strftime("%m-%d") if timeframe in ("4h", "1d") else dt.strftime("%d %H:%M")
-
-    def _levels(self, s: Snapshot) -> list[tuple[float, str, str]]:
-        """(price, label, theme variable) of every level whose overlay is on."""
-        a = s.analysis
-        out: list[tuple[float, str, str]] = []
-        if "last" in self.overlays and s.price is not None:
-            out.append((s.price, "last", "primary"))
-        if a is None:
-            return out
-        if "fib" in self.overlays and a.ladder is not None:
-            out += [(p, f"fib {r:g}", "fib-level") for r, p in a.ladder.levels if r not in (0.0, 1.0)]
-        z = a.zones
-        if "zones" in self.overlays:
-            if z.resistance is not None:
-                out.append((z.resistance.mid, "resistance", "resistance"))
-            if z.support is not None:
-                out.append((z.support.mid, "support", "support"))
-        sc = a.scenarios
-        if "plans" in self.overlays:
-            if sc.breakdown is not None and sc.breakdown.target is not None:
-                out.append((sc.breakdown.target, "liquidity", "liquidity"))
-            if sc.bounce is not None and sc.bounce.target is not None:
-                out.append((sc.bounce.target, "bounce target", "bull"))
-        if "gaps" in self.overlays and s.price is not None:
-            # Only the gaps nearest the price (two above, two below): every open gap at once is noise.
-            # Untouched gaps at full strength, touched ones muted; filled gaps are never drawn.
-            above = sorted((g for g in a.gaps if g.bottom > s.price), key=lambda g: g.bottom)[:2]
-            below = sorted((g for g in a.gaps if g.top < s.price), key=lambda g: -g.top)[:2]
-            for g in above + below:
-                fresh = g.touched_index is None
-                var = "fvg" if fresh else "muted"
-                out.append((g.top, "FVG" if fresh else "fvg", var))
-                out.append((g.bottom, "", var))
-        return out
-
     def action_toggle_overlay(self, name: str) -> None:
-        """Show or hide one overlay (fib, gaps, zones, plans, last)."""
+        """Show or hide one overlay (fib, gaps, zones, plans, alarms, liqs, last, rsi, volume)."""
         if name in OVERLAYS:
             self.overlays ^= {name}
             self._force_replot()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.quiet_update import update_quietly
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -66,7 +67,11 @@ class ScenarioPanel(Vertical, can_focus=True):
     ScenarioPanel > Horizontal { height: auto; }
     ScenarioPanel.narrow > Horizontal { layout: vertical; }
     """
-    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._shown: dict[str, Content | str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="scenario-key")
@@ -80,6 +85,9 @@ class ScenarioPanel(Vertical, can_focus=True):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 64, "narrow")
 
+    def _show(self, widget: Static, content: Content | str) -> None:
+        self._shown[widget.id or ""] = update_quietly(widget, content, self._shown.get(widget.id or ""))
+
     def watch_snapshot(self, s: Snapshot | None) -> None:
         if s is None:
             return
@@ -90,11 +98,12 @@ class ScenarioPanel(Vertical, can_focus=True):
         }
         sc = s.analysis.scenarios if s.analysis is not None else None
         if sc is None or sc.key is None or sc.bounce is None or sc.breakdown is None:
-            key_line.update(Content.from_markup("[$muted]no key support yet: waiting for swings[/]"))
+            self._show(key_line, Content.from_markup("[$muted]no key support yet: waiting for swings[/]"))
             for c in cards.values():
-                c.update("")
+                self._show(c, "")
             return
-        key_line.update(
+        self._show(
+            key_line,
             Content.from_markup(
                 f"key support [$support]{fmt.price(sc.key.price)}[/] [$muted]({escape(sc.key.source)}, "
                 f"{s.levels_timeframe}, buffer {fmt.price(sc.key.buffer)})[/]"
@@ -103,5 +112,5 @@ class ScenarioPanel(Vertical, can_focus=True):
         play = sc.in_play
         for plan in (sc.bounce, sc.breakdown):
             c = cards[plan.name]
-            c.update(Content.from_markup(card(plan, play is plan)))
+            self._show(c, Content.from_markup(card(plan, play is plan)))
             c.set_class(play is plan, "in-play")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.quiet_update import update_quietly
 from textual.content import Content
 from textual.markup import escape
 from textual.reactive import reactive
@@ -19,7 +20,8 @@ class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; padding: 0 1; }
     """
-    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
+    _shown: Content | str | None = None
 
     def watch_snapshot(self, s: Snapshot | None) -> None:
         if s is None:
@@ -37,4 +39,4 @@ class StatusBar(Static):
         if not s.simulated and s.sources and all(x.state == "error" for x in s.sources):
             parts.append("[b $error]no live data[/] [$muted]— check the network, or run `cockpit --demo`[/]")
         parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")
-        self.update(Content.from_markup("  ".join(parts)))
+        self._shown = update_quietly(self, Content.from_markup("  ".join(parts)), self._shown)

@@ -183,6 +183,26 @@ class LiquidationWindows:
         idx = np.searchsorted(self._rows.col["ts"][self._rows.lo : self._rows.n], edges, "right")
         return np.diff(idx).astype(np.int64)
 
+    def per_bucket(self, edges_ms: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per bucket [edges[i], edges[i + 1]) of the retained events: long and short notional and their
+        notional-weighted prices (NaN where a side had none). Buckets are chart bars, so markers sit at the
+        bar and the price where the liquidations happened."""
+        m = max(0, len(edges_ms) - 1)
+        c, lo, n = self._rows.col, self._rows.lo, self._rows.n
+        ts = c["ts"][lo:n]
+        a, b = np.searchsorted(ts, (edges_ms[0], edges_ms[-1]), "left") if m else (0, 0)
+        out: list[FloatArray] = []
+        bucket = np.searchsorted(edges_ms, ts[a:b], "right") - 1
+        for is_long in (1, 0):
+            sel = c["side"][lo + a : lo + b] == is_long
+            weights = c["notional"][lo + a : lo + b][sel]
+            usd = np.bincount(bucket[sel], weights=weights, minlength=m)[:m].astype(np.float64)
+            paid = weights * c["price"][lo + a : lo + b][sel]
+            px = np.bincount(bucket[sel], weights=paid, minlength=m)[:m]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out += [usd, np.where(usd > 0, px / usd, np.nan)]
+        return out[0], out[2], out[1], out[3]
+
     def rate_per_minute(self, window_s: int, now_ms: int | None = None) -> float:
         """Average events per minute over the window."""
         a, b = self._rows.span(*self._bounds(window_s, now_ms))

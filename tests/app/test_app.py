@@ -11,6 +11,7 @@ from cockpit.widgets.price_chart import PriceChart
 from textual.command import CommandPalette
 from textual.geometry import Region
 from textual.widget import Widget
+from textual.widgets import Input, Label
 
 from cockpit.app import CockpitApp
 from cockpit.config import Config
@@ -327,36 +328,137 @@ def test_chart_pans_and_zooms_within_its_columns() -> None:
     assert w["zoom_in"][1] - w["zoom_in"][0] < end - start and w["zoom_out"] == w["start"]
 
 
-def test_overlay_keys_and_palette_toggle_what_the_chart_draws() -> None:
-    async def run() -> dict[str, list[str]]:
+def _drawn(chart: PriceChart) -> dict[str, object]:
+    """What the chart's last build put on screen, by overlay."""
+    d = chart.drawn
+    names = [lv.name for lv in d.levels]
+    lay = d.layout
+    return {
+        "fib": any(n.startswith("fib") for n in names),
+        "gaps": any("FVG" in n or "fvg" in n for n in names),
+        "zones": any("resistance" in n or "support" in n for n in names),
+        "plans": any("target" in n or "trigger" in n for n in names),
+        "alarms": any("alarm" in n for n in names),
+        "liqs": d.markers > 0,
+        "last": any(p.label.side == "right" and p.label.priority == 0 for p in d.labels),
+        "rsi": lay is not None and lay.strip_rows > 0,
+        "volume": d.volume,
+    }
+
+
+OVERLAY_KEY = {"fib": "f", "gaps": "g", "zones": "l", "plans": "p", "alarms": "b", "liqs": "k"}
+OVERLAY_KEY |= {"last": "x", "rsi": "r", "volume": "v"}
+
+
+def test_each_overlay_key_toggles_exactly_its_layer() -> None:
+    async def run() -> dict[str, tuple[dict[str, object], dict[str, object]]]:
         app = CockpitApp(Config(), None)
-        out: dict[str, list[str]] = {}
+        out = {}
         async with app.run_test(size=(120, 40)) as pilot:
             await _ready(app, pilot)
             chart = app.query_one(PriceChart)
-            labels = lambda: [label for _, label, _ in chart._levels(opening())]  # noqa: E731
-            out["all"] = labels()
+            chart.set_alarm_levels((75_500.0,))
             await pilot.press("3")
-            await pilot.press("f")
-            out["no_fib"] = labels()
-            await pilot.press("f")
-            out["fib_again"] = labels()
-            for key in ("g", "l", "p", "x"):
+            for name, key in OVERLAY_KEY.items():
+                before = _drawn(chart)
                 await pilot.press(key)
-            out["none"] = labels()
+                after = _drawn(chart)
+                await pilot.press(key)
+                assert _drawn(chart) == before  # toggled back
+                out[name] = (before, after)
+        return out
+
+    o = asyncio.run(run())
+    for name, (before, after) in o.items():
+        assert before[name] != after[name], name  # the key switches its own layer
+        assert {k: v for k, v in before.items() if k != name} == {k: v for k, v in after.items() if k != name}
+    assert all(o[name][0][name] for name in OVERLAY_KEY if name != "volume")  # on at start
+    assert not o["volume"][0]["volume"]  # volume is opt-in
+
+
+def test_palette_toggles_an_overlay() -> None:
+    async def run() -> tuple[bool, bool]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            chart = app.query_one(PriceChart)
+            before = bool(_drawn(chart)["gaps"])
             await pilot.press("ctrl+p")
             for ch in "toggle gaps":
                 await pilot.press(ch if ch != " " else "space")
             await pilot.pause(0.3)
             await pilot.press("enter")
             await pilot.pause()
-            out["gaps_only"] = labels()
+            return before, bool(_drawn(chart)["gaps"])
+
+    assert asyncio.run(run()) == (True, False)
+
+
+def test_price_cursor_moves_by_rows_snaps_to_levels_and_prefills_the_alarm_dialog() -> None:
+    async def run() -> dict[str, Any]:
+        app = CockpitApp(Config(), None)
+        out: dict[str, Any] = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            chart = app.query_one(PriceChart)
+            await pilot.press("3")
+            replots = chart.replots
+            await pilot.press("up")
+            out["first"] = chart.cursor
+            out["redrawn"] = chart.replots > replots
+            await pilot.press("up", "up")
+            out["two_up"] = chart.cursor
+            out["step"] = chart.drawn.layout.frame.step if chart.drawn.layout else None
+            out["subtitle"] = str(chart.border_subtitle)
+            await pilot.press("shift+up")
+            out["snapped_up"] = chart.cursor
+            await pilot.press("shift+down", "shift+down")
+            out["snapped_down"] = chart.cursor
+            out["levels"] = [lv.price for lv in chart.drawn.levels]
+            out["cursor_label"] = [p for p in chart.drawn.labels if p.label.text.startswith("▸")]
+            await pilot.press("a")
+            await pilot.pause()
+            dialog = app.screen
+            out["dialog"] = type(dialog).__name__
+            out["prefill"] = dialog.query_one("#alarm-level", Input).value
+            await pilot.press("enter")
+            await pilot.pause()
+            out["alarm_drawn"] = [lv.price for lv in chart.drawn.levels if "alarm" in lv.name]
+            await pilot.press("escape")
+            out["hidden"] = chart.cursor
         return out
 
     o = asyncio.run(run())
-    assert any(x.startswith("fib") for x in o["all"]) and "last" in o["all"] and "resistance" in o["all"]
-    assert any(x.startswith("FVG") for x in o["all"])  # unfilled gaps are drawn at full strength
-    assert not any(x.startswith("fib") for x in o["no_fib"]) and o["fib_again"] == o["all"]
-    assert all(x.startswith("fib") for x in o["none"])
-    gap_labels = [x for x in o["gaps_only"] if not x.startswith("fib")]
-    assert gap_labels and set(gap_labels) <= {"FVG", "fvg", ""} and len(gap_labels) <= 8  # nearest 2+2 gaps
+    last = opening().price
+    assert o["first"] == last and o["redrawn"]  # the first press puts the cursor on the last price
+    assert o["two_up"] == pytest.approx(last + 2 * o["step"])
+    assert "cursor" in o["subtitle"] and "% from last" in o["subtitle"]
+    above = [p for p in o["levels"] if p > o["two_up"] + 1e-6]
+    assert o["snapped_up"] == pytest.approx(min(above))  # the nearest level above the cursor
+    assert o["snapped_down"] < o["snapped_up"] and o["snapped_down"] in o["levels"] + [last]
+    assert len(o["cursor_label"]) == 1  # the cursor's price tag is on screen
+    assert o["dialog"] == "AlarmDialog" and float(o["prefill"]) == pytest.approx(o["snapped_down"], abs=0.01)
+    assert o["alarm_drawn"] == [pytest.approx(o["snapped_down"], abs=0.01)]
+    assert o["hidden"] is None
+
+
+def test_alarm_dialog_refuses_a_bad_price_and_keeps_the_text() -> None:
+    async def run() -> tuple[str, str, str, int]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("a")
+            await pilot.pause()
+            field = app.screen.query_one("#alarm-level", Input)
+            field.value = "75k"
+            await pilot.press("enter")
+            await pilot.pause()
+            error = str(app.screen.query_one("#alarm-error", Label).render())
+            kept = field.value
+            screen = type(app.screen).__name__
+            await pilot.press("escape")
+            await pilot.pause()
+            return error, kept, screen, len(app.alarms)
+
+    error, kept, screen, alarms = asyncio.run(run())
+    assert "not a price" in error and kept == "75k" and screen == "AlarmDialog" and alarms == 0
