@@ -462,3 +462,52 @@ def test_alarm_dialog_refuses_a_bad_price_and_keeps_the_text() -> None:
 
     error, kept, screen, alarms = asyncio.run(run())
     assert "not a price" in error and kept == "75k" and screen == "AlarmDialog" and alarms == 0
+
+
+def test_chart_replots_on_theme_change_with_the_new_colours_and_not_on_hover() -> None:
+    async def run() -> dict[str, Any]:
+        app = CockpitApp(Config(), None)
+        out: dict[str, Any] = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            chart = app.query_one(PriceChart)
+            seen: list[str] = []
+            rgb = chart._rgb
+            chart._rgb = lambda var: (seen.append(var), rgb(var))[1]  # type: ignore[method-assign]
+            before = chart.replots
+            for x in range(10):
+                await pilot.hover("#chart", offset=(10 + x * 3, 5))
+            out["hover_replots"] = chart.replots - before
+            dark_bull = rgb("bull")
+            app.theme = "cockpit-light"
+            await pilot.pause()
+            out["theme_replots"] = chart.replots - before
+            out["light_bull"] = rgb("bull")
+            out["dark_bull"] = dark_bull
+            out["variables"] = set(seen)
+        return out
+
+    o = asyncio.run(run())
+    assert o["hover_replots"] == 0  # moving the mouse never rebuilds the figure
+    assert o["theme_replots"] == 1 and o["light_bull"] != o["dark_bull"]
+    from cockpit.themes import COCKPIT_VARIABLES
+
+    textual_base = {"primary", "surface", "foreground"}
+    assert o["variables"] and o["variables"] <= set(COCKPIT_VARIABLES) | textual_base
+
+
+def test_no_colour_literals_outside_themes() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    literal = re.compile(r"#[0-9A-Fa-f]{6}\b|\brgb\(|\bColor\(\d")
+    offenders = [
+        f"{p.relative_to(root)}:{n}"
+        for d in ("cockpit", "widgets")
+        for p in (root / d).rglob("*.py")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if literal.search(line)
+    ]
+    offenders += [str(p) for p in (root / "cockpit").glob("*.tcss") if literal.search(p.read_text())]
+    assert offenders == []
