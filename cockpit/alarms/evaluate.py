@@ -268,7 +268,9 @@ class AlarmBook:
     def statuses(self) -> tuple[AlarmStatus, ...]:
         """Every alarm with its resolved level, arming and last observation, by id."""
         return tuple(
-            AlarmStatus(x.alarm, x.level, x.armed and not x.alarm.done, self._last.get(x.stream))
+            AlarmStatus(
+                x.alarm, x.level, x.armed and not (x.alarm.done or x.alarm.muted), self._last.get(x.stream)
+            )
             for _, x in sorted(self._live.items())
         )
 

@@ -35,9 +35,7 @@ CONFIG = Config(alarms=AlarmSettings(cooldown_s=0.0))
 def opened(store: AlarmStore | None = None) -> tuple[Engine, ManualClock, DemoSource]:
     """The demo engine at the opening moment (backfill applied), optionally on an alarm store."""
     clock = ManualClock(OPENING_MS)
-    engine = demo_engine(CONFIG, DEFAULT_SEED, clock)
-    if store is not None:  # same engine, with the store behind its alarm service
-        engine = Engine(CONFIG, engine.sources, clock, symbol=SYMBOL, kind="demo", alarm_store=store)
+    engine = demo_engine(CONFIG, DEFAULT_SEED, clock, store)
     source = engine.sources[0]
     assert isinstance(source, DemoSource)
     for event in source.backfill_events():
