@@ -136,7 +136,11 @@ class AlarmBook:
         fresh: dict[int, _Live] = {}
         for alarm in alarms:
             old = self._live.get(alarm.id)
-            if old is not None and old.alarm.rev == alarm.rev and old.alarm.kind == alarm.kind:
+            if (
+                old is not None
+                and old.alarm.rev == alarm.rev
+                and _definition(old.alarm) == _definition(alarm)
+            ):
                 last = max(old.alarm.last_fired_ms or 0, alarm.last_fired_ms or 0) or None
                 merged = _with_status(
                     alarm, old.alarm.done or alarm.done, max(old.alarm.fired_count, alarm.fired_count), last
@@ -273,6 +277,14 @@ class AlarmBook:
             )
             for _, x in sorted(self._live.items())
         )
+
+
+_STATUS_FIELDS = ("id", "created_ms", "rev", "done", "fired_count", "last_fired_ms")
+
+
+def _definition(alarm: Alarm) -> tuple[object, ...]:
+    """What the user defined (runtime state survives a reload only when this is unchanged)."""
+    return tuple(getattr(alarm, f) for f in Alarm.__dataclass_fields__ if f not in _STATUS_FIELDS)
 
 
 def _with_status(alarm: Alarm, done: bool, fired_count: int, last_fired_ms: int | None) -> Alarm:

@@ -50,7 +50,15 @@ class AlarmService:
             alarm = replace(alarm, id=self._next_id, created_ms=time.time_ns() // 1_000_000, rev=1)
             self._next_id += 1
         else:
-            alarm = replace(alarm, rev=alarm.rev + 1, done=False)
+            was = self._existing(alarm.id)
+            alarm = replace(
+                alarm,
+                rev=was.rev + 1,
+                done=False,
+                created_ms=was.created_ms,
+                fired_count=was.fired_count,
+                last_fired_ms=was.last_fired_ms,
+            )
         self.book.upsert(alarm)
         return alarm
 

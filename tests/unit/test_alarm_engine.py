@@ -226,7 +226,7 @@ def test_firings_are_recorded_in_the_store_and_other_processes_changes_are_follo
 
 
 def test_in_memory_alarms_without_a_store() -> None:
-    engine, _clock, _ = opened()
+    engine, clock, _ = opened()
 
     async def scenario() -> None:
         a = await engine.alarms.add(price_alarm(80_000, "above"))
@@ -235,6 +235,12 @@ def test_in_memory_alarms_without_a_store() -> None:
         assert (await engine.alarms.set_muted(a.id, True)).muted
         assert (await engine.alarms.rearm(b.id)).rev == 2
         assert await engine.alarms.remove(a.id) and not await engine.alarms.remove(a.id)
+        moved = await engine.alarms.update(price_alarm(75_100, "below", id=b.id))  # the UI edits it
+        assert (moved.rev, moved.level) == (3, 75_100.0)
 
     asyncio.run(scenario())
-    assert [s.alarm.id for s in engine.snapshot().alarms] == [2]
+    # No tick yet (the backfill is history, not a tick): nothing to judge the new level against.
+    assert [(s.alarm.id, s.level, s.armed) for s in engine.snapshot().alarms] == [(2, 75_100.0, False)]
+    tick(engine, clock, 75_150)
+    t = tick(engine, clock, 75_099)
+    assert fired(engine.snapshot()) == [(2, t, 75_150.0, 75_099.0)]

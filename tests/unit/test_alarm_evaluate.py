@@ -307,3 +307,13 @@ def test_level_moves_rejudge_the_alarm_without_firing() -> None:
     book.on_price(3, 50.0)
     book.on_price(4, 200.0)
     assert book.take_fired() == () and book.statuses()[0].level is None
+
+
+def test_a_changed_definition_is_never_mistaken_for_the_same_alarm() -> None:
+    book = AlarmBook(AlarmSettings(cooldown_s=0.0, hysteresis_pct=0.0))
+    book.load([replace(price_alarm(100.0, "above"), id=1, rev=1)])
+    book.on_price(0, 99.0)
+    book.load([replace(price_alarm(200.0, "above"), id=1, rev=1)])  # same revision, new level
+    book.on_price(1, 150.0)
+    book.on_price(2, 201.0)
+    assert [(f.level, f.value) for f in book.take_fired()] == [(200.0, 201.0)]
