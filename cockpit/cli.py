@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 
 from cockpit import __version__
+from cockpit.alarms.cli import add_alarm_parsers, cmd_alarms
+from cockpit.alarms.model import AlarmError
+from cockpit.alarms.store import StoreError
 from cockpit.analytics import Candles, analyze, to_json
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
 from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
@@ -88,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
     sn.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    add_alarm_parsers(sub, _Parser)
     return parser
 
 
@@ -154,8 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_analyze(args, config)
         if args.command == "snapshot":
             return cmd_snapshot(args, config)
+        if args.command == "alarms":
+            return cmd_alarms(args, config)
         return cmd_run(args, config)
-    except (CsvError, ConfigError, UsageError) as exc:
+    except (CsvError, ConfigError, UsageError, AlarmError, StoreError) as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `cockpit analyze --json | head` is normal use

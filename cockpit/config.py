@@ -153,6 +153,21 @@ class SentimentSettings:
     history_days: int = field(default=31, metadata=_spec("int", 2, 3000))
 
 
+@dataclass(frozen=True, slots=True)
+class AlarmSettings:
+    """[alarms]: defaults of level alarms, where they are stored and how a firing is announced."""
+
+    hysteresis_pct: float = field(default=0.05, metadata=_spec("float", 0, 10))
+    cooldown_s: float = field(default=60.0, metadata=_spec("float", 0, 86_400))
+    rearm: bool = field(default=True, metadata=_spec("bool"))
+    store: str = field(default="", metadata=_spec("str"))  # "" = $XDG_DATA_HOME/cockpit/alarms.db
+    bell: bool = field(default=True, metadata=_spec("bool"))
+    osc: bool = field(default=True, metadata=_spec("bool"))
+    notify_command: tuple[str, ...] = field(default=(), metadata=_spec("argv"))
+    webhook: str = field(default="", metadata=_spec("url"))
+    notify_timeout_s: float = field(default=5.0, metadata=_spec("float", 0.1, 120))
+
+
 def _default_venues() -> dict[str, VenueSettings]:
     return {v: VenueSettings() for v in VENUE_IDS}
 
@@ -168,6 +183,7 @@ class Config:
     demo: DemoSettings = field(default_factory=DemoSettings)
     live: LiveSettings = field(default_factory=LiveSettings)
     sentiment: SentimentSettings = field(default_factory=SentimentSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
     venues: dict[str, VenueSettings] = field(default_factory=_default_venues)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. {"maximize": "m"}
     source: str = field(default="<defaults>", compare=False)
@@ -181,6 +197,7 @@ SECTIONS: dict[str, type] = {
     "demo": DemoSettings,
     "live": LiveSettings,
     "sentiment": SentimentSettings,
+    "alarms": AlarmSettings,
 }
 
 
@@ -290,6 +307,17 @@ def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
         if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
             raise ConfigError(f'{at} must be a list of symbols such as ["BTC/USDT:USDT"], got {_show(value)}')
         return tuple(value)
+    if kind == "argv":
+        strings = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if not (strings and (not value or value[0])):
+            raise ConfigError(
+                f'{at} must be a list of strings such as ["notify-send", "cockpit"], got {_show(value)}'
+            )
+        return tuple(value)
+    if kind == "url":
+        if not isinstance(value, str) or (value and not re.match(r"https?://[^\s/]+", value)):
+            raise ConfigError(f'{at} must be "" or an http(s):// URL, got {_show(value)}')
+        return value
     if kind in ("str", "choice"):
         if not isinstance(value, str) or (spec["choices"] and value not in spec["choices"]):
             allowed = f"one of {', '.join(spec['choices'])}" if spec["choices"] else "a string"

@@ -13,6 +13,9 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
+from cockpit.alarms.evaluate import AlarmBook
+from cockpit.alarms.service import AlarmService
+from cockpit.alarms.store import AlarmStore
 from cockpit.clock import Clock
 from cockpit.config import Config
 from cockpit.market_state import MarketState
@@ -36,13 +39,24 @@ class Engine:
     """Owns the market state; ``snapshots()`` yields what the UI should show."""
 
     def __init__(
-        self, config: Config, sources: list[Source], clock: Clock, *, symbol: str, kind: str
+        self,
+        config: Config,
+        sources: list[Source],
+        clock: Clock,
+        *,
+        symbol: str,
+        kind: str,
+        alarm_store: AlarmStore | None = None,
     ) -> None:
+        """``alarm_store`` None keeps alarms in memory only (tests, headless snapshots)."""
         simulated = any(s.simulated for s in sources)
         self.config = config
         self.clock = clock
         self.sources = sources
         self.state = MarketState(config, symbol, kind, simulated)
+        # Alarms: the UI adds/changes/removes them through ``engine.alarms`` (see AlarmService).
+        self.alarms = AlarmService(AlarmBook(config.alarms), alarm_store)
+        self.state.alarm_book = self.alarms.book
         for s in sources:
             self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
         self.chart_timeframe = config.ui.chart_timeframe
@@ -79,12 +93,16 @@ class Engine:
                 break
         if batch:
             self.state.apply_many(batch, self.clock.now_ms())
+            self.alarms.poke()
         return len(batch)
 
     def snapshot(self) -> Snapshot:
         """Apply what is queued and freeze the state."""
         self.drain()
-        return self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
+        self.state.alarm_error = self.alarms.error
+        snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
+        self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
+        return snap
 
     def start(self) -> None:
         """Start every source as a task (idempotent)."""
@@ -94,6 +112,7 @@ class Engine:
             self._tasks = [
                 asyncio.create_task(self._run_source(s), name=f"source:{s.name}") for s in self.sources
             ]
+            self._tasks.append(asyncio.create_task(self.alarms.run(), name="alarms"))
 
     async def stop(self) -> None:
         """Cancel the sources and wait for them to finish."""
@@ -103,6 +122,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._tasks = []
+        await self.alarms.flush()  # firings of the last moments still reach the history
 
     async def snapshots(self) -> AsyncIterator[Snapshot]:
         """Start the sources and yield snapshots at most ``snapshot_hz`` per second, until cancelled."""

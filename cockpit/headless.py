@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from cockpit.alarms.store import AlarmStore, store_path
 from cockpit.clock import Clock, ManualClock, SimClock, WallClock
 from cockpit.config import Config
 from cockpit.engine import Engine
@@ -14,12 +15,21 @@ if TYPE_CHECKING:
     from cockpit.app import CockpitApp
 
 
-def demo_engine(config: Config, seed: int, clock: ManualClock | SimClock) -> Engine:
+def demo_engine(
+    config: Config, seed: int, clock: ManualClock | SimClock, alarm_store: AlarmStore | None = None
+) -> Engine:
     """An engine fed by the simulated market only."""
     from cockpit.sources.demo import DemoSource
     from cockpit.sources.demo_market import SYMBOL
 
-    return Engine(config, [DemoSource(seed, clock)], clock, symbol=SYMBOL, kind="demo")
+    return Engine(
+        config, [DemoSource(seed, clock)], clock, symbol=SYMBOL, kind="demo", alarm_store=alarm_store
+    )
+
+
+def open_alarm_store(config: Config, *, demo: bool) -> AlarmStore:
+    """The user's alarm store (the simulated market has its own file); ``StoreError`` in one line."""
+    return AlarmStore(store_path(config.alarms, config.source, demo=demo))
 
 
 def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
@@ -50,11 +60,12 @@ def demo_app(config: Config, seed: int | None, speed: float | None) -> CockpitAp
     from cockpit.sources.demo_market import OPENING_MS
 
     clock = SimClock(OPENING_MS, speed if speed is not None else config.demo.speed)
-    engine = demo_engine(config, seed if seed is not None else config.demo.seed, clock)
+    store = open_alarm_store(config, demo=True)
+    engine = demo_engine(config, seed if seed is not None else config.demo.seed, clock, store)
     return CockpitApp(config, engine)
 
 
-def live_engine(config: Config, clock: Clock | None = None) -> Engine:
+def live_engine(config: Config, clock: Clock | None = None, alarm_store: AlarmStore | None = None) -> Engine:
     """An engine fed by the enabled venues (ccxt) and the Fear & Greed index; never simulated data."""
     from cockpit.engine import Source
     from cockpit.sources.fear_greed import FearGreedSource
@@ -68,7 +79,7 @@ def live_engine(config: Config, clock: Clock | None = None) -> Engine:
     ]
     if config.sentiment.enabled:
         sources.append(FearGreedSource(config.sentiment, clock))
-    return Engine(config, sources, clock, symbol=config.live.symbol, kind="live")
+    return Engine(config, sources, clock, symbol=config.live.symbol, kind="live", alarm_store=alarm_store)
 
 
 def live_snapshot(config: Config, after_s: float) -> Snapshot:
@@ -90,4 +101,4 @@ def live_app(config: Config) -> CockpitApp:
     """The cockpit on live venues."""
     from cockpit.app import CockpitApp
 
-    return CockpitApp(config, live_engine(config))
+    return CockpitApp(config, live_engine(config, alarm_store=open_alarm_store(config, demo=False)))

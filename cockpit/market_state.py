@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cockpit.alarms.evaluate import PRICE, AlarmBook
+from cockpit.alarms.levels import resolve_levels
 from cockpit.analytics.candles import Candles, FloatArray
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import Analysis, analyze
@@ -125,6 +127,9 @@ class MarketState:
     _rsi: dict[str, float | None] = field(default_factory=dict)
     _closed_by_tf: dict[str, Candles] = field(default_factory=dict)
     _chart_liqs: tuple[tuple[object, ...], ChartLiquidations] | None = None
+    alarm_book: AlarmBook | None = None  # evaluated on every tick (price) and after every batch (the rest)
+    alarm_error: str | None = None  # set by the engine from its alarm service, shown in the snapshot
+    _alarm_inputs: tuple[object, frozenset[str]] = (None, frozenset())  # (analysis, refs) last resolved
 
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
@@ -146,6 +151,7 @@ class MarketState:
         for e in events:
             if not isinstance(e, LiquidationEvent):
                 self.apply(e, now_ms)
+        self.feed_alarms(now_ms)
 
     def apply(self, event: MarketEvent, now_ms: int) -> None:
         """Fold one event into the state."""
@@ -183,6 +189,8 @@ class MarketState:
         track.errors.pop("", None)  # data from the source clears its source-wide error, not a task's
 
     def _tick(self, t: PriceTick) -> None:
+        if self.alarm_book is not None:
+            self.alarm_book.on_price(t.ts_ms, t.price)
         self.price = t.price
         minute = t.ts_ms // 60_000 * 60_000
         f = self.forming
@@ -208,6 +216,43 @@ class MarketState:
             self.tape.extend(b.liquidations[-self.tape.maxlen :] if self.tape.maxlen else ())
         if b.sentiment is not None:
             self.sentiment = b.sentiment
+
+    def feed_alarms(self, now_ms: int) -> None:
+        """Give the alarm book what changes per batch rather than per tick: liquidation window totals,
+        Fear & Greed, RSI of closed bars and the computed levels bound alarms follow.
+
+        RSI and the levels come from closed bars, so they can only move when a minute closed; they are
+        brought up to date at the end of that batch (ticks later in the same batch still see the old level,
+        a lag of one batch, milliseconds), and only when some alarm needs them.
+        """
+        book = self.alarm_book
+        if book is None or not len(book):
+            return
+        streams = book.streams - {PRICE}
+        needs_derived = bool(book.refs) or any(s.startswith("rsi:") for s in streams)
+        if needs_derived:
+            self._refresh_derived()
+        refs = book.refs
+        seen_analysis, seen_refs = self._alarm_inputs
+        if refs and (seen_analysis is not self._analysis or seen_refs != refs):  # identity: arrays inside
+            book.set_levels(resolve_levels(self._analysis, refs))
+            self._alarm_inputs = (self._analysis, refs)
+        for stream in sorted(streams):
+            kind, _, rest = stream.partition(":")
+            if kind == "liq":
+                window, _, side = rest.partition(":")
+                t = self.windows.totals(int(window), now_ms)
+                book.feed(
+                    stream,
+                    now_ms,
+                    t.long_usd if side == "long" else t.short_usd if side == "short" else t.total_usd,
+                )
+            elif kind == "rsi":
+                value = self._rsi.get(rest)
+                if value is not None:
+                    book.feed(stream, now_ms, value)
+            elif kind == "fng" and self.sentiment is not None:  # repeated values are harmless
+                book.feed(stream, now_ms, float(self.sentiment.latest.value))
 
     # -- derived values -------------------------------------------------------------------------------
 
@@ -336,6 +381,7 @@ class MarketState:
     def snapshot(self, now_ms: int, chart_timeframe: str) -> Snapshot:
         """Freeze the state; hands over (and clears) the liquidations since the previous snapshot."""
         self._refresh_derived()
+        self.feed_alarms(now_ms)
         chart = self.chart_candles(chart_timeframe).frozen()
         self.seq += 1
         self.changed = False
@@ -364,4 +410,7 @@ class MarketState:
             coverage_start_ms=self.coverage_start_ms,
             recent_liquidations=tuple(self.tape),
             chart_liquidations=self.chart_liquidations(chart_timeframe, chart),
+            alarms=self.alarm_book.statuses() if self.alarm_book is not None else (),
+            fired_alarms=self.alarm_book.take_fired() if self.alarm_book is not None else (),
+            alarm_error=self.alarm_error,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cockpit.alarms.model import AlarmFired, AlarmStatus
 from cockpit.analytics.candles import Candles, FloatArray
 from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
 from cockpit.analytics.pipeline import Analysis
@@ -175,3 +176,6 @@ class Snapshot:
     coverage_start_ms: int | None = None  # live: liquidations are only known from here (engine start)
     recent_liquidations: tuple[LiquidationEvent, ...] = field(default=())  # newest last, for the tape
     chart_liquidations: ChartLiquidations | None = None  # per chart bar, for the chart's markers
+    alarms: tuple[AlarmStatus, ...] = ()  # every alarm with its resolved level now, by id (chart lines, list)
+    fired_alarms: tuple[AlarmFired, ...] = ()  # every firing since the previous snapshot, in order
+    alarm_error: str | None = None  # the alarm store's last problem (firings still fire; history may lag)

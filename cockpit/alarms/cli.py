@@ -1,0 +1,259 @@
+"""`cockpit alarms list | add | rm | history | mute | unmute | rearm` on the same store the cockpit uses.
+
+Grammar (documented in README): ``add`` takes the kind as a word, its required numbers as positionals and
+everything else as options, the same options for every kind:
+
+    cockpit alarms add above PRICE | below PRICE
+    cockpit alarms add zone LOW HIGH [--on enter|leave]
+    cockpit alarms add level REF --direction above|below        REF: "fib 0.618", "bounce trigger", ...
+    cockpit alarms add liq USD [--window 1h|4h|24h|90m|N] [--side long|short]
+    cockpit alarms add fng --at-or-below N | --at-or-above N
+    cockpit alarms add rsi VALUE --timeframe TF --direction above|below
+    common: [--note TEXT] [--once | --rearm] [--cooldown SECONDS] [--hysteresis PCT] [--muted] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from cockpit.alarms.model import Alarm, AlarmError, AlarmFired, parse_ref
+from cockpit.alarms.notify import fired_json
+from cockpit.alarms.store import AlarmStore, store_path
+from cockpit.config import TIMEFRAMES, AlarmSettings, Config
+
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
+
+
+def _amount(
+    what: str, lo: float = 0.0, hi: float = math.inf, *, lo_open: bool = True
+) -> Callable[[str], float]:
+    """An argparse type: a number ("80000", "80_000", "80,000", "$80k", "100e6", "1.5B") in range."""
+
+    def parse(text: str) -> float:
+        s = text.strip().lstrip("$").replace(",", "").replace("_", "")
+        scale = 1.0
+        if s[-1:].lower() in _SUFFIX:
+            s, scale = s[:-1], _SUFFIX[s[-1].lower()]
+        try:
+            value = float(s) * scale
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected a number") from None
+        ok = math.isfinite(value) and (value > lo if lo_open else value >= lo) and value <= hi
+        if not ok:
+            bound = f"> {lo:g}" if hi == math.inf else f"in [{lo:g}, {hi:g}]"
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: must be {bound}")
+        return value
+
+    return parse
+
+
+def _window(text: str) -> int:
+    """ "1h", "4h", "24h", "90m", "1d" or bare minutes, 1 minute to 24 hours -> seconds."""
+    m = re.fullmatch(r"\s*(\d+)\s*(m|min|h|d)?\s*", text.lower())
+    seconds = int(m.group(1)) * {"m": 60, "min": 60, "h": 3600, "d": 86_400}[m.group(2) or "m"] if m else 0
+    if not 60 <= seconds <= 86_400:
+        raise argparse.ArgumentTypeError(
+            f"invalid window {text!r}: expected minutes (30, 90m) or hours (1h, 4h, 24h), at most 24h"
+        )
+    return seconds
+
+
+def _ref(text: str) -> str:
+    try:
+        return parse_ref(text)
+    except AlarmError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _alarm_id(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid alarm id {text!r}: expected a whole number >= 1")
+    return int(text)
+
+
+def add_alarm_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    """Add the `alarms` command group to the top-level subparsers."""
+    al = sub.add_parser("alarms", help="list, add and remove level alarms (the cockpit's store)")
+    al.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    acts = al.add_subparsers(
+        dest="alarms_command", parser_class=parser_class, required=True, metavar="ACTION"
+    )
+
+    def leaf(name: str, help_text: str, parent: Any = acts) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+        return p
+
+    leaf("list", "every alarm with its status")
+    hi = leaf("history", "the newest firings, newest first")
+    hi.add_argument("--limit", type=_amount("limit", 1, 10_000, lo_open=False), default=20.0, metavar="N")
+    hi.add_argument("--alarm", type=_alarm_id, metavar="ID", help="only this alarm's firings")
+    for name, text in (
+        ("rm", "remove alarms"),
+        ("mute", "mute alarms (not evaluated until unmuted)"),
+        ("unmute", "unmute alarms"),
+        ("rearm", "make done once-alarms live again, restart arming"),
+    ):
+        leaf(name, text).add_argument("ids", type=_alarm_id, nargs="+", metavar="ID")
+
+    add = acts.add_parser("add", help="add an alarm", description="Add an alarm; see the kinds below.")
+    kinds = add.add_subparsers(dest="alarm_kind", parser_class=parser_class, required=True, metavar="KIND")
+
+    def kind(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = leaf(name, help_text, kinds)
+        p.add_argument("--note", default="", metavar="TEXT", help="shown with the alarm and its firings")
+        once = p.add_mutually_exclusive_group()
+        once.add_argument("--once", action="store_true", default=None, help="fire once, then done")
+        once.add_argument(
+            "--rearm", action="store_false", dest="once", default=None, help="fire again after re-arming"
+        )
+        p.add_argument("--cooldown", type=_amount("cooldown", 0, 86_400, lo_open=False), metavar="SECONDS")
+        p.add_argument("--hysteresis", type=_amount("hysteresis", 0, 10, lo_open=False), metavar="PCT")
+        p.add_argument("--muted", action="store_true", help="add it muted")
+        return p
+
+    price = _amount("price")
+    for d in ("above", "below"):
+        kind(d, f"price crosses {d} a level").add_argument("level", type=price, metavar="PRICE")
+    z = kind("zone", "price enters or leaves [LOW, HIGH]")
+    z.add_argument("low", type=price, metavar="LOW")
+    z.add_argument("high", type=price, metavar="HIGH")
+    z.add_argument("--on", choices=("enter", "leave"), default="enter")
+    lv = kind("level", "price crosses a computed level, following it as it moves")
+    lv.add_argument("ref", type=_ref, metavar="REF", help='"fib 0.618", "bounce trigger", "support", ...')
+    lv.add_argument("--direction", choices=("above", "below"), required=True)
+    lq = kind("liq", "liquidations in a window go above USD")
+    lq.add_argument("level", type=_amount("amount (USD)"), metavar="USD")
+    lq.add_argument("--window", type=_window, default=3600, metavar="W", help="1h 4h 24h, 90m, N minutes")
+    lq.add_argument("--side", choices=("long", "short"), help="one side only (default both)")
+    fg = kind("fng", "Fear & Greed at or below / at or above a value")
+    index = _amount("index value", 0, 100, lo_open=False)
+    group = fg.add_mutually_exclusive_group(required=True)
+    group.add_argument("--at-or-below", type=index, metavar="N")
+    group.add_argument("--at-or-above", type=index, metavar="N")
+    rs = kind("rsi", "RSI of a timeframe's closed bars crosses a value")
+    rs.add_argument("level", type=_amount("RSI value", 0, 100, lo_open=False), metavar="VALUE")
+    rs.add_argument("--timeframe", choices=TIMEFRAMES, required=True)
+    rs.add_argument("--direction", choices=("above", "below"), required=True)
+
+
+def alarm_from_args(args: argparse.Namespace) -> Alarm:
+    """The alarm an `add` command line describes (``AlarmError`` if inconsistent)."""
+    options: dict[str, Any] = {
+        "note": args.note,
+        "once": args.once,
+        "cooldown_s": args.cooldown,
+        "hysteresis_pct": args.hysteresis,
+        "muted": args.muted,
+    }
+    k = args.alarm_kind
+    if k in ("above", "below"):
+        return Alarm("price", direction=k, level=args.level, **options)
+    if k == "zone":
+        return Alarm("zone", low=args.low, high=args.high, on=args.on, **options)
+    if k == "level":
+        return Alarm("level", direction=args.direction, ref=args.ref, **options)
+    if k == "liq":
+        return Alarm(
+            "liq", direction="above", level=args.level, window_s=args.window, side=args.side, **options
+        )
+    if k == "fng":
+        below = args.at_or_below is not None
+        value = args.at_or_below if below else args.at_or_above
+        return Alarm("fng", direction="below" if below else "above", level=value, **options)
+    return Alarm("rsi", direction=args.direction, level=args.level, timeframe=args.timeframe, **options)
+
+
+def alarm_json(alarm: Alarm, settings: AlarmSettings) -> dict[str, Any]:
+    """An alarm as JSON: every field, its description and the options in effect."""
+    once, cooldown, band = alarm.effective(settings)
+    d: dict[str, Any] = {f: getattr(alarm, f) for f in Alarm.__dataclass_fields__}
+    return {
+        **d,
+        "description": alarm.describe(),
+        "effective": {"once": once, "cooldown_s": cooldown, "hysteresis_pct": band},
+    }
+
+
+def _when(ts_ms: int | None) -> str:
+    if ts_ms is None:
+        return "never"
+    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _line(alarm: Alarm, settings: AlarmSettings) -> str:
+    once, cooldown, _ = alarm.effective(settings)
+    state = "muted" if alarm.muted else "done" if alarm.done else "live"
+    mode = "once" if once else f"rearm/{cooldown:g}s"
+    fired = "never fired"
+    if alarm.fired_count:
+        fired = f"fired {alarm.fired_count}x, last {_when(alarm.last_fired_ms)}"
+    note = f"  “{alarm.note}”" if alarm.note else ""
+    return f"{alarm.id:>4}  {state:<5}  {alarm.describe():<40}  {mode:<11}  {fired}{note}"
+
+
+def _history_line(f: AlarmFired) -> str:
+    prev = "" if f.prev_value is None else f" (from {f.prev_value:g})"
+    note = f"  “{f.note}”" if f.note else ""
+    return f"{_when(f.ts_ms)}  #{f.alarm_id:<4} {f.description}: {f.value:g}{prev}{note}"
+
+
+def _out(obj: Any) -> None:
+    json.dump(obj, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+def cmd_alarms(args: argparse.Namespace, config: Config) -> int:
+    """Run one `cockpit alarms` action; problems raise ``AlarmError`` / ``StoreError`` (one line, exit 2)."""
+    settings = config.alarms
+    path = store_path(settings, config.source, demo=bool(getattr(args, "demo", False)))
+    with AlarmStore(path) as store:
+        act = args.alarms_command
+        if act == "list":
+            alarms = store.list_alarms()
+            if args.json:
+                _out([alarm_json(a, settings) for a in alarms])
+            else:
+                print("\n".join(_line(a, settings) for a in alarms) if alarms else f"no alarms in {path}")
+        elif act == "add":
+            added = store.add(alarm_from_args(args))
+            if args.json:
+                _out(alarm_json(added, settings))
+            else:
+                print(f"added alarm {added.id}: {added.describe()}")
+        elif act == "history":
+            rows = store.history(int(args.limit), args.alarm)
+            if args.json:
+                _out([fired_json(f) for f in rows])
+            else:
+                print("\n".join(_history_line(f) for f in rows) if rows else "no firings yet")
+        else:
+            return _by_id(store, act, args.ids, args.json, settings)
+    return 0
+
+
+def _by_id(store: AlarmStore, act: str, ids: list[int], as_json: bool, settings: AlarmSettings) -> int:
+    for alarm_id in ids:  # all or nothing would need one transaction; checking first is enough for a CLI
+        store.get(alarm_id)
+    done: list[Any] = []
+    for alarm_id in ids:
+        if act == "rm":
+            store.remove(alarm_id)
+            done.append(alarm_id)
+            continue
+        a = store.set_muted(alarm_id, act == "mute") if act in ("mute", "unmute") else store.rearm(alarm_id)
+        done.append(alarm_json(a, settings))
+    if as_json:
+        _out({"removed": done} if act == "rm" else done)
+    else:
+        verb = {"rm": "removed", "mute": "muted", "unmute": "unmuted", "rearm": "re-armed"}[act]
+        print("\n".join(f"{verb} alarm {i if isinstance(i, int) else i['id']}" for i in done))
+    return 0
