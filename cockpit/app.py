@@ -14,13 +14,13 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from cockpit.app_alarms import AlarmUi
 from cockpit.commands import CockpitCommands
 from cockpit.config import TIMEFRAMES, Config
 from cockpit.engine import Engine
 from cockpit.keymap import KEYMAP, effective_keys
 from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
-from cockpit.screens.alarm_dialog import AlarmDialog, AlarmRequest
 from cockpit.screens.help import HelpScreen
 from cockpit.themes import DEFAULT_THEME, THEMES
 from cockpit.widgets.liquidation_tape import LiquidationTape
@@ -78,7 +78,7 @@ class CockpitApp(App[None]):
         for theme in THEMES.values():
             self.register_theme(theme)
         self._theme_notice: str | None = None
-        self.alarms: list[AlarmRequest] = []
+        self.alarm_ui = AlarmUi(self)
         self._heap_frozen = False
         if config.ui.theme in THEMES:
             self.theme = config.ui.theme
@@ -127,6 +127,7 @@ class CockpitApp(App[None]):
         with self.batch_update():
             self.snapshot = message.snapshot
             self.query_one(PriceChart).show(message.snapshot)
+            self.alarm_ui.on_snapshot(message.snapshot)
         if not self._heap_frozen:
             self._heap_frozen = True
             self.call_after_refresh(_freeze_heap)
@@ -179,14 +180,16 @@ class CockpitApp(App[None]):
 
     def action_add_alarm(self) -> None:
         """Open the alarm dialog at the chart's cursor, else at the last price."""
-        chart = self.query_one(PriceChart)
-        last = self.snapshot.price if self.snapshot is not None else None
-        level = chart.cursor if chart.cursor is not None else last
+        self.alarm_ui.add()
 
-        def added(request: AlarmRequest | None) -> None:
-            if request is not None:
-                self.alarms.append(request)
-                chart.set_alarm_levels(tuple(a.level for a in self.alarms))
-                self.notify(f"alarm: {request.direction} {request.level:,.2f}", timeout=3)
+    def action_alarm_list(self) -> None:
+        """Show every alarm and the firing history."""
+        self.alarm_ui.show_list()
 
-        self.push_screen(AlarmDialog(level, last), added)
+    def action_edit_alarm(self, alarm_id: int) -> None:
+        """Palette: "alarm: edit #3 …"."""
+        self.alarm_ui.edit_alarm(alarm_id)
+
+    def action_change_alarm(self, op: str, alarm_id: int) -> None:
+        """Palette: "alarm: mute #3 …", "alarm: delete …", "alarm: re-arm …"."""
+        self.alarm_ui.change_alarm(op, alarm_id)

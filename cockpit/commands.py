@@ -28,7 +28,22 @@ class CockpitCommands(Provider):
             (f"chart: toggle {o}", f"toggle_overlay('{o}')", f"Show or hide {o} on the chart")
             for o in OVERLAYS
         ]
-        return keyed + timeframes + overlays
+        app: CockpitApp = self.app  # type: ignore[assignment]
+        per_alarm = []
+        for st in app.alarm_ui.alarm_statuses():
+            a = st.alarm
+            what = f"#{a.id} {a.describe()}"
+            per_alarm += [
+                (f"alarm: edit {what}", f"edit_alarm({a.id})", "Open it in the alarm dialog"),
+                (
+                    f"alarm: {'unmute' if a.muted else 'mute'} {what}",
+                    f"change_alarm('toggle-mute', {a.id})",
+                    "",
+                ),
+                (f"alarm: delete {what}", f"change_alarm('remove', {a.id})", "Remove it (its history stays)"),
+                (f"alarm: re-arm {what}", f"change_alarm('rearm', {a.id})", "Live again, arming afresh"),
+            ]
+        return keyed + timeframes + overlays + per_alarm
 
     async def _run(self, action: str) -> None:
         app: CockpitApp = self.app  # type: ignore[assignment]

@@ -54,7 +54,10 @@ KEYMAP: tuple[KeySpec, ...] = (
         "chart: previous timeframe",
         "TF",
     ),
-    KeySpec("alarm-add", "a", "add_alarm", "Alarm", "alarm: add at the chart cursor or last price"),
+    KeySpec("alarm-add", "a", "add_alarm", "Alarm", "alarm: add at the chart cursor or last price", "Alarm"),
+    KeySpec(
+        "alarm-list", "A", "alarm_list", "Alarms", "alarm: list, edit, mute, delete, re-arm, history", "Alarm"
+    ),
     KeySpec("maximize", "z", "toggle_maximize", "Max", "view: maximise or restore the focused pane"),
     KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette"),

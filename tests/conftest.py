@@ -34,3 +34,11 @@ def btc_1h() -> Candles:
 
 # Every in-process test refuses host name lookups: only the 127.0.0.1 literal may be reached.
 from tests.fakes.harness import loopback_only  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own alarm store directory: never the developer's real one."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("COCKPIT_DATA_DIR", str(path))
+    return path

@@ -107,7 +107,7 @@ class ScenarioPanel(Vertical, can_focus=True):
             Content.from_markup(
                 f"key support [$support]{fmt.price(sc.key.price)}[/] [$muted]({escape(sc.key.source)}, "
                 f"{s.levels_timeframe}, buffer {fmt.price(sc.key.buffer)})[/]"
-            )
+            ),
         )
         play = sc.in_play
         for plan in (sc.bounce, sc.breakdown):

@@ -17,52 +17,40 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
+from cockpit.alarms import parse
 from cockpit.alarms.model import Alarm, AlarmError, AlarmFired, parse_ref
 from cockpit.alarms.notify import fired_json
 from cockpit.alarms.store import AlarmStore, store_path
 from cockpit.config import TIMEFRAMES, AlarmSettings, Config
 
-_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
+T = TypeVar("T")
+
+
+def _argtype(fn: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a parser that raises ``AlarmError``: the same one-line message."""
+
+    def parse(text: str) -> T:
+        try:
+            return fn(text)
+        except AlarmError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def _amount(
     what: str, lo: float = 0.0, hi: float = math.inf, *, lo_open: bool = True
 ) -> Callable[[str], float]:
     """An argparse type: a number ("80000", "80_000", "80,000", "$80k", "100e6", "1.5B") in range."""
-
-    def parse(text: str) -> float:
-        s = text.strip().lstrip("$").replace(",", "").replace("_", "")
-        scale = 1.0
-        if s[-1:].lower() in _SUFFIX:
-            s, scale = s[:-1], _SUFFIX[s[-1].lower()]
-        try:
-            value = float(s) * scale
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected a number") from None
-        ok = math.isfinite(value) and (value > lo if lo_open else value >= lo) and value <= hi
-        if not ok:
-            bound = f"> {lo:g}" if hi == math.inf else f"in [{lo:g}, {hi:g}]"
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: must be {bound}")
-        return value
-
-    return parse
+    return _argtype(lambda text: parse.amount(text, what, lo, hi, lo_open=lo_open))
 
 
-def _window(text: str) -> int:
-    """ "1h", "4h", "24h", "90m", "1d" or bare minutes, 1 minute to 24 hours -> seconds."""
-    m = re.fullmatch(r"\s*(\d+)\s*(m|min|h|d)?\s*", text.lower())
-    seconds = int(m.group(1)) * {"m": 60, "min": 60, "h": 3600, "d": 86_400}[m.group(2) or "m"] if m else 0
-    if not 60 <= seconds <= 86_400:
-        raise argparse.ArgumentTypeError(
-            f"invalid window {text!r}: expected minutes (30, 90m) or hours (1h, 4h, 24h), at most 24h"
-        )
-    return seconds
+_window = _argtype(parse.window)
 
 
 def _ref(text: str) -> str:
