@@ -102,7 +102,8 @@ class AlarmDialog(ModalScreen[Alarm | None]):
     AlarmDialog Label { width: 100%; }
     AlarmDialog Input, AlarmDialog Select { width: 1fr; }
     AlarmDialog Horizontal { height: auto; }
-    AlarmDialog .field-name { width: 14; padding: 1 1 0 0; }
+    AlarmDialog .field-name { width: 10; }
+
     AlarmDialog #alarm-error { color: $error; height: auto; }
     AlarmDialog #alarm-preview { color: $alarm; }
     AlarmDialog #alarm-hint { color: $foreground-muted; }
@@ -133,26 +134,31 @@ class AlarmDialog(ModalScreen[Alarm | None]):
             yield Label(f"[b]{'Edit alarm #' + str(e.id) if e else 'New alarm'}[/b]")
             with Horizontal():
                 yield Label("kind", classes="field-name")
-                yield Select(KIND_TITLES, value=kind, allow_blank=False, id="alarm-kind")
+                yield Select(KIND_TITLES, value=kind, allow_blank=False, id="alarm-kind", compact=True)
             with Horizontal():
                 yield Label("", classes="field-name", id="alarm-main-name")
-                yield Input(value=main, id="alarm-main")
+                yield Input(value=main, id="alarm-main", compact=True)
             with Horizontal(id="alarm-extra-row"):
                 yield Label("", classes="field-name", id="alarm-extra-name")
-                yield Input(value=extra, id="alarm-extra")
+                yield Input(value=extra, id="alarm-extra", compact=True)
             with Horizontal():
                 yield Label("when", classes="field-name")
-                yield Select(FIELDS[kind][4], value=choice, allow_blank=False, id="alarm-choice")
+                yield Select(
+                    FIELDS[kind][4], value=choice, allow_blank=False, id="alarm-choice", compact=True
+                )
             with Horizontal():
                 yield Label("note", classes="field-name")
-                yield Input(value=e.note if e else "", placeholder="optional", id="alarm-note")
+                yield Input(value=e.note if e else "", placeholder="optional", id="alarm-note", compact=True)
             yield Checkbox(
-                "fire once (else re-arm after the price moves back)", bool(e and e.once), id="alarm-once"
+                "fire once (else re-arm after the price moves back)",
+                bool(e and e.once),
+                id="alarm-once",
+                compact=True,
             )
             yield Label("", id="alarm-preview")
             yield Label("", id="alarm-error")
             with Horizontal():
-                yield Button("Set", variant="primary", id="alarm-set")
+                yield Button("Set", variant="primary", id="alarm-set", compact=True)
                 yield Label("  enter: set   escape: cancel", id="alarm-hint")
 
     def on_mount(self) -> None:
