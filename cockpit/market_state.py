@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cockpit import chart_series as series
 from cockpit.alarms.evaluate import PRICE, AlarmBook
 from cockpit.alarms.levels import resolve_levels
 from cockpit.analytics.candles import Candles, FloatArray
@@ -279,60 +280,23 @@ class MarketState:
         closed = self._closed_by_tf.get(timeframe)
         if closed is None:
             return Candles.from_arrays([], [], [], [], [])
-        tf_ms = TIMEFRAME_MS[timeframe]
-        base = self._closed_by_tf["1m"]
-        start = (closed.ts_ms[-1] + tf_ms) if len(closed) else (base.ts_ms[0] if len(base) else 0)
-        tail = base.ts_ms >= start
-        parts = [(base.ts_ms[tail], base.open[tail], base.high[tail], base.low[tail], base.close[tail])]
         f = self.forming
-        if f is not None and f.ts_ms >= start:
-            parts.append(
-                (
-                    np.array([f.ts_ms]),
-                    np.array([f.open]),
-                    np.array([f.high]),
-                    np.array([f.low]),
-                    np.array([f.close]),
-                )
-            )
-        ts, o, h, lo, cl = (np.concatenate(x) for x in zip(*parts, strict=True))
-        if not len(ts):
-            return closed
-        bucket = int(ts[0] // tf_ms * tf_ms)
-        return Candles.from_arrays(
-            np.append(closed.ts_ms, bucket),
-            np.append(closed.open, o[0]),
-            np.append(closed.high, h.max()),
-            np.append(closed.low, lo.min()),
-            np.append(closed.close, cl[-1]),
-            np.append(closed.volume, 0.0),
-        )
+        live = (f.ts_ms, f.open, f.high, f.low, f.close) if f is not None else None
+        return series.with_forming_bar(closed, self._closed_by_tf["1m"], live, TIMEFRAME_MS[timeframe])
 
     def chart_rsi(self, timeframe: str, bars: int) -> FloatArray:
-        """RSI of the chart's closed bars, aligned with the chart candles; NaN for the forming bar, whose
-        value would still move (nothing on screen repaints)."""
-        closed = self._closed_by_tf.get(timeframe)
-        out = np.full(bars, np.nan)
-        if closed is not None and len(closed):
-            values = rsi(closed.close, self.config.analytics.rsi_period)
-            n = min(len(values), bars)
-            out[:n] = values[:n]
-        out.flags.writeable = False
-        return out
+        """RSI of the chart's closed bars, aligned with the chart candles (NaN for the forming bar)."""
+        return series.closed_rsi(self._closed_by_tf.get(timeframe), bars, self.config.analytics.rsi_period)
 
     def chart_liquidations(self, timeframe: str, candles: Candles) -> ChartLiquidations:
         """Liquidation notional and price per chart bar, recomputed only when events or bars changed."""
         key = (timeframe, len(candles), self.windows.latest_ts_ms, len(self.windows))
-        if self._chart_liqs is not None and self._chart_liqs[0] == key:
-            return self._chart_liqs[1]
-        ts = candles.ts_ms
-        edges = np.append(ts, ts[-1] + TIMEFRAME_MS[timeframe]) if len(ts) else np.zeros(1, np.int64)
-        arrays = self.windows.per_bucket(edges.astype(np.int64))
-        for a in arrays:
-            a.flags.writeable = False
-        out = ChartLiquidations(*arrays)
-        self._chart_liqs = (key, out)
-        return out
+        if self._chart_liqs is None or self._chart_liqs[0] != key:
+            self._chart_liqs = (
+                key,
+                series.liquidations_per_bar(self.windows, candles, TIMEFRAME_MS[timeframe]),
+            )
+        return self._chart_liqs[1]
 
     def change_24h_pct(self, now_ms: int) -> float | None:
         """Last price against the close of the minute 24 hours ago."""
