@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import gc
+import os
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from cockpit.app_alarms import AlarmUi
+from cockpit.ascii_glyphs import AsciiGlyphs
 from cockpit.commands import CockpitCommands
 from cockpit.config import TIMEFRAMES, Config
 from cockpit.engine import Engine
@@ -22,6 +25,8 @@ from cockpit.keymap import KEYMAP, effective_keys
 from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
 from cockpit.screens.help import HelpScreen
+from cockpit.terminal import ascii_wanted
+from cockpit.theme_files import config_dir, load_user_themes, remember_theme
 from cockpit.themes import DEFAULT_THEME, THEMES
 from cockpit.widgets.liquidation_tape import LiquidationTape
 from cockpit.widgets.metrics_strip import MetricsStrip
@@ -33,6 +38,9 @@ from cockpit.widgets.status_bar import StatusBar
 # Below either size the panes stack in one scrolling column instead of the two-column grid.
 COMPACT_WIDTH = 110
 COMPACT_HEIGHT = 32
+# Below either size nothing useful fits: a message asks for a larger terminal instead of a broken layout.
+MIN_WIDTH = 60
+MIN_HEIGHT = 16
 
 
 def _freeze_heap() -> None:
@@ -75,12 +83,16 @@ class CockpitApp(App[None]):
         self.engine = engine
         self.keys = effective_keys(config.keys)
         self.chart_timeframe = config.ui.chart_timeframe
-        for theme in THEMES.values():
+        user_themes = load_user_themes(config_dir(config.source) / "themes")
+        for theme in [*THEMES.values(), *user_themes]:
             self.register_theme(theme)
+        self.theme_names = [*THEMES, *(t.name for t in user_themes if t.name not in THEMES)]
+        if ascii_wanted(config.ui.glyphs, os.environ):
+            self._filters.append(AsciiGlyphs())  # Textual's own list of screen filters (as NO_COLOR's)
         self._theme_notice: str | None = None
         self.alarm_ui = AlarmUi(self)
         self._heap_frozen = False
-        if config.ui.theme in THEMES:
+        if config.ui.theme in self.theme_names:
             self.theme = config.ui.theme
         else:
             self.theme = DEFAULT_THEME
@@ -98,6 +110,7 @@ class CockpitApp(App[None]):
                 yield LiquidationTape(id="liquidations").data_bind(CockpitApp.snapshot)
                 yield SentimentMeter(id="sentiment").data_bind(CockpitApp.snapshot)
         yield StatusBar(id="status").data_bind(CockpitApp.snapshot)
+        yield Static(id="too-small")
         yield Footer(show_command_palette=False)  # our own ctrl+p binding is listed instead
 
     def on_mount(self) -> None:
@@ -108,12 +121,20 @@ class CockpitApp(App[None]):
         if self.engine is not None:
             self.run_engine()
 
-    def on_resize(self) -> None:
-        self._apply_layout()
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout(event.size)  # self.size may still be the old size here
 
-    def _apply_layout(self) -> None:
-        compact = self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
+    def _apply_layout(self, size: Size | None = None) -> None:
+        width, height = size or self.size
+        compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
         self.set_class(compact, "compact")
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(too_small, "too-small")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"The terminal is {width}x{height}: enlarge it to at least {MIN_WIDTH}x{MIN_HEIGHT} "
+                "for the cockpit.\n\nEverything keeps running (alarms too); q quits."
+            )
 
     @work(exclusive=True, group="engine", exit_on_error=False)
     async def run_engine(self) -> None:
@@ -193,3 +214,22 @@ class CockpitApp(App[None]):
     def action_change_alarm(self, op: str, alarm_id: int) -> None:
         """Palette: "alarm: mute #3 …", "alarm: delete …", "alarm: re-arm …"."""
         self.alarm_ui.change_alarm(op, alarm_id)
+
+    def action_cycle_theme(self) -> None:
+        """Switch to the next theme (built-in, then the user's)."""
+        names = self.theme_names
+        k = names.index(self.theme) if self.theme in names else -1
+        self.action_set_theme(names[(k + 1) % len(names)])
+
+    def action_set_theme(self, name: str) -> None:
+        """Use a theme now and remember it in the config file (palette: "theme: cockpit-light")."""
+        if name not in self.theme_names:
+            self.notify(f"unknown theme {name!r}", severity="warning")
+            return
+        self.theme = name
+        try:
+            where = remember_theme(self.config.source, name)
+        except OSError as exc:
+            self.notify(f"theme {name} (not remembered: {exc})", severity="warning")
+            return
+        self.notify(f"theme {name} (saved in {where})", timeout=2)

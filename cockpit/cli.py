@@ -141,6 +141,14 @@ def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Run the cockpit: live venues, or the simulated market with --demo."""
+    import os
+
+    from cockpit.terminal import RICH_COLOR_SYSTEM, frame_rate
+
+    # Textual reads these when it is first imported (just below): the frame cap and the colour depth.
+    os.environ.setdefault("TEXTUAL_FPS", str(frame_rate(config.ui.max_fps, os.environ)))
+    if config.ui.colors != "auto":
+        os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", RICH_COLOR_SYSTEM[config.ui.colors])
     from cockpit.headless import demo_app, live_app
 
     app = demo_app(config, args.seed, args.speed) if args.demo else live_app(config)

@@ -43,7 +43,8 @@ class CockpitCommands(Provider):
                 (f"alarm: delete {what}", f"change_alarm('remove', {a.id})", "Remove it (its history stays)"),
                 (f"alarm: re-arm {what}", f"change_alarm('rearm', {a.id})", "Live again, arming afresh"),
             ]
-        return keyed + timeframes + overlays + per_alarm
+        themes = [(f"theme: {t}", f"set_theme('{t}')", "Switch colour theme") for t in app.theme_names]
+        return keyed + timeframes + overlays + themes + per_alarm
 
     async def _run(self, action: str) -> None:
         app: CockpitApp = self.app  # type: ignore[assignment]

@@ -104,6 +104,9 @@ class UiSettings:
     theme: str = field(default="cockpit-dark", metadata=_spec("str"))
     chart_hz: float = field(default=2.0, metadata=_spec("float", 0, 30, lo_open=True))
     chart_fvg_min_pct: float = field(default=0.05, metadata=_spec("float", 0, 10))
+    max_fps: int = field(default=0, metadata=_spec("int", 0, 120))
+    colors: str = field(default="auto", metadata=_spec("choice", choices=("auto", "truecolor", "256", "16")))
+    glyphs: str = field(default="auto", metadata=_spec("choice", choices=("auto", "unicode", "ascii")))
 
 
 @dataclass(frozen=True, slots=True)

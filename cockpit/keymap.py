@@ -58,6 +58,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec(
         "alarm-list", "A", "alarm_list", "Alarms", "alarm: list, edit, mute, delete, re-arm, history", "Alarm"
     ),
+    KeySpec("theme-next", "ctrl+t", "cycle_theme", "Theme", "view: next colour theme (remembered)"),
     KeySpec("maximize", "z", "toggle_maximize", "Max", "view: maximise or restore the focused pane"),
     KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette"),

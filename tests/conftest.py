@@ -42,3 +42,12 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("COCKPIT_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def _private_config_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's config folder (themes, a remembered theme) is a temporary one in every test."""
+    path = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(path))
+    monkeypatch.delenv("COCKPIT_CONFIG", raising=False)
+    return path

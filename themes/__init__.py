@@ -87,5 +87,70 @@ COCKPIT_LIGHT = Theme(
     },
 )
 
-THEMES: dict[str, Theme] = {t.name: t for t in (COCKPIT_DARK, COCKPIT_LIGHT)}
+# Maximum contrast: pure colours on black, for projectors, glare and tired eyes.
+COCKPIT_HIGH_CONTRAST = Theme(
+    name="cockpit-high-contrast",
+    primary="#FFD700",
+    secondary="#00FFFF",
+    accent="#FF00FF",
+    warning="#FFFF00",
+    error="#FF3030",
+    success="#00FF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1A1A1A",
+    dark=True,
+    variables={
+        "bull": "#00FF00",
+        "bear": "#FF3030",
+        "fib-level": "#FFD700",
+        "fvg": "#FF00FF",
+        "support": "#00FF7F",
+        "resistance": "#FF8C00",
+        "liquidity": "#00FFFF",
+        "alarm": "#FFFF00",
+        "simulated": "#FF00FF",
+        "stale": "#FFFF00",
+        "muted": "#C0C0C0",
+        "rsi": "#00BFFF",
+        "cursor": "#FFFFFF",
+        "footer-key-foreground": "#FFD700",
+    },
+)
+
+# Colour-blind safe (Okabe-Ito palette): bull blue, bear orange, never red against green.
+COCKPIT_COLORBLIND = Theme(
+    name="cockpit-colorblind",
+    primary="#56B4E9",
+    secondary="#009E73",
+    accent="#CC79A7",
+    warning="#F0E442",
+    error="#D55E00",
+    success="#0072B2",
+    foreground="#E8E8E8",
+    background="#101418",
+    surface="#161B22",
+    panel="#212830",
+    dark=True,
+    variables={
+        "bull": "#0072B2",
+        "bear": "#E69F00",
+        "fib-level": "#F0E442",
+        "fvg": "#CC79A7",
+        "support": "#56B4E9",
+        "resistance": "#D55E00",
+        "liquidity": "#009E73",
+        "alarm": "#F0E442",
+        "simulated": "#CC79A7",
+        "stale": "#E69F00",
+        "muted": "#8C959F",
+        "rsi": "#CC79A7",
+        "cursor": "#FFFFFF",
+        "footer-key-foreground": "#56B4E9",
+    },
+)
+
+BUILTIN: tuple[Theme, ...] = (COCKPIT_DARK, COCKPIT_LIGHT, COCKPIT_HIGH_CONTRAST, COCKPIT_COLORBLIND)
+THEMES: dict[str, Theme] = {t.name: t for t in BUILTIN}
 DEFAULT_THEME = COCKPIT_DARK.name

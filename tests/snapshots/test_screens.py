@@ -51,3 +51,23 @@ def test_maximised_liquidations_at_80x24(snap_compare: Any) -> None:
     assert snap_compare(
         CockpitApp(Config(), None), press=["2", "z"], terminal_size=(80, 24), run_before=_inject
     )
+
+
+@pytest.mark.parametrize("theme", ["cockpit-light", "cockpit-high-contrast", "cockpit-colorblind"])
+def test_each_theme_at_120x40(snap_compare: Any, theme: str) -> None:
+    # cockpit-dark is the default, covered by test_opening_screen.
+    from cockpit.config import UiSettings
+
+    config = Config(ui=UiSettings(theme=theme))
+    assert snap_compare(CockpitApp(config, None), terminal_size=(120, 40), run_before=_inject)
+
+
+def test_too_small_terminal_shows_the_enlarge_message(snap_compare: Any) -> None:
+    assert snap_compare(CockpitApp(Config(), None), terminal_size=(40, 12), run_before=_inject)
+
+
+def test_ascii_glyphs_at_120x40(snap_compare: Any) -> None:
+    from cockpit.config import UiSettings
+
+    config = Config(ui=UiSettings(glyphs="ascii"))
+    assert snap_compare(CockpitApp(config, None), terminal_size=(120, 40), run_before=_inject)
