@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     an.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     an.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    sv = sub.add_parser(
+        "serve",
+        help="the cockpit in a browser on 127.0.0.1 (optional extra: pip install 'cockpit[serve]')",
+        description="Serve the cockpit to a browser on 127.0.0.1 only; reach it from elsewhere through an "
+        "SSH tunnel: ssh -L 8000:127.0.0.1:8000 host, then open http://127.0.0.1:8000.",
+    )
+    sv.add_argument("--port", type=_number(int, 1024, 65535, "port"), default=8000, help="default 8000")
+    sv.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     sn = sub.add_parser("snapshot", help="run the engine headless and print its state")
     sn.add_argument("--demo", action="store_true", dest="snap_demo", help="use the simulated market")
     sn.add_argument("--seed", type=_seed, dest="snap_seed", help="simulated market seed")
@@ -139,6 +147,27 @@ def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    """`cockpit [--demo] serve`: each browser tab runs its own cockpit process, served on 127.0.0.1."""
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise UsageError("cockpit serve needs the optional extra: pip install 'cockpit[serve]'") from None
+    argv = [sys.executable, "-m", "cockpit"]
+    if config.source and not config.source.startswith("<"):
+        argv += ["--config", config.source]
+    if args.demo:
+        argv.append("--demo")
+    for flag, value in (("--seed", args.seed), ("--speed", args.speed)):
+        if value is not None:
+            argv += [flag, str(value)]
+    print(f"cockpit: serving on http://127.0.0.1:{args.port} (ctrl+c stops)", file=sys.stderr)
+    Server(shlex.join(argv), host="127.0.0.1", port=args.port, title="cockpit").serve()
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Run the cockpit: live venues, or the simulated market with --demo."""
     import os
@@ -168,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_snapshot(args, config)
         if args.command == "alarms":
             return cmd_alarms(args, config)
+        if args.command == "serve":
+            return cmd_serve(args, config)
         return cmd_run(args, config)
     except (CsvError, ConfigError, UsageError, AlarmError, StoreError) as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
