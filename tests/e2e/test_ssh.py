@@ -1,0 +1,250 @@
+"""End to end over a real SSH connection (issue 7): sshd on 127.0.0.1 with throwaway keys, ``ssh -tt`` in a
+120x40 tmux pane, the cockpit on the simulated market at the other end.
+
+One test drives it like a trader (panes, an alarm set through the dialog that fires with bell and OSC 9/777,
+a clean quit); the other measures the bytes per second the client receives at rest and during a cascade and
+writes them to ``bench/RESULTS.md`` (recorded, never asserted: no timing assertions in tests).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, DemoMarket
+from tests.e2e.ssh_harness import (
+    EXIT_MARK,
+    REPO,
+    SshServer,
+    TmuxPane,
+    Window,
+    cockpit_command,
+    ensure_sshd,
+    measure,
+    replace_section,
+    screen_clock_ms,
+)
+
+pytestmark = pytest.mark.e2e
+
+WIDTH, HEIGHT = 120, 40
+RESULTS = REPO / "bench" / "RESULTS.md"
+
+# The alarm: simulated seconds per real second, and a level the default seed's price keeps crossing in both
+# directions early in the day. Over any start in the first 20 simulated minutes, a "crosses below" or
+# "crosses above" alarm there (default 0.05% re-arm band) fires within ~9 simulated minutes: < 20 s at 30x.
+ALARM_SPEED = 30
+ALARM_LEVEL = "75070"
+ALARM_FIRE_TIMEOUT_S = 60.0
+
+# Bandwidth. At rest: the opening, at the live pace (a price tick a second, a liquidation every ~15 s).
+# Cascade: the simulated day's first liquidation cascade, at the live pace too: from 16:28:36 UTC bursts of
+# ~200-400 liquidations a second (about 1,900 in the 15 s window).
+REST_WINDOW_S = 10.0
+CASCADE_START_S = 8910  # --demo-start: 16:28:30 UTC, 2 h 28 min 30 s after the opening
+CASCADE_FROM_MS = OPENING_MS + 8916 * 1000  # 16:28:36 UTC, the first burst of the cascade
+CASCADE_WINDOW_S = 15.0
+REST_TARGET_BPS = 3_000
+CASCADE_TARGET_BPS = 30_000
+
+OpenCockpit = Callable[..., TmuxPane]
+
+
+def _ready(screen: str) -> bool:
+    return "SIMULATED" in screen and "Liquidations" in screen and screen_clock_ms(screen) is not None
+
+
+@pytest.fixture(scope="module")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """sshd on 127.0.0.1 for this module (installed first if missing: a failure here fails the tests)."""
+    server = SshServer(ensure_sshd(), tmp_path_factory.mktemp("sshd"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def open_cockpit(ssh_server: SshServer, tmp_path: Path) -> Iterator[OpenCockpit]:
+    """Opens ``cockpit --demo <args>`` over SSH in a fresh tmux pane; every pane is quit and killed after."""
+    panes: list[TmuxPane] = []
+
+    def open_(name: str, *args: str) -> TmuxPane:
+        pane = TmuxPane(tmp_path, name, WIDTH, HEIGHT)
+        panes.append(pane)
+        command = cockpit_command(tmp_path / name, "--demo", "--seed", str(DEFAULT_SEED), *args)
+        pane.start(ssh_server.ssh_argv(command))
+        pane.wait_screen(_ready, f"the cockpit's first screen over SSH ({' '.join(args)})", timeout_s=60)
+        return pane
+
+    try:
+        yield open_
+    finally:
+        for pane in panes:
+            try:
+                if pane.exit_status() is None:
+                    pane.keys("q")
+                    deadline = time.monotonic() + 5
+                    while pane.exit_status() is None and time.monotonic() < deadline:
+                        time.sleep(0.1)
+            except AssertionError:
+                pass
+            finally:
+                pane.kill()
+
+
+def _quit(pane: TmuxPane) -> None:
+    pane.keys("q")
+    pane.wait_screen(EXIT_MARK, "the cockpit to quit and ssh to end after q", timeout_s=20)
+
+
+def _only(shown: str, hidden: str) -> Callable[[str], bool]:
+    return lambda screen: shown in screen and hidden not in screen
+
+
+def test_cockpit_over_ssh(open_cockpit: OpenCockpit) -> None:
+    """Panes, an alarm through the dialog that fires (toast, bell, OSC 9 and 777 reach the client), quit."""
+    pane = open_cockpit("session", "--speed", str(ALARM_SPEED))
+
+    # Switch panes: focus one (2, then 3) and maximise it (z): only that pane's title is left on screen.
+    for key, shown, hidden in (("2", "2 Liquidations", "3 Chart"), ("3", "3 Chart", "2 Liquidations")):
+        pane.keys(key, "z")
+        pane.wait_screen(_only(shown, hidden), f"pane {key} focused and maximised (keys {key}, z)")
+        pane.keys("z")
+        pane.wait_screen(lambda s: "2 Liquidations" in s and "3 Chart" in s, "the layout restored (z)")
+
+    # Set an alarm through the dialog: the price field is focused and prefilled with the last price.
+    pane.keys("a")
+    pane.wait_screen("New alarm", "the alarm dialog (a)")
+    pane.keys("C-u")
+    pane.type(ALARM_LEVEL)
+    pane.wait_screen(
+        lambda s: re.search(r"alarm: price (above|below) 75,070", s) is not None,
+        f"the dialog's summary of a price alarm at {ALARM_LEVEL}",
+    )
+    pane.keys("Enter")
+    pane.wait_screen("alarm #1 set", "the toast confirming the alarm")
+
+    # It fires: the bell and both desktop-notification escapes arrive through SSH, and a toast shows.
+    raw = pane.wait_raw(b"\x1b]777;notify;cockpit alarm #1;", "the alarm firing", ALARM_FIRE_TIMEOUT_S)
+    assert b"\x07\x1b]9;cockpit alarm #1: " in raw, (
+        "the bell (BEL) followed by OSC 9 did not reach the client"
+    )
+    pane.wait_screen("cockpit alarm #1", "the toast of the alarm firing")
+
+    # Quit: ssh ends with status 0 and the terminal is back to normal.
+    _quit(pane)
+    assert pane.exit_status() == 0, pane.screen()
+    modes = pane.modes()
+    assert modes.restored, f"terminal not restored after quitting: {modes}"
+    raw = pane.raw()
+    tail = raw[raw.rindex(b"\x1b[?1049h") :]
+    assert b"\x1b[?1049l" in tail, "the alternate screen was not left"
+    assert tail.rfind(b"\x1b[?25h") > tail.rfind(b"\x1b[?25l"), "the cursor was left hidden"
+
+
+def _wait_clock(pane: TmuxPane, at_least_ms: int, what: str) -> None:
+    def reached(screen: str) -> bool:
+        clock = screen_clock_ms(screen)
+        return clock is not None and clock >= at_least_ms
+
+    pane.wait_screen(reached, what, timeout_s=60)
+
+
+def _liquidations_between(from_ms: int | None, to_ms: int | None) -> int | None:
+    """How many liquidations the simulator made in (from_ms, to_ms] (the default seed)."""
+    if from_ms is None or to_ms is None:
+        return None
+    market = DemoMarket(DEFAULT_SEED)
+    market.history()
+    events = market.advance(to_ms)
+    return sum(1 for e in events if isinstance(e, LiquidationEvent) and from_ms < e.ts_ms <= to_ms)
+
+
+def _hms(ms: int | None) -> str:
+    return "?" if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%H:%M:%S")
+
+
+def _kbps(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate / 1000:.1f} KB/s"
+
+
+def _row(state: str, how: str, w: Window, liquidations: int | None, target: int) -> str:
+    judged = w.wire_rate if w.wire_rate is not None else w.stream_rate
+    met = "yes" if judged < target else "no"
+    window = f"{_hms(w.market_from_ms)}–{_hms(w.market_to_ms)} ({w.seconds:.1f} s)"
+    liqs = "?" if liquidations is None else f"{liquidations:,}"
+    return (
+        f"| {state} | {how} | {window} | {liqs} | {_kbps(w.stream_rate)} | {_kbps(w.wire_rate)} "
+        f"| < {target // 1000} KB/s | {met} |"
+    )
+
+
+_ABOUT = (
+    "Written by `tests/e2e/test_ssh.py` (part of `./scripts/test`) on {now} UTC. The cockpit runs on the "
+    "simulated market (`--demo --seed {seed}`) over `ssh -tt` to a throwaway sshd on 127.0.0.1, in a {size} "
+    "tmux pane, TERM=xterm-256color (no COLORTERM: OpenSSH does not forward it). *Terminal stream* is every "
+    "byte the ssh client wrote to its terminal (tmux `pipe-pane -O`); *on the wire* is sshd's TCP payload in "
+    "the same window (`ss -ti` bytes acknowledged: encryption and SSH packet overhead included), which the "
+    "targets are judged on. 1\u00a0KB = 1,000 bytes. The window is simulated market time as shown by the "
+    "cockpit's clock; the liquidations in it are counted from the simulator."
+)
+
+
+def _section(rest: Window, cascade: Window) -> str:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return "\n".join(
+        [
+            "## Over SSH",
+            "",
+            *(
+                line.replace("\u00a0", " ")
+                for line in textwrap.wrap(
+                    _ABOUT.format(now=now, seed=DEFAULT_SEED, size=f"{WIDTH}x{HEIGHT}"), 110
+                )
+            ),
+            "",
+            "| state | how it was run | window (simulated UTC, real seconds) | liquidations in it "
+            "| terminal stream | on the wire | target | met |",
+            "|---|---|---|---|---|---|---|---|",
+            _row(
+                "at rest",
+                "`--speed 1` (live pace) from the opening",
+                rest,
+                _liquidations_between(rest.market_from_ms, rest.market_to_ms),
+                REST_TARGET_BPS,
+            ),
+            _row(
+                "cascade",
+                f"`--speed 1 --demo-start {CASCADE_START_S}`: the day's first cascade, live pace",
+                cascade,
+                _liquidations_between(cascade.market_from_ms, cascade.market_to_ms),
+                CASCADE_TARGET_BPS,
+            ),
+            "",
+        ]
+    )
+
+
+def test_bandwidth_over_ssh(open_cockpit: OpenCockpit, ssh_server: SshServer) -> None:
+    """Bytes per second over SSH at rest and during a cascade, written to bench/RESULTS.md (not asserted)."""
+    rest_pane = open_cockpit("rest", "--speed", "1")
+    _wait_clock(rest_pane, OPENING_MS + 3000, "the opening's first seconds to pass (the first paint done)")
+    rest = measure(rest_pane, ssh_server, REST_WINDOW_S)
+    _quit(rest_pane)
+
+    cascade_pane = open_cockpit("cascade", "--speed", "1", "--demo-start", str(CASCADE_START_S))
+    _wait_clock(cascade_pane, CASCADE_FROM_MS, "the cascade's first burst (16:28:36 simulated)")
+    cascade = measure(cascade_pane, ssh_server, CASCADE_WINDOW_S)
+    _quit(cascade_pane)
+
+    RESULTS.write_text(replace_section(RESULTS.read_text(), _section(rest, cascade)))
+    assert rest.stream_bytes > 0 and cascade.stream_bytes > 0, "no bytes measured over SSH"
