@@ -169,6 +169,11 @@ class SshServer:
         ]
 
 
+# Keys are sent at a person's pace, not as one burst: Textual moves focus after the key that asked for it is
+# handled (a "z" arriving with the "2" before it maximises the previously focused pane), and a dialog paints
+# before its field has focus (a level typed in the same instant as the dialog appears can be lost).
+KEY_GAP_S = 0.3
+
 EXIT_MARK = "[ssh exited with status "
 _EXIT_RE = re.compile(re.escape(EXIT_MARK) + r"(\d+)\]")
 
@@ -202,6 +207,7 @@ class TmuxPane:
         self.height = height
         self.raw_path = workdir / f"{name}.raw"
         self._started = False
+        self._socket_path = ""
 
     def tmux(self, *args: str, check: bool = True) -> str:
         argv = ["tmux", "-L", self.socket, "-f", "/dev/null", *args]
@@ -232,6 +238,7 @@ class TmuxPane:
             script,
         )
         self._started = True
+        self._socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
         self.tmux("pipe-pane", "-O", "-t", self.name, f"cat >> {shlex.quote(str(self.raw_path))}")
         self.tmux("wait-for", "-S", channel)
 
@@ -239,6 +246,8 @@ class TmuxPane:
         if self._started:
             self._started = False
             self.tmux("kill-server", check=False)
+            if self._socket_path:  # tmux leaves the socket file of a killed server behind
+                Path(self._socket_path).unlink(missing_ok=True)
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -265,16 +274,16 @@ class TmuxPane:
 
     # -- driving -------------------------------------------------------------------------------------------
 
-    def keys(self, *keys: str, gap_s: float = 0.3) -> None:
+    def keys(self, *keys: str, gap_s: float = KEY_GAP_S) -> None:
         """Key names as tmux spells them (``Enter``, ``C-u``, ``BSpace``) or single characters, one at a
-        time at a person's pace: Textual moves focus after the key that asked for it is handled, so a key
-        that acts on the focused pane must not arrive in the same read as the one that focused it."""
-        for i, key in enumerate(keys):
-            if i:
-                time.sleep(gap_s)
+        time at a person's pace (see ``KEY_GAP_S``)."""
+        for key in keys:
+            time.sleep(gap_s)
             self.tmux("send-keys", "-t", self.name, key)
 
-    def type(self, text: str) -> None:
+    def type(self, text: str, gap_s: float = KEY_GAP_S) -> None:
+        """Literal text, after a pause like ``keys``."""
+        time.sleep(gap_s)
         self.tmux("send-keys", "-t", self.name, "-l", text)
 
     def wait_screen(self, test: Callable[[str], bool] | str, what: str, timeout_s: float = 30.0) -> str:

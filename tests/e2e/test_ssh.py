@@ -8,7 +8,7 @@ writes them to ``bench/RESULTS.md`` (recorded, never asserted: no timing asserti
 
 from __future__ import annotations
 
-import re
+import math
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.config import Config
+from cockpit.models import PriceTick
 from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, DemoMarket
 from tests.e2e.ssh_harness import (
     EXIT_MARK,
@@ -37,12 +39,14 @@ pytestmark = pytest.mark.e2e
 WIDTH, HEIGHT = 120, 40
 RESULTS = REPO / "bench" / "RESULTS.md"
 
-# The alarm: simulated seconds per real second, and a level the default seed's price keeps crossing in both
-# directions early in the day. Over any start in the first 20 simulated minutes, a "crosses below" or
-# "crosses above" alarm there (default 0.05% re-arm band) fires within ~9 simulated minutes: < 20 s at 30x.
-ALARM_SPEED = 30
-ALARM_LEVEL = "75070"
-ALARM_FIRE_TIMEOUT_S = 60.0
+# The alarm. The simulated market is deterministic per seed, so the test picks, from the simulator itself, a
+# level the price stays clear of (beyond the default 0.05% re-arm band) while the dialog is filled in, and
+# crosses soonest afterwards. Whenever in the first simulated hour the dialog is used, it fires within ~27 s
+# at 60x (median ~6 s) of reading the clock.
+ALARM_SPEED = 60
+ALARM_SET_S = 4  # real seconds allowed from reading the clock to the alarm being set (it takes ~1.5 s)
+ALARM_HORIZON_S = 45 * 60  # simulated seconds searched for the crossing
+ALARM_FIRE_TIMEOUT_S = 75.0
 
 # Bandwidth. At rest: the opening, at the live pace (a price tick a second, a liquidation every ~15 s).
 # Cascade: the simulated day's first liquidation cascade, at the live pace too: from 16:28:36 UTC bursts of
@@ -96,7 +100,7 @@ def open_cockpit(ssh_server: SshServer, tmp_path: Path) -> Iterator[OpenCockpit]
                     while pane.exit_status() is None and time.monotonic() < deadline:
                         time.sleep(0.1)
             except AssertionError:
-                pass
+                pass  # best effort: the pane may already be gone; it is killed below either way
             finally:
                 pane.kill()
 
@@ -104,6 +108,34 @@ def open_cockpit(ssh_server: SshServer, tmp_path: Path) -> Iterator[OpenCockpit]
 def _quit(pane: TmuxPane) -> None:
     pane.keys("q")
     pane.wait_screen(EXIT_MARK, "the cockpit to quit and ssh to end after q", timeout_s=20)
+
+
+def _alarm_plan(clock_ms: int) -> tuple[float, str, int]:
+    """A price level, its direction and when the simulated price (default seed) first crosses it: the price
+    stays clear of it, beyond the re-arm band, from a few seconds before ``clock_ms`` until the alarm can
+    have been set, so it is armed when set, and the level is the side crossed soonest after that."""
+    frac = Config().alarms.hysteresis_pct / 100
+    set_by_ms = clock_ms + ALARM_SET_S * ALARM_SPEED * 1000
+    market = DemoMarket(DEFAULT_SEED)
+    market.history()
+    ticks = [
+        (e.ts_ms, e.price)
+        for e in market.advance(set_by_ms + ALARM_HORIZON_S * 1000)
+        if isinstance(e, PriceTick)
+    ]
+    during = [px for ts, px in ticks if clock_ms - 5_000 <= ts <= set_by_ms]
+    below = math.floor((min(during) - 1) / (1 + frac) * 10) / 10
+    above = math.ceil((max(during) + 1) / (1 - frac) * 10) / 10
+    plans: list[tuple[int, float, str]] = []
+    for level, direction, side in ((below, "below", -1), (above, "above", 1)):
+        when = next((ts for ts, px in ticks if ts > set_by_ms and (px - level) * side > 0), None)
+        if when is not None:
+            plans.append((when, level, direction))
+    assert plans, (
+        f"the simulated price crosses no level near it within {ALARM_HORIZON_S} s of {_hms(clock_ms)}"
+    )
+    when, level, direction = min(plans)
+    return level, direction, when
 
 
 def _only(shown: str, hidden: str) -> Callable[[str], bool]:
@@ -122,19 +154,21 @@ def test_cockpit_over_ssh(open_cockpit: OpenCockpit) -> None:
         pane.wait_screen(lambda s: "2 Liquidations" in s and "3 Chart" in s, "the layout restored (z)")
 
     # Set an alarm through the dialog: the price field is focused and prefilled with the last price.
+    clock_ms = screen_clock_ms(pane.screen())
+    assert clock_ms is not None
+    level, direction, fires_ms = _alarm_plan(clock_ms)
     pane.keys("a")
-    pane.wait_screen("New alarm", "the alarm dialog (a)")
+    pane.wait_screen("alarm: price", "the alarm dialog (a) with its summary line")
     pane.keys("C-u")
-    pane.type(ALARM_LEVEL)
-    pane.wait_screen(
-        lambda s: re.search(r"alarm: price (above|below) 75,070", s) is not None,
-        f"the dialog's summary of a price alarm at {ALARM_LEVEL}",
-    )
+    pane.type(f"{level:.1f}")
+    summary = f"alarm: price {direction} {level:,.1f}"
+    pane.wait_screen(summary, f"the dialog's summary {summary!r} (direction follows the level)")
     pane.keys("Enter")
     pane.wait_screen("alarm #1 set", "the toast confirming the alarm")
 
     # It fires: the bell and both desktop-notification escapes arrive through SSH, and a toast shows.
-    raw = pane.wait_raw(b"\x1b]777;notify;cockpit alarm #1;", "the alarm firing", ALARM_FIRE_TIMEOUT_S)
+    expected = f"the alarm firing (the price crosses {level:,.1f} at {_hms(fires_ms)} simulated)"
+    raw = pane.wait_raw(b"\x1b]777;notify;cockpit alarm #1;", expected, ALARM_FIRE_TIMEOUT_S)
     assert b"\x07\x1b]9;cockpit alarm #1: " in raw, (
         "the bell (BEL) followed by OSC 9 did not reach the client"
     )
