@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="run on the built-in simulated market")
     parser.add_argument("--seed", type=_seed, help="simulated market seed (default from config)")
     parser.add_argument("--speed", type=_speed, help="simulated seconds per real second")
+    parser.add_argument(
+        "--demo-start",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --demo: start this many simulated seconds after the opening (0 = the opening)",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     an = sub.add_parser(
         "analyze",
@@ -180,7 +187,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", RICH_COLOR_SYSTEM[config.ui.colors])
     from cockpit.headless import demo_app, live_app
 
-    app = demo_app(config, args.seed, args.speed) if args.demo else live_app(config)
+    app = demo_app(config, args.seed, args.speed, args.demo_start) if args.demo else live_app(config)
     app.run()
     return 0
 

@@ -54,12 +54,13 @@ def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
     return engine.snapshot()
 
 
-def demo_app(config: Config, seed: int | None, speed: float | None) -> CockpitApp:
-    """The cockpit on the simulated market, opening at the reference moment."""
+def demo_app(config: Config, seed: int | None, speed: float | None, start_s: float = 0.0) -> CockpitApp:
+    """The cockpit on the simulated market, opening at the reference moment (or ``start_s`` simulated
+    seconds after it: the market catches up to there on the first step)."""
     from cockpit.app import CockpitApp
     from cockpit.sources.demo_market import OPENING_MS
 
-    clock = SimClock(OPENING_MS, speed if speed is not None else config.demo.speed)
+    clock = SimClock(OPENING_MS + int(start_s * 1000), speed if speed is not None else config.demo.speed)
     store = open_alarm_store(config, demo=True)
     engine = demo_engine(config, seed if seed is not None else config.demo.seed, clock, store)
     return CockpitApp(config, engine)

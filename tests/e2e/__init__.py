@@ -1,0 +1,1 @@
+"""End-to-end tests: the cockpit over a real SSH connection."""
