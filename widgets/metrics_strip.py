@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cockpit.widgets.pane import Pane
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.markup import escape
 
 from cockpit import formatting as fmt
@@ -59,10 +59,17 @@ class MetricsStrip(Pane):
         if cells == self._cells:
             return
         width = self.content_size.width
-        before = len(self._wrap(width).split("\n")) if width else -1
+        before = self._wrap(width).split("\n") if width else []
         self._cells = cells
-        # A new number rarely changes how many lines the cells wrap to; only then lay out the screen.
-        self.refresh(layout=not width or len(self._wrap(width).split("\n")) != before)
+        after = self._wrap(width).split("\n") if width else []
+        if not width or len(after) != len(before):
+            self.refresh(layout=True)  # wrapped to a different number of lines: the height changes
+            return
+        # Repaint only the lines that changed (usually the price line): each repainted line is sent to
+        # the terminal, which is what an SSH session pays for.
+        changed = [y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        if changed:
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     def render(self) -> Content:
         return self._wrap(self.content_size.width)

@@ -6,8 +6,10 @@ from typing import Any, ClassVar
 
 from cockpit.widgets import chart_figure as fig
 from cockpit.widgets.chart_figure import DEFAULT_OVERLAYS, OVERLAY_KEYS, OVERLAYS
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.color import Color
+from textual.geometry import Region
 from textual_plotext import PlotextPlot
 
 from cockpit import formatting as fmt
@@ -134,6 +136,8 @@ class PriceChart(PlotextPlot, can_focus=True):
         self.cursor: float | None = None  # price under the cursor; None hides it
         self.alarm_levels: tuple[float, ...] = ()
         self.drawn = fig.Drawn()
+        self._frame: Any = None  # the last rendered figure (rich Text), reused until the next replot
+        self._frame_size: Any = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -279,16 +283,42 @@ class PriceChart(PlotextPlot, can_focus=True):
         title = f"{s.symbol.split(':')[0]} {s.chart_timeframe}"
         if self.pan_bars:
             title += f" · ◀ {self.pan_bars} bars back (end: latest)"
-        self.border_title = f"3 Chart · {title}"
         info = self.cursor_info()
+        subtitle = ""
         if info is not None:
             price, dist = info
-            self.border_subtitle = f"cursor {fmt.price(price)} {fmt.pct(dist)} from last · a: alarm here"
-        else:
-            self.border_subtitle = ""
-        self.refresh()
+            subtitle = f"cursor {fmt.price(price)} {fmt.pct(dist)} from last · a: alarm here"
+        if (self.border_title, self.border_subtitle) != (f"3 Chart · {title}", subtitle):
+            self.border_title, self.border_subtitle = f"3 Chart · {title}", subtitle
+        self._show_frame()
+
+    def _show_frame(self) -> None:
+        """Render the figure once and repaint only the rows that changed.
+
+        A repainted widget is sent to the terminal whole; between two seconds at rest usually only the
+        last-price row and the forming candle differ, so sending just those rows cut the chart's share of
+        an SSH session's traffic (measured in tests/e2e/test_ssh.py, bench/RESULTS.md)."""
+        old = self._frame
+        try:
+            frame: Any = super().render()
+        except Exception as exc:  # a plotting failure must cost the chart, never the app
+            frame = f"chart unavailable: {type(exc).__name__}: {exc}"
+        self._frame, self._frame_size = frame, self.size
+        if (
+            not isinstance(old, Text)
+            or not isinstance(frame, Text)
+            or old.plain.count("\n") != frame.plain.count("\n")
+        ):
+            self.refresh()
+            return
+        width = self.size.width
+        rows = [i for i, (a, b) in enumerate(zip(old.split("\n"), frame.split("\n"), strict=False)) if a != b]
+        if rows:
+            self.refresh(*(Region(0, y, width, 1) for y in rows))
 
     def render(self) -> Any:
+        if self._frame is not None and self._frame_size == self.size:
+            return self._frame
         try:
             return super().render()
         except Exception as exc:  # a plotting failure must cost the chart, never the app
