@@ -153,3 +153,23 @@ def test_ascii_mode_leaves_only_one_cell_ascii_on_the_whole_screen() -> None:
     assert [len(x) for x in ascii_] == [len(x) for x in unicode]  # one cell for one cell: nothing shifts
     assert to_ascii("│") == "|" and to_ascii("─") == "-" and to_ascii("╭") == "+" and to_ascii("█") == "#"
     assert AsciiGlyphs().apply([], None) == []  # type: ignore[arg-type]
+
+
+def test_no_color_makes_the_screen_monochrome(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run() -> set[tuple[int, int, int]]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.post_message(SnapshotReady(demo_snapshot(Config(), DEFAULT_SEED)))
+            await pilot.pause()
+            colours = set()
+            for strip in app.screen._compositor.render_strips():
+                for seg in strip:
+                    for c in (seg.style.color, seg.style.bgcolor) if seg.style else ():
+                        if c is not None and c.triplet is not None:
+                            colours.add(tuple(c.triplet))
+            return colours
+
+    colours = asyncio.run(run())
+    assert colours and all(r == g == b for r, g, b in colours)  # greys only: no hue survives NO_COLOR
