@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Protocol
 
 from cockpit.alarms.evaluate import AlarmBook
@@ -19,7 +20,7 @@ from cockpit.alarms.store import AlarmStore
 from cockpit.clock import Clock
 from cockpit.config import Config
 from cockpit.market_state import MarketState
-from cockpit.models import MarketEvent, Snapshot, SourceError
+from cockpit.models import MarketEvent, ReplayInfo, Snapshot, SourceError
 
 Emit = Callable[[MarketEvent], None]
 
@@ -33,6 +34,18 @@ class Source(Protocol):
     sampled: bool  # publishes a sample of liquidations, so totals including it are lower bounds
 
     async def run(self, emit: Emit) -> None: ...
+
+
+class ReplayControls(Protocol):
+    """What the app can do to a replay (see cockpit.replay.ReplayPlayer)."""
+
+    def info(self) -> ReplayInfo: ...
+
+    def toggle_pause(self) -> None: ...
+
+    def change_speed(self, factor: float) -> None: ...
+
+    def seek_by(self, seconds: float) -> None: ...
 
 
 class Engine:
@@ -49,23 +62,36 @@ class Engine:
         alarm_store: AlarmStore | None = None,
     ) -> None:
         """``alarm_store`` None keeps alarms in memory only (tests, headless snapshots)."""
-        simulated = any(s.simulated for s in sources)
         self.config = config
         self.clock = clock
         self.sources = sources
-        self.state = MarketState(config, symbol, kind, simulated)
         # Alarms: the UI adds/changes/removes them through ``engine.alarms`` (see AlarmService).
         self.alarms = AlarmService(AlarmBook(config.alarms), alarm_store)
-        self.state.alarm_book = self.alarms.book
-        for s in sources:
-            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
-        self.chart_timeframe = config.ui.chart_timeframe
+        self._symbol, self._kind = symbol, kind
         self._queue: asyncio.Queue[MarketEvent] = asyncio.Queue()
+        self.reset_state()
+        # Every emitted event is also handed to these (a recording writer), in emission order.
+        self.taps: list[Callable[[MarketEvent], None]] = []
+        # Set while replaying a recording: its position/speed/pause travel in each snapshot (the badge).
+        self.replay: ReplayControls | None = None
+        self.chart_timeframe = config.ui.chart_timeframe
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
 
+    def reset_state(self) -> None:
+        """Forget the market (replay seeks backwards by replaying from the start into a fresh state)."""
+        simulated = any(s.simulated for s in self.sources)
+        self.state = MarketState(self.config, self._symbol, self._kind, simulated)
+        self.state.alarm_book = self.alarms.book
+        for s in self.sources:
+            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
     def emit(self, event: MarketEvent) -> None:
         """Called by sources (on the engine's loop) for every event."""
+        for tap in self.taps:
+            tap(event)
         self._queue.put_nowait(event)
         self._wake.set()
 
@@ -101,6 +127,8 @@ class Engine:
         self.drain()
         self.state.alarm_error = self.alarms.error
         snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
+        if self.replay is not None:
+            snap = replace(snap, replay=self.replay.info())
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 
