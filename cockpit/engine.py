@@ -95,6 +95,11 @@ class Engine:
         self._queue.put_nowait(event)
         self._wake.set()
 
+    def wake(self) -> None:
+        """Publish a snapshot soon (a replay key moved the clock)."""
+        self.state.changed = True
+        self._wake.set()
+
     def set_chart_timeframe(self, timeframe: str) -> None:
         """User intent from the UI: the next snapshot carries candles of this timeframe."""
         self.chart_timeframe = timeframe

@@ -27,6 +27,8 @@ class StatusBar(Static):
         if s is None:
             return
         parts = []
+        if s.replay is not None:
+            parts.append(f"[b reverse $replay] {fmt.replay_badge(s.replay)} [/]")
         if s.simulated:
             parts.append("[b reverse $simulated] SIMULATED [/]")
         for src in s.sources:
