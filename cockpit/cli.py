@@ -17,6 +17,7 @@ from cockpit.alarms.store import StoreError
 from cockpit.analytics import Candles, analyze, to_json
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
 from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
+from cockpit.history import HistoryError
 from cockpit.recording import Recording, RecordingError
 from cockpit.summary import render_summary
 
@@ -271,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return cmd_serve(args, config)
         return cmd_run(args, config)
-    except (CsvError, ConfigError, UsageError, AlarmError, StoreError, RecordingError) as exc:
+    except (CsvError, ConfigError, UsageError, AlarmError, StoreError, RecordingError, HistoryError) as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `cockpit analyze --json | head` is normal use

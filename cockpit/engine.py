@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Protocol
@@ -19,6 +20,7 @@ from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
 from cockpit.clock import Clock
 from cockpit.config import Config
+from cockpit.history import DAY_MS, HistoryError, LiquidationHistory, keep_fresh
 from cockpit.market_state import MarketState
 from cockpit.models import MarketEvent, ReplayInfo, Snapshot, SourceError
 
@@ -60,8 +62,10 @@ class Engine:
         symbol: str,
         kind: str,
         alarm_store: AlarmStore | None = None,
+        history: LiquidationHistory | None = None,
     ) -> None:
-        """``alarm_store`` None keeps alarms in memory only (tests, headless snapshots)."""
+        """``alarm_store`` None keeps alarms in memory only (tests, headless snapshots); ``history`` None
+        keeps liquidations in memory only (the windows start empty)."""
         self.config = config
         self.clock = clock
         self.sources = sources
@@ -74,6 +78,9 @@ class Engine:
         self.taps: list[Callable[[MarketEvent], None]] = []
         # Set while replaying a recording: its position/speed/pause travel in each snapshot (the badge).
         self.replay: ReplayControls | None = None
+        self.history = history
+        self.history_error: str | None = None
+        self._pruned_ms = 0
         self.chart_timeframe = config.ui.chart_timeframe
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
@@ -122,10 +129,41 @@ class Engine:
                 batch.append(self._queue.get_nowait())
             except asyncio.QueueEmpty:
                 break
+        if batch and self.history is not None:
+            batch = self._through_history(batch)
         if batch:
             self.state.apply_many(batch, self.clock.now_ms())
             self.alarms.poke()
         return len(batch)
+
+    def _through_history(self, batch: list[MarketEvent]) -> list[MarketEvent]:
+        assert self.history is not None
+        try:
+            batch = keep_fresh(self.history, batch)
+            now = self.clock.now_ms()
+            if now - self._pruned_ms >= 3_600_000:  # retention once an hour is plenty
+                self._pruned_ms = now
+                self.history.prune(now)
+        except HistoryError as exc:  # the windows still work from memory; the file stops being written
+            self.history_error, self.history = str(exc), None
+        return batch
+
+    def restore_history(self) -> None:
+        """Put the stored last day of liquidations back into the windows (before the sources start)."""
+        if self.history is None:
+            return
+        now = self.clock.now_ms()
+        try:
+            events = self.history.load(now - DAY_MS, now)
+        except (HistoryError, sqlite3.Error) as exc:
+            self.history_error, self.history = str(exc), None
+            return
+        if events:
+            self.state.windows.ingest(events)
+            self.state.tape.extend(events[-(self.state.tape.maxlen or 0) :])
+            self.state.changed = True
+            # Liquidations are known from the first stored one of the day on, not from this start.
+            self.state.coverage_start_ms = min(events[0].ts_ms, now)
 
     def snapshot(self) -> Snapshot:
         """Apply what is queued and freeze the state."""
@@ -140,6 +178,7 @@ class Engine:
     def start(self) -> None:
         """Start every source as a task (idempotent)."""
         if not self._tasks:
+            self.restore_history()
             if self.state.source_kind == "live" and self.state.coverage_start_ms is None:
                 self.state.coverage_start_ms = self.clock.now_ms()
             self._tasks = [

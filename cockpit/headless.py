@@ -11,6 +11,7 @@ from cockpit.alarms.store import AlarmStore, store_path
 from cockpit.clock import Clock, ManualClock, SimClock, WallClock
 from cockpit.config import Config
 from cockpit.engine import Engine
+from cockpit.history import LiquidationHistory, history_path
 from cockpit.models import Snapshot
 from cockpit.recording import Recording
 
@@ -78,7 +79,12 @@ def demo_app(config: Config, seed: int | None, speed: float | None) -> CockpitAp
     return CockpitApp(config, engine)
 
 
-def live_engine(config: Config, clock: Clock | None = None, alarm_store: AlarmStore | None = None) -> Engine:
+def live_engine(
+    config: Config,
+    clock: Clock | None = None,
+    alarm_store: AlarmStore | None = None,
+    history: LiquidationHistory | None = None,
+) -> Engine:
     """An engine fed by the enabled venues (ccxt) and the Fear & Greed index; never simulated data."""
     from cockpit.engine import Source
     from cockpit.sources.fear_greed import FearGreedSource
@@ -92,7 +98,8 @@ def live_engine(config: Config, clock: Clock | None = None, alarm_store: AlarmSt
     ]
     if config.sentiment.enabled:
         sources.append(FearGreedSource(config.sentiment, clock))
-    return Engine(config, sources, clock, symbol=config.live.symbol, kind="live", alarm_store=alarm_store)
+    store, symbol = alarm_store, config.live.symbol
+    return Engine(config, sources, clock, symbol=symbol, kind="live", alarm_store=store, history=history)
 
 
 def live_snapshot(config: Config, after_s: float) -> Snapshot:
@@ -114,7 +121,11 @@ def live_app(config: Config) -> CockpitApp:
     """The cockpit on live venues."""
     from cockpit.app import CockpitApp
 
-    return CockpitApp(config, live_engine(config, alarm_store=open_alarm_store(config, demo=False)))
+    history = None
+    if config.history.enabled:  # the live windows survive a restart; HistoryError (one line) if unusable
+        history = LiquidationHistory(history_path(config.history, config.source), config.history)
+    store = open_alarm_store(config, demo=False)
+    return CockpitApp(config, live_engine(config, alarm_store=store, history=history))
 
 
 def replay_app(config: Config, recording: Recording, speed: float | None, start_s: float) -> CockpitApp:
