@@ -253,11 +253,11 @@ def read_recording(path: str | Path) -> Recording:
     try:
         with gzip.open(p, "rt", encoding="utf-8") as f:
             for lineno, line in enumerate(f, start=1):
-                if not line.endswith("\n"):
-                    raise RecordingError(f"{p}:{lineno}: truncated line (the recording stopped mid-write)")
                 if header is None:
                     header = _header(p, line)
                     continue
+                if not line.endswith("\n"):
+                    raise RecordingError(f"{p}:{lineno}: truncated line (the recording stopped mid-write)")
                 try:
                     obj = json.loads(line)
                     at = obj.pop("at")

@@ -139,6 +139,8 @@ def replay_engine(
         for i, info in enumerate(infos)
     ]
     engine = Engine(config, sources, clock, symbol=recording.header.symbol, kind=recording.header.source)
+    if recording.header.source == "live":  # live liquidations were known from when the recording began
+        engine.state.coverage_start_ms = recording.header.start_ms
     if player is not None:
         player.on_rewind = engine.reset_state
         engine.replay = player

@@ -156,3 +156,20 @@ def test_cli_record_then_snapshot_replay(
     assert f"cockpit: {cut}:" in capsys.readouterr().err
     assert main(["snapshot", "--replay", str(tmp_path / "none.gz"), "--json"]) == 2
     assert capsys.readouterr().err.strip().endswith("none.gz: no such file")
+
+
+def test_attach_recorder_writes_what_the_engine_receives(tmp_path: Path) -> None:
+    from cockpit.clock import ManualClock
+    from cockpit.headless import demo_engine, demo_steps
+    from cockpit.recorder import attach_recorder
+    from cockpit.sources.demo_market import OPENING_MS
+
+    clock = ManualClock(OPENING_MS)
+    engine = demo_engine(config(), SEED, clock)
+    writer = attach_recorder(engine, tmp_path / "tap.jsonl.gz")
+    for _ in demo_steps(engine, clock, 300):
+        pass
+    writer.close()
+    rec = read_recording(tmp_path / "tap.jsonl.gz")
+    assert rec.error is None and len(rec.events) == writer.count > 5
+    assert as_json(replay_snapshot(config(), rec, 300)) == as_json(engine.snapshot())
