@@ -144,9 +144,14 @@ class Engine:
             if now - self._pruned_ms >= 3_600_000:  # retention once an hour is plenty
                 self._pruned_ms = now
                 self.history.prune(now)
-        except HistoryError as exc:  # the windows still work from memory; the file stops being written
-            self.history_error, self.history = str(exc), None
+        except (HistoryError, sqlite3.Error) as exc:  # the windows work from memory; the file stops
+            self._history_failed(exc)
         return batch
+
+    def _history_failed(self, exc: Exception) -> None:
+        assert self.history is not None
+        where = "" if isinstance(exc, HistoryError) else f"{self.history.path}: "
+        self.history_error, self.history = f"{where}{exc}", None
 
     def restore_history(self) -> None:
         """Put the stored last day of liquidations back into the windows (before the sources start)."""
@@ -156,7 +161,7 @@ class Engine:
         try:
             events = self.history.load(now - DAY_MS, now)
         except (HistoryError, sqlite3.Error) as exc:
-            self.history_error, self.history = str(exc), None
+            self._history_failed(exc)
             return
         if events:
             self.state.windows.ingest(events)
@@ -170,8 +175,9 @@ class Engine:
         self.drain()
         self.state.alarm_error = self.alarms.error
         snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
-        if self.replay is not None:
-            snap = replace(snap, replay=self.replay.info())
+        if self.replay is not None or self.history_error is not None:
+            info = self.replay.info() if self.replay is not None else None
+            snap = replace(snap, replay=info, history_error=self.history_error)
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 

@@ -190,3 +190,4 @@ class Snapshot:
     fired_alarms: tuple[AlarmFired, ...] = ()  # every firing since the previous snapshot, in order
     alarm_error: str | None = None  # the alarm store's last problem (firings still fire; history may lag)
     replay: ReplayInfo | None = None  # set while a recording plays (not market data: not in the JSON)
+    history_error: str | None = None  # the liquidation history stopped (windows go on from memory)

@@ -40,6 +40,8 @@ class StatusBar(Static):
             parts.append(text)
         if not s.simulated and s.sources and all(x.state == "error" for x in s.sources):
             parts.append("[b $error]no live data[/] [$muted]— check the network, or run `cockpit --demo`[/]")
+        if s.history_error:
+            parts.append(f"[$error]history: {escape(s.history_error[:60])}[/]")
         if s.alarm_error:
             parts.append(f"[$error]alarm store: {escape(s.alarm_error[:60])}[/]")
         parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")

@@ -101,3 +101,15 @@ def test_retention_and_size_bound(tmp_path: Path) -> None:
 def test_demo_history_lives_in_its_own_file() -> None:
     s = HistorySettings()
     assert history_path(s, demo=True) != history_path(s) and history_path(s).name == "history.db"
+
+
+def test_a_broken_history_is_reported_and_the_windows_go_on(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    e = engine(tmp_path / "h.db", clock)
+    assert e.history is not None
+    e.history.close()  # as if the disk went away
+    for ev in liqs(3, T0 - 60_000, 1000):
+        e.emit(ev)
+    snap = e.snapshot()
+    assert snap.liquidations.windows["1h"].count == 3
+    assert snap.history_error is not None and "h.db" in snap.history_error and e.history is None
