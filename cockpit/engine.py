@@ -76,6 +76,7 @@ class Engine:
         self.reset_state()
         # Every emitted event is also handed to these (a recording writer), in emission order.
         self.taps: list[Callable[[MarketEvent], None]] = []
+        self.tap_error: str | None = None  # why a tap was dropped
         # Set while replaying a recording: its position/speed/pause travel in each snapshot (the badge).
         self.replay: ReplayControls | None = None
         self.history = history
@@ -97,8 +98,12 @@ class Engine:
 
     def emit(self, event: MarketEvent) -> None:
         """Called by sources (on the engine's loop) for every event."""
-        for tap in self.taps:
-            tap(event)
+        for tap in list(self.taps):
+            try:
+                tap(event)
+            except Exception as exc:  # a failing recorder (disk full) must never stop a source
+                self.taps.remove(tap)
+                self.tap_error = f"{type(exc).__name__}: {exc}"
         self._queue.put_nowait(event)
         self._wake.set()
 

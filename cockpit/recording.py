@@ -97,6 +97,8 @@ def _reading(r: FearGreedReading) -> list[Any]:
 
 def encode_event(event: MarketEvent) -> dict[str, Any]:
     """One event as a JSON-ready dict with its type tag."""
+    if isinstance(event, LiquidationEvent):  # venue subclasses carry ids too: record the normalised event
+        return {"type": "liq", **{f.name: getattr(event, f.name) for f in fields(LiquidationEvent)}}
     tag = _TAG.get(type(event))
     if tag is not None:
         return {"type": tag, **{f.name: getattr(event, f.name) for f in fields(event)}}

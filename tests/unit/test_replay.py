@@ -173,3 +173,20 @@ def test_attach_recorder_writes_what_the_engine_receives(tmp_path: Path) -> None
     rec = read_recording(tmp_path / "tap.jsonl.gz")
     assert rec.error is None and len(rec.events) == writer.count > 5
     assert as_json(replay_snapshot(config(), rec, 300)) == as_json(engine.snapshot())
+
+
+def test_a_failing_recorder_never_stops_the_sources() -> None:
+    from cockpit.analytics.liquidations import LiquidationEvent
+    from cockpit.clock import ManualClock
+    from cockpit.engine import Engine
+
+    engine = Engine(config(), [], ManualClock(10_000), symbol="X", kind="live")
+
+    def broken(_: object) -> None:
+        raise OSError("No space left on device")
+
+    engine.taps.append(broken)
+    engine.emit(LiquidationEvent(1, "v", "X", "long", 10.0, 1.0))
+    engine.emit(LiquidationEvent(2, "v", "X", "long", 10.0, 1.0))
+    assert engine.taps == [] and engine.tap_error == "OSError: No space left on device"
+    assert engine.snapshot().liquidations.windows["1h"].count == 2
