@@ -180,9 +180,9 @@ class Engine:
         self.drain()
         self.state.alarm_error = self.alarms.error
         snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
-        if self.replay is not None or self.history_error is not None:
+        if self.replay is not None or self.history_error is not None or self.tap_error is not None:
             info = self.replay.info() if self.replay is not None else None
-            snap = replace(snap, replay=info, history_error=self.history_error)
+            snap = replace(snap, replay=info, history_error=self.history_error, record_error=self.tap_error)
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 

@@ -191,3 +191,4 @@ class Snapshot:
     alarm_error: str | None = None  # the alarm store's last problem (firings still fire; history may lag)
     replay: ReplayInfo | None = None  # set while a recording plays (not market data: not in the JSON)
     history_error: str | None = None  # the liquidation history stopped (windows go on from memory)
+    record_error: str | None = None  # `--record` stopped writing (the session goes on)

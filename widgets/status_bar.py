@@ -40,6 +40,8 @@ class StatusBar(Static):
             parts.append(text)
         if not s.simulated and s.sources and all(x.state == "error" for x in s.sources):
             parts.append("[b $error]no live data[/] [$muted]— check the network, or run `cockpit --demo`[/]")
+        if s.record_error:
+            parts.append(f"[$error]recording stopped: {escape(s.record_error[:60])}[/]")
         if s.history_error:
             parts.append(f"[$error]history: {escape(s.history_error[:60])}[/]")
         if s.alarm_error:

@@ -37,3 +37,25 @@ def test_recorded_cascade_replays_at_10x_with_badge_and_keys(tmp_path: Path) -> 
     assert "1h" in liq
     assert paused and after_seek == paused_at + 60
     assert "paused" in status and "REPLAY" in status
+
+
+def test_status_bar_says_when_recording_or_history_stopped() -> None:
+    from dataclasses import replace
+
+    from cockpit.app import CockpitApp
+    from cockpit.headless import demo_snapshot
+    from cockpit.messages import SnapshotReady
+
+    snap = replace(
+        demo_snapshot(Config(), DEFAULT_SEED), record_error="OSError: disk full", history_error="h.db: locked"
+    )
+
+    async def run() -> str:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(160, 40)) as pilot:
+            app.post_message(SnapshotReady(snap))
+            await pilot.pause()
+            return str(app.query_one("StatusBar").render())
+
+    status = asyncio.run(run())
+    assert "recording stopped: OSError: disk full" in status and "history: h.db: locked" in status

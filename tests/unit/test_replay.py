@@ -189,4 +189,5 @@ def test_a_failing_recorder_never_stops_the_sources() -> None:
     engine.emit(LiquidationEvent(1, "v", "X", "long", 10.0, 1.0))
     engine.emit(LiquidationEvent(2, "v", "X", "long", 10.0, 1.0))
     assert engine.taps == [] and engine.tap_error == "OSError: No space left on device"
-    assert engine.snapshot().liquidations.windows["1h"].count == 2
+    snap = engine.snapshot()
+    assert snap.liquidations.windows["1h"].count == 2 and snap.record_error == engine.tap_error
