@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from cockpit.app_alarms import AlarmUi
+from cockpit.app_replay import replay_action
 from cockpit.ascii_glyphs import AsciiGlyphs
 from cockpit.commands import CockpitCommands
 from cockpit.config import TIMEFRAMES, Config
@@ -160,6 +161,18 @@ class CockpitApp(App[None]):
             self.set_timer(3, self.run_engine)
 
     # -- actions ---------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Replay keys exist only while a recording plays (hidden from the footer otherwise)."""
+        if action == "replay":
+            return self.engine is not None and self.engine.replay is not None
+        return True
+
+    def action_replay(self, op: str, amount: float) -> None:
+        """Pause/resume, change speed or seek the replay (space, [ ], comma, full stop)."""
+        notice = replay_action(self.engine, op, amount)
+        if notice is not None:
+            self.notify(notice, timeout=2)
 
     def action_focus_pane(self, pane: str) -> None:
         """Focus a pane by id (keys 1-5); in the stacked layout it also scrolls into view."""

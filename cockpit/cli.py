@@ -17,6 +17,8 @@ from cockpit.alarms.store import StoreError
 from cockpit.analytics import Candles, analyze, to_json
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
 from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
+from cockpit.history import HistoryError
+from cockpit.recording import Recording, RecordingError
 from cockpit.summary import render_summary
 
 EXIT_USAGE = 2
@@ -53,6 +55,13 @@ _positive_int = _number(int, 1, 10_000)
 _seed = _number(int, 0, 2**63 - 1, "seed")
 _speed = _number(float, 0.001, 10_000, "speed")
 _seconds = _number(float, 0, 30 * 86_400, "number of seconds")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def _offset(text: str) -> float:
+    """An argparse type: seconds, or a number with a unit s/m/h/d ("90", "15m", "1.5h")."""
+    unit = _UNITS.get(text[-1:].lower(), 0) if text else 0
+    return float(_seconds(text[:-1] if unit else text)) * (unit or 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true", help="run on the built-in simulated market")
     parser.add_argument("--seed", type=_seed, help="simulated market seed (default from config)")
-    parser.add_argument("--speed", type=_speed, help="simulated seconds per real second")
+    parser.add_argument("--speed", type=_speed, help="simulated (or replayed) seconds per real second")
     parser.add_argument(
         "--demo-start",
         type=_seconds,
@@ -72,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --demo: start this many simulated seconds after the opening (0 = the opening)",
     )
+    parser.add_argument("--replay", metavar="FILE", help="play a recording (from `cockpit record`)")
+    parser.add_argument(
+        "--start", type=_offset, default=0.0, metavar="OFFSET", help="replay from OFFSET (90, 15m, 1.5h)"
+    )
+    parser.add_argument("--record", metavar="FILE", help="record the session's events to FILE (.jsonl.gz)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     an = sub.add_parser(
         "analyze",
@@ -104,8 +118,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds after the start: simulated with --demo (0 = the opening), "
         "real seconds of live data otherwise",
     )
+    sn.add_argument("--replay", metavar="FILE", dest="snap_replay", help="the state in a recording")
     sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
     sn.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    rc = sub.add_parser(
+        "record",
+        help="record the normalised event stream headless (gzip JSON lines) for replay and test fixtures",
+    )
+    rc.add_argument("--out", metavar="FILE", required=True, help="where to write (e.g. session.jsonl.gz)")
+    rc.add_argument("--demo", action="store_true", dest="rec_demo", help="record the simulated market")
+    rc.add_argument("--seed", type=_seed, dest="rec_seed", help="simulated market seed")
+    rc.add_argument(
+        "--seconds",
+        type=_offset,
+        default=3600.0,
+        metavar="S",
+        help="how long: simulated seconds with --demo (stepped, an hour takes seconds), real seconds live "
+        "(default 3600; units s/m/h/d allowed)",
+    )
+    rc.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     add_alarm_parsers(sub, _Parser)
     return parser
 
@@ -144,13 +175,40 @@ def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
     from cockpit.headless import demo_snapshot, live_snapshot
     from cockpit.snapshot_json import snapshot_to_json
 
-    if args.snap_demo or args.demo:
+    if args.snap_replay is not None:
+        from cockpit.replay import replay_snapshot
+
+        snap = replay_snapshot(config, _read(args.snap_replay), args.after)
+    elif args.snap_demo or args.demo:
         seed = args.snap_seed if args.snap_seed is not None else args.seed
         snap = demo_snapshot(config, seed if seed is not None else config.demo.seed, args.after)
     else:
         snap = live_snapshot(config, args.after)
     json.dump(snapshot_to_json(snap, config.ui.rsi_timeframe), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
+    return 0
+
+
+def _read(path: str) -> Recording:
+    """A recording; a damaged tail is reported on stderr and the good prefix is used."""
+    from cockpit.recording import read_recording
+
+    rec = read_recording(path)
+    if rec.error is not None:
+        print(f"cockpit: {rec.error}; using the {len(rec.events)} events before it", file=sys.stderr)
+    return rec
+
+
+def cmd_record(args: argparse.Namespace, config: Config) -> int:
+    """`cockpit record --out FILE [--demo]`: write the event stream headless."""
+    from cockpit.headless import record_demo, record_live
+
+    if args.rec_demo or args.demo:
+        seed = args.rec_seed if args.rec_seed is not None else args.seed
+        count = record_demo(config, seed if seed is not None else config.demo.seed, args.seconds, args.out)
+    else:
+        count = record_live(config, args.seconds, args.out)
+    print(f"cockpit: recorded {count} events to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -185,10 +243,24 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     os.environ.setdefault("TEXTUAL_FPS", str(frame_rate(config.ui.max_fps, os.environ)))
     if config.ui.colors != "auto":
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", RICH_COLOR_SYSTEM[config.ui.colors])
-    from cockpit.headless import demo_app, live_app
+    from cockpit.headless import demo_app, live_app, replay_app
 
-    app = demo_app(config, args.seed, args.speed, args.demo_start) if args.demo else live_app(config)
-    app.run()
+    if args.replay is not None:
+        app = replay_app(config, _read(args.replay), args.speed, args.start)
+    elif args.demo:
+        app = demo_app(config, args.seed, args.speed, args.demo_start)
+    else:
+        app = live_app(config)
+    writer = None
+    if args.record is not None and app.engine is not None:
+        from cockpit.recorder import attach_recorder
+
+        writer = attach_recorder(app.engine, args.record)
+    try:
+        app.run()
+    finally:
+        if writer is not None:
+            writer.close()
     return 0
 
 
@@ -204,10 +276,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_snapshot(args, config)
         if args.command == "alarms":
             return cmd_alarms(args, config)
+        if args.command == "record":
+            return cmd_record(args, config)
         if args.command == "serve":
             return cmd_serve(args, config)
         return cmd_run(args, config)
-    except (CsvError, ConfigError, UsageError, AlarmError, StoreError) as exc:
+    except (CsvError, ConfigError, UsageError, AlarmError, StoreError, RecordingError, HistoryError) as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `cockpit analyze --json | head` is normal use

@@ -96,6 +96,16 @@ class LiquidationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HistorySettings:
+    """[history]: liquidations kept on disk so the windows are whole after a restart (live only)."""
+
+    enabled: bool = field(default=True, metadata=_spec("bool"))
+    store: str = field(default="", metadata=_spec("str"))  # "" = $XDG_DATA_HOME/cockpit/history.db
+    retention_days: float = field(default=7.0, metadata=_spec("float", 1, 365))
+    max_mb: float = field(default=200.0, metadata=_spec("float", 1, 100_000))
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     """[ui]: what the screen starts with."""
 
@@ -182,6 +192,7 @@ class Config:
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     liquidations: LiquidationSettings = field(default_factory=LiquidationSettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
     ui: UiSettings = field(default_factory=UiSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     live: LiveSettings = field(default_factory=LiveSettings)
@@ -196,6 +207,7 @@ SECTIONS: dict[str, type] = {
     "analytics": AnalyticsSettings,
     "engine": EngineSettings,
     "liquidations": LiquidationSettings,
+    "history": HistorySettings,
     "ui": UiSettings,
     "demo": DemoSettings,
     "live": LiveSettings,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Protocol
 
 from cockpit.alarms.evaluate import AlarmBook
@@ -18,8 +20,9 @@ from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
 from cockpit.clock import Clock
 from cockpit.config import Config
+from cockpit.history import DAY_MS, HistoryError, LiquidationHistory, keep_fresh
 from cockpit.market_state import MarketState
-from cockpit.models import MarketEvent, Snapshot, SourceError
+from cockpit.models import MarketEvent, ReplayInfo, Snapshot, SourceError
 
 Emit = Callable[[MarketEvent], None]
 
@@ -35,6 +38,18 @@ class Source(Protocol):
     async def run(self, emit: Emit) -> None: ...
 
 
+class ReplayControls(Protocol):
+    """What the app can do to a replay (see cockpit.replay.ReplayPlayer)."""
+
+    def info(self) -> ReplayInfo: ...
+
+    def toggle_pause(self) -> None: ...
+
+    def change_speed(self, factor: float) -> None: ...
+
+    def seek_by(self, seconds: float) -> None: ...
+
+
 class Engine:
     """Owns the market state; ``snapshots()`` yields what the UI should show."""
 
@@ -47,26 +62,54 @@ class Engine:
         symbol: str,
         kind: str,
         alarm_store: AlarmStore | None = None,
+        history: LiquidationHistory | None = None,
     ) -> None:
-        """``alarm_store`` None keeps alarms in memory only (tests, headless snapshots)."""
-        simulated = any(s.simulated for s in sources)
+        """``alarm_store`` None keeps alarms in memory only (tests, headless snapshots); ``history`` None
+        keeps liquidations in memory only (the windows start empty)."""
         self.config = config
         self.clock = clock
         self.sources = sources
-        self.state = MarketState(config, symbol, kind, simulated)
         # Alarms: the UI adds/changes/removes them through ``engine.alarms`` (see AlarmService).
         self.alarms = AlarmService(AlarmBook(config.alarms), alarm_store)
-        self.state.alarm_book = self.alarms.book
-        for s in sources:
-            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
-        self.chart_timeframe = config.ui.chart_timeframe
+        self._symbol, self._kind = symbol, kind
         self._queue: asyncio.Queue[MarketEvent] = asyncio.Queue()
+        self.reset_state()
+        # Every emitted event is also handed to these (a recording writer), in emission order.
+        self.taps: list[Callable[[MarketEvent], None]] = []
+        self.tap_error: str | None = None  # why a tap was dropped
+        # Set while replaying a recording: its position/speed/pause travel in each snapshot (the badge).
+        self.replay: ReplayControls | None = None
+        self.history = history
+        self.history_error: str | None = None
+        self._pruned_ms = 0
+        self.chart_timeframe = config.ui.chart_timeframe
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
 
+    def reset_state(self) -> None:
+        """Forget the market (replay seeks backwards by replaying from the start into a fresh state)."""
+        simulated = any(s.simulated for s in self.sources)
+        self.state = MarketState(self.config, self._symbol, self._kind, simulated)
+        self.state.alarm_book = self.alarms.book
+        for s in self.sources:
+            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
     def emit(self, event: MarketEvent) -> None:
         """Called by sources (on the engine's loop) for every event."""
+        for tap in list(self.taps):
+            try:
+                tap(event)
+            except Exception as exc:  # a failing recorder (disk full) must never stop a source
+                self.taps.remove(tap)
+                self.tap_error = f"{type(exc).__name__}: {exc}"
         self._queue.put_nowait(event)
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Publish a snapshot soon (a replay key moved the clock)."""
+        self.state.changed = True
         self._wake.set()
 
     def set_chart_timeframe(self, timeframe: str) -> None:
@@ -91,22 +134,62 @@ class Engine:
                 batch.append(self._queue.get_nowait())
             except asyncio.QueueEmpty:
                 break
+        if batch and self.history is not None:
+            batch = self._through_history(batch)
         if batch:
             self.state.apply_many(batch, self.clock.now_ms())
             self.alarms.poke()
         return len(batch)
+
+    def _through_history(self, batch: list[MarketEvent]) -> list[MarketEvent]:
+        assert self.history is not None
+        try:
+            batch = keep_fresh(self.history, batch)
+            now = self.clock.now_ms()
+            if now - self._pruned_ms >= 3_600_000:  # retention once an hour is plenty
+                self._pruned_ms = now
+                self.history.prune(now)
+        except (HistoryError, sqlite3.Error) as exc:  # the windows work from memory; the file stops
+            self._history_failed(exc)
+        return batch
+
+    def _history_failed(self, exc: Exception) -> None:
+        assert self.history is not None
+        where = "" if isinstance(exc, HistoryError) else f"{self.history.path}: "
+        self.history_error, self.history = f"{where}{exc}", None
+
+    def restore_history(self) -> None:
+        """Put the stored last day of liquidations back into the windows (before the sources start)."""
+        if self.history is None:
+            return
+        now = self.clock.now_ms()
+        try:
+            events = self.history.load(now - DAY_MS, now)
+        except (HistoryError, sqlite3.Error) as exc:
+            self._history_failed(exc)
+            return
+        if events:
+            self.state.windows.ingest(events)
+            self.state.tape.extend(events[-(self.state.tape.maxlen or 0) :])
+            self.state.changed = True
+            # Liquidations are known from the first stored one of the day on, not from this start.
+            self.state.coverage_start_ms = min(events[0].ts_ms, now)
 
     def snapshot(self) -> Snapshot:
         """Apply what is queued and freeze the state."""
         self.drain()
         self.state.alarm_error = self.alarms.error
         snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
+        if self.replay is not None or self.history_error is not None or self.tap_error is not None:
+            info = self.replay.info() if self.replay is not None else None
+            snap = replace(snap, replay=info, history_error=self.history_error, record_error=self.tap_error)
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 
     def start(self) -> None:
         """Start every source as a task (idempotent)."""
         if not self._tasks:
+            self.restore_history()
             if self.state.source_kind == "live" and self.state.coverage_start_ms is None:
                 self.state.coverage_start_ms = self.clock.now_ms()
             self._tasks = [

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cockpit.models import ReplayInfo
 
 
 def usd(value: float | None, *, lower_bound: bool = False) -> str:
@@ -66,3 +70,14 @@ def fear_greed_band(value: int) -> str:
         if lo <= value <= hi:
             return label
     return "Extreme Greed" if value > 100 else "Extreme Fear"
+
+
+def replay_badge(info: ReplayInfo) -> str:
+    """The REPLAY badge: position / length of the recording, then the speed or "paused"."""
+    state = "paused" if info.paused else f"{info.speed:g}x"
+    return f"REPLAY {_hms(info.position_s)}/{_hms(info.length_s)} {state}"
+
+
+def _hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.alarms.store import AlarmStore, store_path
 from cockpit.clock import Clock, ManualClock, SimClock, WallClock
 from cockpit.config import Config
 from cockpit.engine import Engine
+from cockpit.history import LiquidationHistory, history_path
 from cockpit.models import Snapshot
+from cockpit.recording import Recording
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp
@@ -32,25 +36,35 @@ def open_alarm_store(config: Config, *, demo: bool) -> AlarmStore:
     return AlarmStore(store_path(config.alarms, config.source, demo=demo))
 
 
-def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
-    """The state at the opening moment plus ``after_s`` simulated seconds, computed without a screen."""
+def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[int]:
+    """Feed the simulated market's opening state, then step a simulated minute at a time until ``after_s``,
+    emitting every step's events and draining them at that step's clock time (yields each time)."""
     from cockpit.sources.demo import DemoSource
-    from cockpit.sources.demo_market import OPENING_MS
 
-    clock = ManualClock(OPENING_MS)
-    engine = demo_engine(config, seed, clock)
     source = engine.sources[0]
     assert isinstance(source, DemoSource)
     for opening_event in source.backfill_events():
         engine.emit(opening_event)
     engine.drain()
-    target = OPENING_MS + int(after_s * 1000)
+    yield clock.ms
+    target = clock.ms + int(after_s * 1000)
     # Step a simulated minute at a time so the engine sees events in the order a live run would.
     while clock.now_ms() < target:
         clock.ms = min(target, clock.ms + 60_000)
         for event in source.market.advance(clock.ms):
             engine.emit(event)
         engine.drain()
+        yield clock.ms
+
+
+def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
+    """The state at the opening moment plus ``after_s`` simulated seconds, computed without a screen."""
+    from cockpit.sources.demo_market import OPENING_MS
+
+    clock = ManualClock(OPENING_MS)
+    engine = demo_engine(config, seed, clock)
+    for _ in demo_steps(engine, clock, after_s):
+        pass
     return engine.snapshot()
 
 
@@ -66,7 +80,12 @@ def demo_app(config: Config, seed: int | None, speed: float | None, start_s: flo
     return CockpitApp(config, engine)
 
 
-def live_engine(config: Config, clock: Clock | None = None, alarm_store: AlarmStore | None = None) -> Engine:
+def live_engine(
+    config: Config,
+    clock: Clock | None = None,
+    alarm_store: AlarmStore | None = None,
+    history: LiquidationHistory | None = None,
+) -> Engine:
     """An engine fed by the enabled venues (ccxt) and the Fear & Greed index; never simulated data."""
     from cockpit.engine import Source
     from cockpit.sources.fear_greed import FearGreedSource
@@ -80,7 +99,8 @@ def live_engine(config: Config, clock: Clock | None = None, alarm_store: AlarmSt
     ]
     if config.sentiment.enabled:
         sources.append(FearGreedSource(config.sentiment, clock))
-    return Engine(config, sources, clock, symbol=config.live.symbol, kind="live", alarm_store=alarm_store)
+    store, symbol = alarm_store, config.live.symbol
+    return Engine(config, sources, clock, symbol=symbol, kind="live", alarm_store=store, history=history)
 
 
 def live_snapshot(config: Config, after_s: float) -> Snapshot:
@@ -102,4 +122,52 @@ def live_app(config: Config) -> CockpitApp:
     """The cockpit on live venues."""
     from cockpit.app import CockpitApp
 
-    return CockpitApp(config, live_engine(config, alarm_store=open_alarm_store(config, demo=False)))
+    history = None
+    if config.history.enabled:  # the live windows survive a restart; HistoryError (one line) if unusable
+        history = LiquidationHistory(history_path(config.history, config.source), config.history)
+    store = open_alarm_store(config, demo=False)
+    return CockpitApp(config, live_engine(config, alarm_store=store, history=history))
+
+
+def replay_app(config: Config, recording: Recording, speed: float | None, start_s: float) -> CockpitApp:
+    """The cockpit playing a recording (REPLAY badge; space/[/]/,/. control it); alarms in memory only."""
+    from cockpit.app import CockpitApp
+    from cockpit.replay import ReplayClock, replay_engine
+
+    clock = ReplayClock(recording.header.start_ms + int(start_s * 1000), speed if speed is not None else 1.0)
+    engine, _ = replay_engine(config, recording, clock)
+    return CockpitApp(config, engine)
+
+
+def record_demo(config: Config, seed: int, seconds: float, path: str | Path) -> int:
+    """Record ``seconds`` of the simulated market (stepped by a manual clock: an hour takes seconds)."""
+    from cockpit.recorder import attach_recorder
+    from cockpit.sources.demo_market import OPENING_MS
+
+    clock = ManualClock(OPENING_MS)
+    engine = demo_engine(config, seed, clock)
+    writer = attach_recorder(engine, path)
+    try:
+        for _ in demo_steps(engine, clock, seconds):
+            pass
+    finally:
+        writer.close()
+    return writer.count
+
+
+def record_live(config: Config, seconds: float, path: str | Path) -> int:
+    """Record ``seconds`` of real time from the live venues."""
+    from cockpit.recorder import attach_recorder
+
+    async def run() -> int:
+        engine = live_engine(config)
+        writer = attach_recorder(engine, path)
+        engine.start()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await engine.stop()
+            writer.close()
+        return writer.count
+
+    return asyncio.run(run())

@@ -58,6 +58,16 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec(
         "alarm-list", "A", "alarm_list", "Alarms", "alarm: list, edit, mute, delete, re-arm, history", "Alarm"
     ),
+    *(
+        KeySpec(f"replay-{name}", keys, f"replay({op!r}, {amount})", desc, f"replay: {title}", "Replay")
+        for name, keys, op, amount, desc, title in (
+            ("pause", "space", "pause", 0, "Pause", "pause or resume"),
+            ("slower", "left_square_bracket", "speed", 0.5, "Slower", "half speed"),
+            ("faster", "right_square_bracket", "speed", 2, "Faster", "double speed"),
+            ("back", "comma", "seek", -60, "Back 1m", "back one minute"),
+            ("forward", "full_stop", "seek", 60, "Ahead 1m", "ahead one minute"),
+        )
+    ),
     KeySpec("theme-next", "ctrl+t", "cycle_theme", "Theme", "view: next colour theme (remembered)"),
     KeySpec("maximize", "z", "toggle_maximize", "Max", "view: maximise or restore the focused pane"),
     KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),

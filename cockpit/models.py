@@ -150,6 +150,16 @@ class ChartLiquidations:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplayInfo:
+    """Where a replay is (the REPLAY badge): position in the recording, its length, speed, paused."""
+
+    position_s: float
+    length_s: float
+    speed: float
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything the UI shows at one moment. Built by the engine, never mutated."""
 
@@ -179,3 +189,6 @@ class Snapshot:
     alarms: tuple[AlarmStatus, ...] = ()  # every alarm with its resolved level now, by id (chart lines, list)
     fired_alarms: tuple[AlarmFired, ...] = ()  # every firing since the previous snapshot, in order
     alarm_error: str | None = None  # the alarm store's last problem (firings still fire; history may lag)
+    replay: ReplayInfo | None = None  # set while a recording plays (not market data: not in the JSON)
+    history_error: str | None = None  # the liquidation history stopped (windows go on from memory)
+    record_error: str | None = None  # `--record` stopped writing (the session goes on)

@@ -27,6 +27,8 @@ class StatusBar(Static):
         if s is None:
             return
         parts = []
+        if s.replay is not None:
+            parts.append(f"[b reverse $replay] {fmt.replay_badge(s.replay)} [/]")
         if s.simulated:
             parts.append("[b reverse $simulated] SIMULATED [/]")
         for src in s.sources:
@@ -38,6 +40,10 @@ class StatusBar(Static):
             parts.append(text)
         if not s.simulated and s.sources and all(x.state == "error" for x in s.sources):
             parts.append("[b $error]no live data[/] [$muted]— check the network, or run `cockpit --demo`[/]")
+        if s.record_error:
+            parts.append(f"[$error]recording stopped: {escape(s.record_error[:60])}[/]")
+        if s.history_error:
+            parts.append(f"[$error]history: {escape(s.history_error[:60])}[/]")
         if s.alarm_error:
             parts.append(f"[$error]alarm store: {escape(s.alarm_error[:60])}[/]")
         parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")

@@ -1,0 +1,178 @@
+"""Liquidation history on disk: SQLite (WAL) with a per-venue watermark, so the rolling windows are whole
+after a restart and a REST backfill that overlaps what is stored counts each event once.
+
+An event's identity is all of its fields: a backfill that returns events already stored inserts nothing
+(``INSERT OR IGNORE``), and only the events that were new reach the in-memory windows. The watermark is
+the newest event time stored per venue: where a venue's backfill after a gap needs to start.
+Retention deletes events older than ``retention_days``; ``max_mb`` bounds the file by deleting the oldest.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from cockpit.alarms.store import data_dir
+from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.config import HistorySettings
+from cockpit.models import Backfill, MarketEvent
+
+DB_NAME = "history.db"
+DAY_MS = 86_400_000
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS liquidations (
+    venue TEXT NOT NULL, ts_ms INTEGER NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL,
+    notional_usd REAL NOT NULL, price REAL NOT NULL,
+    PRIMARY KEY (venue, ts_ms, symbol, side, notional_usd, price)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS liquidations_ts ON liquidations (ts_ms);
+CREATE TABLE IF NOT EXISTS watermarks (venue TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL);
+"""
+
+
+class HistoryError(Exception):
+    """The history file cannot be opened or written (one line naming the file)."""
+
+
+def history_path(settings: HistorySettings, config_source: str = "", *, demo: bool = False) -> Path:
+    """``[history] store`` (relative to the config file), else the data dir; the simulated market gets its
+    own file beside it so simulated events never mix with real ones."""
+    if settings.store:
+        path = Path(settings.store).expanduser()
+        if not path.is_absolute() and config_source and not config_source.startswith("<"):
+            path = Path(config_source).parent / path
+    else:
+        path = data_dir() / DB_NAME
+    return path.with_name(f"{path.stem}-demo{path.suffix}") if demo else path
+
+
+class LiquidationHistory:
+    """The store; every method is quick (one transaction) and runs on the engine's thread."""
+
+    def __init__(self, path: str | Path, settings: HistorySettings | None = None) -> None:
+        self.path = Path(path)
+        self.settings = settings or HistorySettings()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "PRAGMA synchronous=NORMAL"
+            )  # WAL + NORMAL: a crash loses at most the last commit
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(f"{self.path}: cannot open the liquidation history: {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add(self, events: Iterable[LiquidationEvent]) -> list[LiquidationEvent]:
+        """Store the events; returns those that were not stored yet (in the given order)."""
+        fresh: list[LiquidationEvent] = []
+        newest: dict[str, int] = {}
+        with self._tx():
+            for e in events:
+                cur = self._db.execute(
+                    "INSERT OR IGNORE INTO liquidations VALUES (?, ?, ?, ?, ?, ?)",
+                    (e.venue, e.ts_ms, e.symbol, e.side, e.notional_usd, e.price),
+                )
+                if cur.rowcount:
+                    fresh.append(e)
+                    newest[e.venue] = max(newest.get(e.venue, e.ts_ms), e.ts_ms)
+            self._db.executemany(
+                "INSERT INTO watermarks VALUES (?, ?) ON CONFLICT(venue) DO UPDATE SET ts_ms = "
+                "max(ts_ms, excluded.ts_ms)",
+                newest.items(),
+            )
+        return fresh
+
+    def load(self, since_ms: int, until_ms: int) -> tuple[LiquidationEvent, ...]:
+        """Stored events with since_ms <= ts_ms <= until_ms, oldest first."""
+        rows = self._db.execute(
+            "SELECT ts_ms, venue, symbol, side, notional_usd, price FROM liquidations "
+            "WHERE ts_ms BETWEEN ? AND ? ORDER BY ts_ms, venue",
+            (since_ms, until_ms),
+        ).fetchall()
+        return tuple(LiquidationEvent(*row) for row in rows)
+
+    def watermark(self, venue: str) -> int | None:
+        """The newest event time stored for ``venue`` (a backfill after a gap starts here)."""
+        row = self._db.execute("SELECT ts_ms FROM watermarks WHERE venue = ?", (venue,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def prune(self, now_ms: int) -> int:
+        """Apply retention, then the size bound (oldest tenth at a time); returns how many were deleted."""
+        cutoff = now_ms - int(self.settings.retention_days * DAY_MS)
+        with self._tx():
+            deleted = self._db.execute("DELETE FROM liquidations WHERE ts_ms < ?", (cutoff,)).rowcount
+        limit = self.settings.max_mb * 1024 * 1024
+        while self.size_bytes() > limit:
+            (count,) = self._db.execute("SELECT count(*) FROM liquidations").fetchone()
+            if not count:
+                break
+            with self._tx():
+                deleted += self._db.execute(
+                    "DELETE FROM liquidations WHERE ts_ms <= (SELECT ts_ms FROM liquidations ORDER BY ts_ms "
+                    "LIMIT 1 OFFSET ?)",
+                    (max(0, count // 10 - 1),),
+                ).rowcount
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("VACUUM")
+        return deleted
+
+    def size_bytes(self) -> int:
+        return sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self._db, self.path)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error; sqlite errors become one-line HistoryErrors."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db, self._path = db, path
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            self._db.execute("COMMIT")
+            return
+        self._db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise HistoryError(f"{self._path}: liquidation history: {exc}") from None
+
+
+def keep_fresh(history: LiquidationHistory, batch: list[MarketEvent]) -> list[MarketEvent]:
+    """The batch with every liquidation already in the history removed (from backfills too), storing the
+    rest: a REST backfill overlapping the stream or the previous run counts each event once."""
+    incoming = [e for e in batch if isinstance(e, LiquidationEvent)]
+    for e in batch:
+        if isinstance(e, Backfill):
+            incoming.extend(e.liquidations)
+    if not incoming:
+        return batch
+    fresh = Counter(history.add(incoming))
+
+    def take(e: LiquidationEvent) -> bool:
+        if fresh[e] > 0:
+            fresh[e] -= 1
+            return True
+        return False
+
+    out: list[MarketEvent] = []
+    for e in batch:
+        if isinstance(e, LiquidationEvent):
+            if take(e):
+                out.append(e)
+        elif isinstance(e, Backfill) and e.liquidations:
+            out.append(replace(e, liquidations=tuple(x for x in e.liquidations if take(x))))
+        else:
+            out.append(e)
+    return out

@@ -1,0 +1,283 @@
+"""Recordings: the engine's normalised event stream as gzip-compressed JSON lines, and their reader.
+
+Line 1 is a header (format, version, source kind, sources, venues, symbols, start_ms). Every other line is
+one event: ``{"at": <clock ms when it was emitted>, "type": <tag>, ...fields}``. ``at`` is what replay
+times events by (a backfill has no timestamp of its own). A truncated or corrupted file yields the good
+prefix plus one error naming the file and line, so a crash mid-recording still replays up to the crash.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from cockpit.analytics.candles import Candles
+from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.models import (
+    Backfill,
+    CandleClosed,
+    DerivativesUpdate,
+    FearGreedReading,
+    MarketEvent,
+    PriceTick,
+    SentimentUpdate,
+    SourceError,
+    SourceOk,
+)
+
+FORMAT = "cockpit-recording"
+VERSION = 1
+# Flat events: every field is a str/int/float/bool (or None), so one generic codec covers them.
+_FLAT: dict[str, type[Any]] = {
+    "tick": PriceTick,
+    "candle": CandleClosed,
+    "liq": LiquidationEvent,
+    "deriv": DerivativesUpdate,
+    "error": SourceError,
+    "ok": SourceOk,
+}
+_TAG = {cls: tag for tag, cls in _FLAT.items()}
+_CANDLE_COLS = ("open", "high", "low", "close", "volume")
+
+
+class RecordingError(Exception):
+    """A recording that cannot be read (from this line on), phrased as one line naming file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """What the engine needs to register a recorded source again (its name and status-bar traits)."""
+
+    name: str
+    cadence_s: float
+    simulated: bool
+    sampled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    source: str  # "demo" or "live": the kind of engine that was recorded
+    symbol: str
+    start_ms: int
+    sources: tuple[SourceInfo, ...]
+    venues: tuple[str, ...] = ()
+    version: int = VERSION
+
+    @property
+    def simulated(self) -> bool:
+        return any(s.simulated for s in self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """The header, every good event with its emission time, and the first problem (None if whole)."""
+
+    path: str
+    header: Header
+    events: tuple[tuple[int, MarketEvent], ...]
+    error: str | None = None
+
+    @property
+    def end_ms(self) -> int:
+        return self.events[-1][0] if self.events else self.header.start_ms
+
+
+# ---------------------------------------------------------------------------------------------- encode
+
+
+def _reading(r: FearGreedReading) -> list[Any]:
+    return [r.ts_ms, r.value, r.label]
+
+
+def encode_event(event: MarketEvent) -> dict[str, Any]:
+    """One event as a JSON-ready dict with its type tag."""
+    if isinstance(event, LiquidationEvent):  # venue subclasses carry ids too: record the normalised event
+        return {"type": "liq", **{f.name: getattr(event, f.name) for f in fields(LiquidationEvent)}}
+    tag = _TAG.get(type(event))
+    if tag is not None:
+        return {"type": tag, **{f.name: getattr(event, f.name) for f in fields(event)}}
+    if isinstance(event, SentimentUpdate):
+        return {"type": "sentiment", **_sentiment(event)}
+    if isinstance(event, Backfill):
+        c = event.candles_1m
+        ts = c.ts_ms.astype(np.int64)
+        # Timestamps as first value + deltas (a run of 60000s) so a week of minutes compresses to little.
+        cols = {"ts_ms": [int(ts[0]), *np.diff(ts).tolist()] if len(ts) else []}
+        cols.update({k: getattr(c, k).tolist() for k in _CANDLE_COLS})
+        return {
+            "type": "backfill",
+            "source": event.source,
+            "symbol": event.symbol,
+            "candles_1m": cols,
+            "liquidations": [
+                [e.ts_ms, e.venue, e.symbol, e.side, e.notional_usd, e.price] for e in event.liquidations
+            ],
+            "sentiment": None if event.sentiment is None else _sentiment(event.sentiment),
+        }
+    raise TypeError(f"recording: cannot encode {type(event).__name__}")
+
+
+def _sentiment(s: SentimentUpdate) -> dict[str, Any]:
+    return {"source": s.source, "latest": _reading(s.latest), "history": [_reading(r) for r in s.history]}
+
+
+class RecordingWriter:
+    """Appends events to a gzip JSON-lines file; each line is flushed to the compressor as written."""
+
+    def __init__(self, path: str | Path, header: Header) -> None:
+        self.path = str(path)
+        try:
+            self._out: IO[str] = gzip.open(self.path, "wt", encoding="utf-8", compresslevel=6)  # noqa: SIM115 (open for the session)
+        except OSError as exc:
+            raise RecordingError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+        self.count = 0
+        head = {
+            "format": FORMAT,
+            "version": header.version,
+            "source": header.source,
+            "symbol": header.symbol,
+            "symbols": [header.symbol],
+            "venues": list(header.venues),
+            "start_ms": header.start_ms,
+            "sources": [[s.name, s.cadence_s, s.simulated, s.sampled] for s in header.sources],
+        }
+        self._line(head)
+
+    def _line(self, obj: dict[str, Any]) -> None:
+        self._out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+
+    def write(self, at_ms: int, event: MarketEvent) -> None:
+        self._line({"at": at_ms, **encode_event(event)})
+        self.count += 1
+
+    def close(self) -> None:
+        if not self._out.closed:
+            self._out.close()
+
+
+# ---------------------------------------------------------------------------------------------- decode
+
+_SCALAR = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "Side": (str,)}
+
+
+def _check(value: Any, annotation: str) -> bool:
+    optional = annotation.endswith(" | None")
+    if value is None:
+        return optional
+    kinds = _SCALAR.get(annotation.removesuffix(" | None"), (object,))
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    return isinstance(value, kinds)
+
+
+def _flat(cls: type[Any], obj: dict[str, Any]) -> Any:
+    spec = {f.name: str(f.type) for f in fields(cls)}
+    unknown = set(obj) - set(spec)
+    if unknown:
+        raise ValueError(f"unknown field {sorted(unknown)[0]!r}")
+    for name, value in obj.items():
+        if not _check(value, spec[name]):
+            raise ValueError(f"field {name!r} has a bad value {value!r}")
+    return cls(**obj)
+
+
+def _decode_reading(v: Any) -> FearGreedReading:
+    ts, value, label = v
+    if not (isinstance(ts, int) and isinstance(value, int) and isinstance(label, str)):
+        raise ValueError(f"bad sentiment reading {v!r}")
+    return FearGreedReading(ts, value, label)
+
+
+def _decode_sentiment(o: dict[str, Any]) -> SentimentUpdate:
+    history = tuple(_decode_reading(r) for r in o["history"])
+    return SentimentUpdate(str(o["source"]), _decode_reading(o["latest"]), history)
+
+
+def decode_event(obj: dict[str, Any]) -> MarketEvent:
+    """The event a line encodes; ValueError/KeyError/TypeError say what is wrong with it."""
+    tag = obj.pop("type", None)
+    if tag in _FLAT:
+        return _flat(_FLAT[tag], obj)  # type: ignore[no-any-return]
+    if tag == "sentiment":
+        return _decode_sentiment(obj)
+    if tag == "backfill":
+        cols = obj["candles_1m"]
+        ts = np.cumsum(np.asarray(cols["ts_ms"], dtype=np.int64))
+        candles = Candles.from_arrays(ts, *(np.asarray(cols[k], dtype=np.float64) for k in _CANDLE_COLS))
+        liqs = tuple(LiquidationEvent(*row) for row in obj["liquidations"])
+        s = obj.get("sentiment")
+        return Backfill(
+            str(obj["source"]), str(obj["symbol"]), candles, liqs, None if s is None else _decode_sentiment(s)
+        )
+    raise ValueError(f"unknown event type {tag!r}")
+
+
+def _header(path: str, line: str) -> Header:
+    try:
+        o = json.loads(line)
+        if not isinstance(o, dict) or o.get("format") != FORMAT:
+            raise ValueError("not a cockpit recording (no header)")
+        if o.get("version") != VERSION:
+            raise ValueError(
+                f"format version {o.get('version')!r} is not supported (this cockpit reads {VERSION})"
+            )
+        sources = tuple(SourceInfo(str(n), float(c), bool(s), bool(sa)) for n, c, s, sa in o["sources"])
+        start = o["start_ms"]
+        if not isinstance(start, int):
+            raise ValueError(f"start_ms {start!r} is not an integer")
+        return Header(str(o["source"]), str(o["symbol"]), start, sources, tuple(map(str, o["venues"])))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RecordingError(f"{path}:1: bad header: {_why(exc)}") from None
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON ({exc.msg} at column {exc.colno})"
+    return str(exc)
+
+
+def read_recording(path: str | Path) -> Recording:
+    """Read a whole recording. A bad header raises RecordingError; a bad later line ends the read there and
+    is reported in ``Recording.error`` (one line naming the file and line) with every event before it."""
+    p = str(path)
+    events: list[tuple[int, MarketEvent]] = []
+    header: Header | None = None
+    lineno = 0
+    error: str | None = None
+    try:
+        with gzip.open(p, "rt", encoding="utf-8") as f:
+            for lineno, line in enumerate(f, start=1):
+                if header is None:
+                    header = _header(p, line)
+                    continue
+                if not line.endswith("\n"):
+                    raise RecordingError(f"{p}:{lineno}: truncated line (the recording stopped mid-write)")
+                try:
+                    obj = json.loads(line)
+                    at = obj.pop("at")
+                    if not isinstance(at, int) or isinstance(at, bool):
+                        raise ValueError(f"'at' {at!r} is not an integer")
+                    events.append((at, decode_event(obj)))
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise RecordingError(f"{p}:{lineno}: bad event: {_why(exc)}") from None
+    except FileNotFoundError:
+        raise RecordingError(f"{p}: no such file") from None
+    except RecordingError as exc:
+        if header is None:
+            raise
+        error = str(exc)
+    except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError, OSError) as exc:
+        if header is None:
+            raise RecordingError(f"{p}:1: not a gzip cockpit recording ({exc})") from None
+        error = f"{p}:{lineno + 1}: truncated or corrupted after line {lineno} ({exc})"
+    if header is None:
+        raise RecordingError(f"{p}:1: empty recording (no header)")
+    return Recording(p, header, tuple(events), error)

@@ -1,0 +1,164 @@
+"""Replaying a recording into the engine: a controllable clock, the player, and the headless snapshot.
+
+The player is a source like any other, so a replay fills the same panes as the session it recorded. Each
+recorded source is registered under its own name (the status bar shows what was recorded); the first one
+drives the whole stream. Seeking backwards replays from the start into a fresh market state, which keeps
+replay deterministic: the state at an instant depends only on the events before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from itertools import groupby
+
+from cockpit.clock import ManualClock
+from cockpit.config import Config
+from cockpit.engine import Emit, Engine, Source
+from cockpit.models import ReplayInfo, Snapshot
+from cockpit.recording import Recording, SourceInfo
+
+MIN_SPEED, MAX_SPEED = 0.25, 1000.0
+
+
+class ReplayClock:
+    """Market time of a replay: runs ``speed`` times real time from a position, can pause and jump."""
+
+    def __init__(self, start_ms: int, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be > 0")
+        self.speed = speed
+        self.paused = False
+        self._pos_ms = start_ms
+        self._t0 = time.monotonic()
+
+    def now_ms(self) -> int:
+        if self.paused:
+            return self._pos_ms
+        return self._pos_ms + int((time.monotonic() - self._t0) * 1000 * self.speed)
+
+    def real_seconds(self, market_seconds: float) -> float:
+        return market_seconds / self.speed
+
+    def seek(self, ms: int) -> None:
+        self._pos_ms, self._t0 = ms, time.monotonic()
+
+    def set_speed(self, speed: float) -> None:
+        self.seek(self.now_ms())  # rebase so the change applies from now on
+        self.speed = min(MAX_SPEED, max(MIN_SPEED, speed))
+
+    def set_paused(self, paused: bool) -> None:
+        self.seek(self.now_ms())
+        self.paused = paused
+
+
+class ReplayChannel:
+    """One recorded source as the engine sees it; only the driving channel runs the player."""
+
+    def __init__(self, info: SourceInfo, drive: Callable[[Emit], Awaitable[None]] | None = None) -> None:
+        self.name = info.name
+        self.cadence_s = info.cadence_s
+        self.simulated = info.simulated
+        self.sampled = info.sampled
+        self._drive = drive
+
+    async def run(self, emit: Emit) -> None:
+        if self._drive is not None:
+            await self._drive(emit)
+        else:
+            await asyncio.Event().wait()  # its events arrive through the driving channel
+
+
+class ReplayPlayer:
+    """Emits recorded events once the clock reaches their emission time; pauses at the end."""
+
+    def __init__(self, recording: Recording, clock: ReplayClock) -> None:
+        self.recording = recording
+        self.clock = clock
+        self.start_ms = recording.header.start_ms
+        self.end_ms = max(self.start_ms, recording.end_ms)
+        self.on_rewind: Callable[[], None] = lambda: None
+        self._next = 0  # index of the first event not yet emitted
+        self._played_to = self.start_ms
+
+    def info(self) -> ReplayInfo:
+        now = min(self.clock.now_ms(), self.end_ms)
+        return ReplayInfo(
+            (now - self.start_ms) / 1000,
+            (self.end_ms - self.start_ms) / 1000,
+            self.clock.speed,
+            self.clock.paused,
+        )
+
+    def toggle_pause(self) -> None:
+        self.clock.set_paused(not self.clock.paused)
+
+    def change_speed(self, factor: float) -> None:
+        self.clock.set_speed(self.clock.speed * factor)
+
+    def seek_by(self, seconds: float) -> None:
+        now = min(self.clock.now_ms(), self.end_ms)
+        self.clock.seek(min(self.end_ms, max(self.start_ms, now + int(seconds * 1000))))
+
+    def step(self, emit: Emit) -> None:
+        """Emit everything due by the clock's present (after a backwards seek, from the start again)."""
+        now = self.clock.now_ms()
+        if now >= self.end_ms and not self.clock.paused:
+            self.clock.seek(self.end_ms)
+            self.clock.set_paused(True)
+            now = self.end_ms
+        if now < self._played_to:
+            self.on_rewind()
+            self._next = 0
+        events = self.recording.events
+        while self._next < len(events) and events[self._next][0] <= now:
+            emit(events[self._next][1])
+            self._next += 1
+        self._played_to = now
+
+    async def run(self, emit: Emit) -> None:
+        while True:
+            self.step(emit)
+            events = self.recording.events
+            wait = 0.2
+            if self._next < len(events) and not self.clock.paused:
+                wait = self.clock.real_seconds((events[self._next][0] - self.clock.now_ms()) / 1000)
+            # Short sleeps keep pause, seek and speed keys responsive; never spin.
+            await asyncio.sleep(min(0.2, max(0.02, wait)))
+
+
+def replay_engine(
+    config: Config, recording: Recording, clock: ReplayClock | ManualClock
+) -> tuple[Engine, ReplayPlayer | None]:
+    """An engine fed by ``recording`` (a player only with a ReplayClock; headless feeds it by hand)."""
+    infos = recording.header.sources
+    player = ReplayPlayer(recording, clock) if isinstance(clock, ReplayClock) else None
+    sources: list[Source] = [
+        ReplayChannel(info, player.run if player is not None and i == 0 else None)
+        for i, info in enumerate(infos)
+    ]
+    engine = Engine(config, sources, clock, symbol=recording.header.symbol, kind=recording.header.source)
+    if recording.header.source == "live":  # live liquidations were known from when the recording began
+        engine.state.coverage_start_ms = recording.header.start_ms
+    if player is not None:
+        player.on_rewind = engine.reset_state
+        engine.replay = player
+    return engine, player
+
+
+def replay_snapshot(config: Config, recording: Recording, after_s: float) -> Snapshot:
+    """The state ``after_s`` seconds into the recording. Events recorded at one instant are applied in one
+    batch at that instant, as the recording engine did, so the snapshot equals the recorded one."""
+    clock = ManualClock(recording.header.start_ms)
+    engine, _ = replay_engine(config, recording, clock)
+    target = recording.header.start_ms + int(after_s * 1000)
+    for at, group in groupby(recording.events, key=lambda item: item[0]):
+        if at > target:
+            break
+        clock.ms = max(clock.ms, at)
+        for _, event in group:
+            engine.emit(event)
+        engine.drain()
+    clock.ms = max(clock.ms, target)
+    return engine.snapshot()
