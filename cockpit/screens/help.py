@@ -13,6 +13,15 @@ from textual.widgets import Static
 from cockpit.keymap import KEYMAP
 
 
+KEY_NAMES = {
+    "question_mark": "?",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "full_stop": ".",
+    "comma": ",",
+}
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists the keymap as it is now (after config overrides); any of escape, ? or q closes it."""
 
@@ -35,7 +44,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = ["[b]Keys[/b]", ""]
         for spec in KEYMAP:
-            keys = self.keys[spec.id].replace("question_mark", "?")
+            keys = self.keys[spec.id]
+            for name, shown in KEY_NAMES.items():
+                keys = keys.replace(name, shown)
             rows.append(f"[b $primary]{keys:<14}[/] {spec.palette:<46} [$foreground-muted]{spec.id}[/]")
         hint = "Override keys by id in config.toml under \\[keys]; escape closes."
         rows += ["", f"[$foreground-muted]{hint}[/]"]
