@@ -12,7 +12,6 @@ from textual.widgets import Static
 
 from cockpit.keymap import KEYMAP
 
-
 KEY_NAMES = {
     "question_mark": "?",
     "left_square_bracket": "[",
