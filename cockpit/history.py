@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from cockpit.alarms.store import data_dir
+from cockpit.alarms.store import resolve_store
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.config import HistorySettings
 from cockpit.models import Backfill, MarketEvent
@@ -41,13 +41,7 @@ class HistoryError(Exception):
 def history_path(settings: HistorySettings, config_source: str = "", *, demo: bool = False) -> Path:
     """``[history] store`` (relative to the config file), else the data dir; the simulated market gets its
     own file beside it so simulated events never mix with real ones."""
-    if settings.store:
-        path = Path(settings.store).expanduser()
-        if not path.is_absolute() and config_source and not config_source.startswith("<"):
-            path = Path(config_source).parent / path
-    else:
-        path = data_dir() / DB_NAME
-    return path.with_name(f"{path.stem}-demo{path.suffix}") if demo else path
+    return resolve_store(settings.store, config_source, DB_NAME, demo=demo)
 
 
 class LiquidationHistory:

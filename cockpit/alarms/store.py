@@ -120,12 +120,18 @@ def store_path(settings: AlarmSettings, config_source: str = "", *, demo: bool =
     The simulated market gets its own file next to it (``alarms-demo.db``): a demo run must never use up a
     real once-alarm or write simulated firings into the real history.
     """
-    if settings.store:
-        path = Path(settings.store).expanduser()
+    return resolve_store(settings.store, config_source, DB_NAME, demo=demo)
+
+
+def resolve_store(setting: str, config_source: str, default_name: str, *, demo: bool) -> Path:
+    """A database file: the config's path (relative to the config file) or ``default_name`` in the data
+    dir; ``-demo`` is added to the name for the simulated market."""
+    if setting:
+        path = Path(setting).expanduser()
         if not path.is_absolute() and config_source and not config_source.startswith("<"):
             path = Path(config_source).parent / path
     else:
-        path = data_dir() / DB_NAME
+        path = data_dir() / default_name
     return path.with_name(f"{path.stem}-demo{path.suffix}") if demo else path
 
 
