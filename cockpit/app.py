@@ -18,7 +18,6 @@ from textual.worker import Worker, WorkerState
 
 from cockpit.app_alarms import AlarmUi
 from cockpit.app_replay import replay_action
-from cockpit.ascii_glyphs import AsciiGlyphs
 from cockpit.commands import CockpitCommands
 from cockpit.config import TIMEFRAMES, Config
 from cockpit.engine import Engine
@@ -27,8 +26,9 @@ from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
 from cockpit.screens.help import HelpScreen
 from cockpit.terminal import ascii_wanted
-from cockpit.theme_files import config_dir, load_user_themes, remember_theme
 from cockpit.themes import DEFAULT_THEME, THEMES
+from cockpit.themes.files import config_dir, load_user_themes, remember_theme
+from cockpit.widgets.ascii_glyphs import AsciiGlyphs
 from cockpit.widgets.liquidation_tape import LiquidationTape
 from cockpit.widgets.metrics_strip import MetricsStrip
 from cockpit.widgets.price_chart import PriceChart
@@ -42,6 +42,16 @@ COMPACT_HEIGHT = 32
 # Below either size nothing useful fits: a message asks for a larger terminal instead of a broken layout.
 MIN_WIDTH = 60
 MIN_HEIGHT = 16
+
+
+def serve(command: str, port: int) -> bool:
+    """Serve ``command`` (a cockpit) to browsers on 127.0.0.1 until interrupted; False without the extra."""
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        return False
+    Server(command, host="127.0.0.1", port=port, title="cockpit").serve()
+    return True
 
 
 def _freeze_heap() -> None:

@@ -216,10 +216,8 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     """`cockpit [--demo] serve`: each browser tab runs its own cockpit process, served on 127.0.0.1."""
     import shlex
 
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        raise UsageError("cockpit serve needs the optional extra: pip install 'cockpit[serve]'") from None
+    from cockpit.app import serve  # the UI side owns the optional textual-serve dependency
+
     argv = [sys.executable, "-m", "cockpit"]
     if config.source and not config.source.startswith("<"):
         argv += ["--config", config.source]
@@ -229,7 +227,8 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         if value is not None:
             argv += [flag, str(value)]
     print(f"cockpit: serving on http://127.0.0.1:{args.port} (ctrl+c stops)", file=sys.stderr)
-    Server(shlex.join(argv), host="127.0.0.1", port=args.port, title="cockpit").serve()
+    if not serve(shlex.join(argv), args.port):
+        raise UsageError("cockpit serve needs the optional extra: pip install 'cockpit[serve]'")
     return 0
 
 

@@ -9,19 +9,19 @@ from typing import Any
 
 import pytest
 from cockpit.themes import THEMES
+from cockpit.themes.files import load_user_themes, remember_theme
+from cockpit.widgets.ascii_glyphs import AsciiGlyphs, to_ascii
 from cockpit.widgets.price_chart import PriceChart
 from rich.color import Color as RichColor
 from rich.color import ColorSystem
 from textual.widgets import Static
 
 from cockpit.app import CockpitApp
-from cockpit.ascii_glyphs import AsciiGlyphs, to_ascii
 from cockpit.config import Config, ConfigError, UiSettings, load_config
 from cockpit.headless import demo_snapshot
 from cockpit.messages import SnapshotReady
 from cockpit.sources.demo_market import DEFAULT_SEED
 from cockpit.terminal import ascii_wanted, color_depth, frame_rate
-from cockpit.theme_files import load_user_themes, remember_theme
 
 
 def test_resize_from_200x60_to_40x12_and_back_without_error() -> None:

@@ -23,11 +23,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from cockpit.themes import COCKPIT_VARIABLES, THEMES
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from cockpit.config import ConfigError, user_config_path
-from cockpit.themes import COCKPIT_VARIABLES, THEMES
 
 if sys.version_info >= (3, 11):
     import tomllib
