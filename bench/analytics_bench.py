@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.results import replace_section, sections
 from cockpit.analytics import (
     Candles,
     analyze,
@@ -183,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
 
     lines += ["", *chart_section(quick=args.quick)]
     text = "\n".join(lines) + "\n"
+    old = Path(args.out).read_text() if Path(args.out).exists() else ""
+    for heading, section in sections(old).items():  # written by other commands: kept
+        if heading in ("## Over SSH", "## Whole program (issue 9, first measurements)"):
+            text = replace_section(text, section)
     Path(args.out).write_text(text)
     print(text)
     return 0

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import results as bench_results
+
 REPO = Path(__file__).resolve().parents[2]
 ENSURE_SSHD = REPO / "scripts" / "ensure_sshd"
 LOOPBACK = "127.0.0.1"
@@ -399,12 +401,5 @@ SECTION = "## Over SSH"
 
 def replace_section(document: str, section: str) -> str:
     """``document`` with its ``## Over SSH`` section replaced by ``section`` (appended when absent)."""
-    lines = document.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    body = section.rstrip("\n") + "\n"
-    if start is None:
-        head = document.rstrip("\n")
-        return (head + "\n\n" if head else "") + body
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    after = "".join(lines[end:])
-    return "".join(lines[:start]) + body + ("\n" + after if after else "")
+    assert section.startswith(SECTION)
+    return bench_results.replace_section(document, section)
