@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.chart_bench import CascadeSource
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.clock import ManualClock, SimClock
 from cockpit.config import Config
@@ -71,27 +72,6 @@ def first_frame(runs: int = 5) -> list[tuple[float, float]]:
     return out
 
 
-class Cascade:
-    """``rate`` liquidations a second near the price, in 10 ms batches."""
-
-    name, cadence_s, simulated, sampled = "cascade", 1.0, True, False
-
-    def __init__(self, clock: Any, rate: int) -> None:
-        self.clock, self.rate, self.emitted = clock, rate, 0
-
-    async def run(self, emit: Any) -> None:
-        rng = np.random.default_rng(2)
-        started = time.perf_counter()
-        while True:
-            due = int((time.perf_counter() - started) * self.rate) - self.emitted
-            now = self.clock.now_ms()
-            for _ in range(max(0, due)):
-                px = 75_000.0 * (1 + rng.normal(0, 0.002))
-                emit(LiquidationEvent(now, "SimEx Cascade", SYMBOL, "long", float(rng.lognormal(9, 1.5)), px))
-            self.emitted += max(0, due)
-            await asyncio.sleep(0.01)
-
-
 def cpu_share(seconds: float, cascade_rate: int) -> dict[str, float]:
     """CPU time / wall time of the app on the simulated market (quiet hours), with an optional cascade."""
     from cockpit.app import CockpitApp
@@ -100,7 +80,7 @@ def cpu_share(seconds: float, cascade_rate: int) -> dict[str, float]:
     clock = SimClock(OPENING_MS + QUIET_START_S * 1000, 1.0)
     sources: list[Any] = [DemoSource(DEFAULT_SEED, clock)]
     if cascade_rate:
-        sources.append(Cascade(clock, cascade_rate))
+        sources.append(CascadeSource(clock, cascade_rate, 75_000.0))
     engine = Engine(config, sources, clock, symbol=SYMBOL, kind="demo")
     app = CockpitApp(config, engine)
     out: dict[str, float] = {}

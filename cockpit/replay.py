@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from itertools import groupby
 
-from cockpit.clock import ManualClock
+from cockpit.clock import ManualClock, SimClock
 from cockpit.config import Config
 from cockpit.engine import Emit, Engine, Source
 from cockpit.models import ReplayInfo, Snapshot
@@ -22,27 +22,19 @@ from cockpit.recording import Recording, SourceInfo
 MIN_SPEED, MAX_SPEED = 0.25, 1000.0
 
 
-class ReplayClock:
-    """Market time of a replay: runs ``speed`` times real time from a position, can pause and jump."""
+class ReplayClock(SimClock):
+    """Market time of a replay: the simulated clock (``speed`` times real time from ``start_ms``) that can
+    also pause and jump; ``start_ms`` is rebased to the current position on every change."""
 
     def __init__(self, start_ms: int, speed: float = 1.0) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be > 0")
-        self.speed = speed
+        super().__init__(start_ms, speed)
         self.paused = False
-        self._pos_ms = start_ms
-        self._t0 = time.monotonic()
 
     def now_ms(self) -> int:
-        if self.paused:
-            return self._pos_ms
-        return self._pos_ms + int((time.monotonic() - self._t0) * 1000 * self.speed)
-
-    def real_seconds(self, market_seconds: float) -> float:
-        return market_seconds / self.speed
+        return self.start_ms if self.paused else super().now_ms()
 
     def seek(self, ms: int) -> None:
-        self._pos_ms, self._t0 = ms, time.monotonic()
+        self.start_ms, self._t0 = ms, time.monotonic()
 
     def set_speed(self, speed: float) -> None:
         self.seek(self.now_ms())  # rebase so the change applies from now on
