@@ -20,6 +20,7 @@ from cockpit.alarms.store import resolve_store
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.config import HistorySettings
 from cockpit.models import Backfill, MarketEvent
+from cockpit.sqlite_wal import open_wal
 
 DB_NAME = "history.db"
 DAY_MS = 86_400_000
@@ -32,6 +33,13 @@ CREATE TABLE IF NOT EXISTS liquidations (
 CREATE INDEX IF NOT EXISTS liquidations_ts ON liquidations (ts_ms);
 CREATE TABLE IF NOT EXISTS watermarks (venue TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL);
 """
+
+
+BUSY_TIMEOUT_MS = 5_000
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.executescript(_SCHEMA)  # every statement is IF NOT EXISTS, so a retry after a lock race is safe
 
 
 class HistoryError(Exception):
@@ -52,12 +60,10 @@ class LiquidationHistory:
         self.settings = settings or HistorySettings()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "PRAGMA synchronous=NORMAL"
-            )  # WAL + NORMAL: a crash loses at most the last commit
-            self._db.executescript(_SCHEMA)
+            # WAL + NORMAL: a crash loses at most the last commit
+            self._db = open_wal(
+                self.path, busy_timeout_ms=BUSY_TIMEOUT_MS, synchronous="NORMAL", setup=_create_schema
+            )
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"{self.path}: cannot open the liquidation history: {exc}") from None
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from cockpit.alarms.model import Alarm, AlarmError, AlarmFired
 from cockpit.config import AlarmSettings
+from cockpit.sqlite_wal import open_wal
 
 SCHEMA_VERSION = 1
 DB_NAME = "alarms.db"
@@ -143,23 +144,21 @@ class AlarmStore:
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
-            )
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise StoreError(f"{self.path}: cannot open the alarm store: {exc}") from None
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._migrate()
+            self._db = open_wal(
+                self.path,
+                busy_timeout_ms=busy_timeout_ms,
+                synchronous="FULL",
+                setup=self._migrate,
+                check_same_thread=False,
+            )
             self._version = self._data_version()
         except sqlite3.Error as exc:
-            self._db.close()
+            if hasattr(self, "_db"):
+                self._db.close()
             raise StoreError(f"{self.path}: not a usable alarm store: {exc}") from None
-        except StoreError:
-            self._db.close()
-            raise
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite when the last one closes)."""
@@ -199,8 +198,10 @@ class AlarmStore:
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: read failed: {exc}") from None
 
-    def _migrate(self) -> None:
-        with self._write() as db:
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Create or check the schema, in one transaction (``open_wal`` retries it on a lock race)."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(
@@ -211,6 +212,10 @@ class AlarmStore:
                 for statement in _SCHEMA:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        finally:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
 
     def _data_version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
