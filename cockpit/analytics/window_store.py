@@ -1,10 +1,15 @@
-"""Storage behind the rolling liquidation windows: time-sorted growable columns with compensated prefix
-sums per (venue, side) group and a max segment tree over notionals. Internal to ``windows``.
+"""Storage behind the rolling liquidation windows: time-sorted growable columns of the raw events with a
+maximum per block of rows, and compensated prefix sums of per-slot (10 s) totals per (venue, side) group.
+Internal to ``windows``.
+
+Memory is what limits a day of cascades (issue 9): the raw events cost 31 bytes each and nothing else
+grows with the event count. The per-group sums are kept per 10 s slot (at most 8,640 rows a group for a
+day, however many events), and the largest-event queries use one maximum per 1,024 rows instead of a
+segment tree (which cost 16 bytes an event plus power-of-two padding).
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,17 +20,18 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-_MIN_CAP = 256  # buffer sizes stay powers of two: the segment tree layout relies on it
+_MIN_CAP = 256
+SLOT_MS = 10_000  # per-group sums are per slot; a window's two partial slots are summed from raw events
+_BLOCK = 1024  # rows per block maximum: a top-k query scans about k blocks of this many rows
 
 
 def _capacity(live: int, incoming: int, cap: int) -> int:
-    """Capacity for a compaction: at least twice what is needed, so the next compaction is at least cap/2
-    appends away (amortised O(1) per event), and at most 8x, so memory shrinks with the retained window."""
+    """Capacity for a compaction: at least a third of it free afterwards, so the next compaction is at
+    least need/2 appends away (amortised O(1) row copies per event), and at most 1.5x what is needed when
+    it is resized; a buffer under a quarter full is shrunk, so memory follows the retained window."""
     need = live + incoming
-    while need > cap // 2:
-        cap *= 2
-    while cap > _MIN_CAP and need < cap // 8:
-        cap //= 2
+    if need > cap - cap // 3 or need < cap // 4:
+        return max(_MIN_CAP, need + need // 2)
     return cap
 
 
@@ -84,13 +90,14 @@ class Rows:
         """Hook: rows from position a changed; ``rebuilt`` means the buffers were reallocated."""
 
 
-class PrefixSeries(Rows):
-    """Timestamps and notionals of one (venue, side) group, with compensated prefix sums.
+class SlotSums(Rows):
+    """Notional per ``SLOT_MS`` slot of one (venue, side) group (``ts`` holds the slot number), with
+    compensated prefix sums; the windows add the raw events of the partial slots at their edges.
 
     ``p`` is the running float sum and ``c`` the running sum of each addition's exact rounding error
     (TwoSum), so ``p[b] - p[a] + (c[b] - c[a])`` stays accurate when a small window sits on a huge prefix,
     where a plain prefix difference would lose most digits to cancellation. What remains is an absolute
-    error of about eps^2 * n * (retained sum), i.e. ~1e-21 USD for 10^6 events summing to $10^11.
+    error of about eps^2 * n * (retained sum), i.e. ~1e-22 USD for 10^4 slots summing to $10^11.
     """
 
     def __init__(self) -> None:
@@ -98,10 +105,38 @@ class PrefixSeries(Rows):
         self.p: FloatArray = np.zeros(_MIN_CAP + 1)
         self.c: FloatArray = np.zeros(_MIN_CAP + 1)
 
-    def window(self, t0: int, t1: int) -> tuple[float, int]:
-        """(sum, count) of the events with t0 < ts <= t1."""
-        a, b = self.span(t0, t1)
-        return float(self.p[b] - self.p[a] + (self.c[b] - self.c[a])), b - a
+    def window(self, s0: int, s1: int) -> float:
+        """Sum over the slots s0 < slot <= s1."""
+        a, b = self.span(s0, s1)
+        return float(self.p[b] - self.p[a] + (self.c[b] - self.c[a]))
+
+    def cut_ms(self, cutoff_ms: int) -> None:
+        """Drop the slots that end at or before ``cutoff_ms`` (a slot cut in two stays: the windows never
+        read a partial slot from here)."""
+        self.cut((cutoff_ms - SLOT_MS + 1) // SLOT_MS)
+
+    def put(self, slots: IntArray, sums: FloatArray) -> None:
+        """Set the sums of ``slots`` (ascending, distinct), replacing stored ones: callers pass a slot's
+        whole sum, recomputed from its raw events, so it does not depend on how the events were batched."""
+        lo, n = self.lo, self.n
+        ts = self.col["ts"]
+        if n == lo or slots[0] > ts[n - 1]:
+            self.insert({"ts": slots, "val": sums})
+            return
+        a = int(np.searchsorted(ts[lo:n], slots[0], "left"))  # relative: a compaction moves the rows
+        old_ts, old_val = ts[lo + a : n], self.col["val"][lo + a : n]
+        keep = ~np.isin(old_ts, slots)
+        merged_ts = np.concatenate((old_ts[keep], slots))
+        merged_val = np.concatenate((old_val[keep], sums))
+        order = np.argsort(merged_ts, kind="stable")
+        grow = len(merged_ts) - (n - lo - a)
+        if n + grow > len(ts):
+            self.compact(grow)
+        start = self.lo + a
+        self.col["ts"][start : start + len(order)] = merged_ts[order]
+        self.col["val"][start : start + len(order)] = merged_val[order]
+        self.n = start + len(order)
+        self.refresh(start, rebuilt=False)
 
     def refresh(self, a: int, rebuilt: bool) -> None:
         if rebuilt:  # rebasing at 0 also keeps the prefix magnitudes bounded by the retained window
@@ -168,16 +203,14 @@ def parse_side(side: object, m: int) -> BoolArray:
 
 
 class EventRows(Rows):
-    """All retained events, with a max segment tree over notional for top-k queries.
-
-    Tree leaf i is ``tree[cap + i]``, node j is max(node 2j, node 2j + 1), and empty leaves are -inf.
-    """
+    """All retained events, with the maximum notional of every block of ``_BLOCK`` rows for top-k
+    queries (``bmax[j]`` covers rows [j * _BLOCK, (j + 1) * _BLOCK) of the buffer)."""
 
     def __init__(self, venues: Interner, symbols: Interner) -> None:
         cols = (("ts", np.int64), ("side", np.int8), ("venue", np.int16), ("symbol", np.int32))
         super().__init__((*cols, ("notional", np.float64), ("price", np.float64)))
         self.venues, self.symbols = venues, symbols
-        self.tree: FloatArray = np.full(2 * _MIN_CAP, -np.inf)
+        self.bmax: FloatArray = np.full(-(-_MIN_CAP // _BLOCK), -np.inf)
 
     def order(self, rows: dict[str, npt.NDArray[Any]]) -> IntArray:
         """By ts, then within equal ts by (notional, side, venue name, symbol name, price): storage order,
@@ -196,46 +229,33 @@ class EventRows(Rows):
         return order
 
     def refresh(self, a: int, rebuilt: bool) -> None:
-        """Refresh leaves [a, n) and their ancestors, one vectorised step per tree level."""
-        cap = len(self.col["ts"])
+        """Recompute the maxima of the blocks holding rows [a, n)."""
         if rebuilt:
-            self.tree = np.full(2 * cap, -np.inf)
+            self.bmax = np.full(-(-len(self.col["ts"]) // _BLOCK), -np.inf)
         if a >= self.n:
             return
-        tree = self.tree
-        tree[cap + a : cap + self.n] = self.col["notional"][a : self.n]
-        lo, hi = (cap + a) >> 1, (cap + self.n - 1) >> 1
-        while lo >= 1:
-            tree[lo : hi + 1] = np.maximum(tree[2 * lo : 2 * hi + 2 : 2], tree[2 * lo + 1 : 2 * hi + 2 : 2])
-            lo, hi = lo >> 1, hi >> 1
+        first, last = a // _BLOCK, (self.n - 1) // _BLOCK
+        vals = self.col["notional"][first * _BLOCK : self.n]
+        pad = (last + 1 - first) * _BLOCK - len(vals)
+        if pad:  # the open last block: rows past n are not events
+            vals = np.concatenate((vals, np.full(pad, -np.inf)))
+        self.bmax[first : last + 1] = vals.reshape(-1, _BLOCK).max(axis=1)
 
     def top(self, a: int, b: int, k: int) -> list[int]:
-        """Positions of the k largest notionals in [a, b), descending, ties newest first: O(k log n)."""
-        tree, cap = self.tree, len(self.col["ts"])
-        depth = cap.bit_length() - 1
-        heap: list[tuple[float, int, int]] = []
-
-        def push(node: int) -> None:
-            # Heap nodes are disjoint ranges, so among equal maxima the one ending further right holds
-            # the newer leaf: keying on -end pops ties newest first.
-            end = ((node + 1) << (depth - node.bit_length() + 1)) - cap
-            heapq.heappush(heap, (-float(tree[node]), -end, node))
-
-        lo, hi = a + cap, b + cap
-        while lo < hi:  # the O(log n) canonical nodes covering [a, b)
-            if lo & 1:
-                push(lo)
-                lo += 1
-            if hi & 1:
-                hi -= 1
-                push(hi)
-            lo, hi = lo >> 1, hi >> 1
-        out: list[int] = []
-        while heap and len(out) < k:
-            node = heapq.heappop(heap)[2]
-            if node >= cap:
-                out.append(node - cap)
-            else:
-                push(2 * node)
-                push(2 * node + 1)
-        return out
+        """Positions of the k largest notionals in [a, b), descending, ties newest (highest position)
+        first. The k-th largest maximum among the whole blocks inside [a, b) is a lower bound of the k-th
+        largest notional (k blocks each hold a value at least that big), so only rows at or above it, in
+        the blocks reaching it and in the two partial end blocks, can be in the answer."""
+        val = self.col["notional"]
+        full_lo, full_hi = -(-a // _BLOCK), b // _BLOCK  # whole blocks [full_lo, full_hi)
+        if full_hi - full_lo <= k:
+            cand = np.arange(a, b)
+        else:
+            maxima = self.bmax[full_lo:full_hi]
+            bound = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
+            blocks = full_lo + np.flatnonzero(maxima >= bound)
+            inner = (blocks[:, None] * _BLOCK + np.arange(_BLOCK)).ravel()
+            rows = np.concatenate((np.arange(a, full_lo * _BLOCK), inner, np.arange(full_hi * _BLOCK, b)))
+            cand = rows[val[rows] >= bound]
+        best = np.lexsort((-cand, -val[cand]))[:k]
+        return [int(i) for i in cand[best]]

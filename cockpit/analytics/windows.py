@@ -1,8 +1,9 @@
 """Rolling liquidation windows: totals by side and venue, largest events and events per minute.
 
 Events live in growable numpy arrays sorted by time, so a window (now - W, now] is two ``searchsorted``
-calls. Sums come from compensated prefix sums kept per (venue, side) group, the largest events from a max
-segment tree over the time-ordered notionals. Events older than the longest window (relative to the newest
+calls. Sums come from compensated prefix sums of per-slot (10 s) totals kept per (venue, side) group, plus
+the raw events of the partial slots at the window's edges; the largest events from per-block maxima over the
+time-ordered notionals. Events older than the longest window (relative to the newest
 timestamp seen, or a later ``prune`` time) are dropped, so memory follows the longest window.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
-from cockpit.analytics.window_store import EventRows, Interner, PrefixSeries, parse_side
+from cockpit.analytics.window_store import SLOT_MS, EventRows, Interner, SlotSums, parse_side
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -39,7 +40,7 @@ class LiquidationWindows:
         self._venues = Interner("venue", int(np.iinfo(np.int16).max))
         self._symbols = Interner("symbol", int(np.iinfo(np.int32).max))
         self._rows = EventRows(self._venues, self._symbols)
-        self._groups: dict[int, PrefixSeries] = {}  # key: venue_id * 2 + is_long
+        self._groups: dict[int, SlotSums] = {}  # key: venue_id * 2 + is_long
         self._latest: int | None = None
         self._clock: int | None = None  # newest of latest event and prune() time: drives retention
         self.dropped_stale = 0
@@ -55,7 +56,7 @@ class LiquidationWindows:
     @property
     def nbytes(self) -> int:
         """Bytes held by the numpy buffers (bounded by a small multiple of the retained events)."""
-        arrays = [self._rows.tree, *self._rows.col.values()]
+        arrays = [self._rows.bmax, *self._rows.col.values()]
         for g in self._groups.values():
             arrays += [g.p, g.c, *g.col.values()]
         return sum(a.nbytes for a in arrays)
@@ -113,16 +114,34 @@ class LiquidationWindows:
         order = self._rows.order(rows)
         rows = {k: v[order] for k, v in rows.items()}
         self._rows.insert(rows)
-        # Split into (venue, side) groups; the stable sort keeps each group time-sorted.
-        key = rows["venue"] * 2 + rows["side"]
-        order = np.argsort(key, kind="stable")
-        bounds = [0, *(np.flatnonzero(np.diff(key[order])) + 1).tolist(), len(order)]
+        self._resum(np.unique(rows["ts"] // SLOT_MS))
+        return len(rows["ts"])
+
+    def _resum(self, slots: IntArray) -> None:
+        """Recompute each group's total for the given slots from the stored raw events (in storage
+        order), so a slot's sum is the same however its events were batched or ordered on arrival."""
+        ts = self._rows.col["ts"][self._rows.lo : self._rows.n]
+        starts = np.searchsorted(ts, slots * SLOT_MS, "left")
+        lens = np.searchsorted(ts, (slots + 1) * SLOT_MS, "left") - starts
+        # Positions of every stored event in those slots, ascending (the slots are disjoint, sorted).
+        pos = self._rows.lo + np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        c = self._rows.col
+        ngroups = 2 * len(self._venues.names)
+        group = c["venue"][pos].astype(np.int64) * 2 + c["side"][pos]
+        key = np.repeat(np.arange(len(slots)), lens) * ngroups + group
+        order = np.argsort(key, kind="stable")  # by (slot, group), storage order kept within
+        key = key[order]
+        first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        sums = np.add.reduceat(c["notional"][pos][order], first)
+        run_slot, run_group = slots[key[first] // ngroups], key[first] % ngroups
+        by_group = np.argsort(run_group, kind="stable")  # each group's slots stay ascending
+        run_group, run_slot, sums = run_group[by_group], run_slot[by_group], sums[by_group]
+        bounds = [0, *(np.flatnonzero(np.diff(run_group)) + 1).tolist(), len(run_group)]
         for s, e in itertools.pairwise(bounds):
-            g = int(key[order[s]])
+            g = int(run_group[s])
             if g not in self._groups:
-                self._groups[g] = PrefixSeries()
-            self._groups[g].insert({"ts": rows["ts"][order[s:e]], "val": rows["notional"][order[s:e]]})
-        return len(order)
+                self._groups[g] = SlotSums()
+            self._groups[g].put(run_slot[s:e], sums[s:e])
 
     def prune(self, now_ms: int | None = None) -> int:
         """Drop events at or before now_ms - longest window (default: newest event) and shrink the buffers
@@ -137,23 +156,46 @@ class LiquidationWindows:
         return before - len(self)
 
     def totals(self, window_s: int, now_ms: int | None = None) -> WindowTotals:
-        """Long/short/total notional, count and per-venue split in the window; O(V log n) for V venues."""
+        """Long/short/total notional, count and per-venue split in the window; O(V log n) for V venues
+        plus the events of the two partial slots at its edges."""
         t0, t1 = self._bounds(window_s, now_ms)
         a, b = self._rows.span(t0, t1)
+        # Whole slots s_lo..s_hi come from the per-slot sums, the partial ones at the edges from the raw
+        # events: slot s holds s * SLOT_MS <= ts < (s + 1) * SLOT_MS. A slot at or before the retention
+        # cutoff may hold dropped events, so the sums start after the cutoff.
+        t0 = max(t0, self._clock - self._span_ms) if self._clock is not None else t0
+        s_lo, s_hi = t0 // SLOT_MS + 1, (t1 + 1) // SLOT_MS - 1
+        edges = [(t0, t1)]
+        if s_lo <= s_hi:
+            edges = [(t0, s_lo * SLOT_MS - 1), ((s_hi + 1) * SLOT_MS - 1, t1)]
+        ngroups = 2 * len(self._venues.names)
+        raw = np.zeros(ngroups)
+        c = self._rows.col
+        for e0, e1 in edges:
+            ea, eb = self._rows.span(e0, e1)
+            key = c["venue"][ea:eb].astype(np.int64) * 2 + c["side"][ea:eb]
+            raw += np.bincount(key, weights=c["notional"][ea:eb], minlength=ngroups)
+
+        def whole(group: int) -> float:
+            g = self._groups.get(group)
+            return g.window(s_lo - 1, s_hi) if g is not None and s_lo <= s_hi else 0.0
+
         long_usd = short_usd = 0.0
         by_venue: dict[str, tuple[float, float]] = {}
         for name in sorted(self._venues.names):  # fixed order: sums do not depend on arrival order
             vid = self._venues.index[name]
-            lg, sh = self._groups.get(2 * vid + 1), self._groups.get(2 * vid)
-            lg_usd, lg_n = lg.window(t0, t1) if lg else (0.0, 0)
-            sh_usd, sh_n = sh.window(t0, t1) if sh else (0.0, 0)
-            if lg_n or sh_n:
+            lg_usd, sh_usd = (float(raw[2 * vid + side]) + whole(2 * vid + side) for side in (1, 0))
+            if lg_usd or sh_usd or self._venue_has_events(vid, a, b):
                 by_venue[name] = (lg_usd, sh_usd)
                 long_usd += lg_usd
                 short_usd += sh_usd
         total = long_usd + short_usd
         share = long_usd / total if total > 0 else None
         return WindowTotals(window_s, long_usd, short_usd, total, b - a, share, by_venue)
+
+    def _venue_has_events(self, vid: int, a: int, b: int) -> bool:
+        """Whether venue ``vid`` has events in rows [a, b) (only asked for a venue whose sums are 0)."""
+        return bool(np.any(self._rows.col["venue"][a:b] == vid))
 
     def largest(self, window_s: int, k: int = 10, now_ms: int | None = None) -> list[LiquidationEvent]:
         """The k largest events in the window by notional, descending. Ties: newest first, then by side
@@ -217,5 +259,6 @@ class LiquidationWindows:
 
     def _cut(self) -> None:
         if self._clock is not None:
-            for rows in (self._rows, *self._groups.values()):
-                rows.cut(self._clock - self._span_ms)
+            self._rows.cut(self._clock - self._span_ms)
+            for group in self._groups.values():
+                group.cut_ms(self._clock - self._span_ms)
