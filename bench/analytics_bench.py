@@ -185,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", *chart_section(quick=args.quick)]
     text = "\n".join(lines) + "\n"
     old = Path(args.out).read_text() if Path(args.out).exists() else ""
+    own = set(sections(text))
     for heading, section in sections(old).items():  # written by other commands: kept
-        if heading in ("## Over SSH", "## Whole program (issue 9, first measurements)"):
+        if heading not in own:
             text = replace_section(text, section)
     Path(args.out).write_text(text)
     print(text)

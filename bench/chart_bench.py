@@ -17,6 +17,7 @@ from cockpit.widgets.chart_figure import OVERLAYS
 from cockpit.widgets.price_chart import PriceChart
 from textual import events
 
+from bench.loop_stalls import StallMonitor, pct
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.app import CockpitApp
 from cockpit.clock import Clock, SimClock
@@ -26,10 +27,6 @@ from cockpit.headless import demo_snapshot
 from cockpit.messages import SnapshotReady
 from cockpit.sources.demo import DemoSource
 from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, SYMBOL
-
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def bench_render(size: tuple[int, int] = (120, 40), repeat: int = 60) -> dict[str, float]:
@@ -94,24 +91,16 @@ def bench_cascade(seconds: float = 20.0, rate: int = 1_000) -> dict[str, float]:
     cascade = CascadeSource(clock, rate, 75_000.0)
     engine = Engine(config, [demo, cascade], clock, symbol=SYMBOL, kind="demo")
     app = CockpitApp(config, engine)
-    stalls: list[float] = []
     keys: list[float] = []
     out: dict[str, Any] = {}
-
-    async def monitor(stop: asyncio.Event) -> None:
-        loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            t = loop.time()
-            await asyncio.sleep(0.002)
-            stalls.append(max(0.0, (loop.time() - t - 0.002) * 1e3))
 
     async def run() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(2.0)  # opening history and the first snapshots
             chart = app.query_one(PriceChart)
             chart.focus()
-            stop = asyncio.Event()
-            task = asyncio.create_task(monitor(stop))
+            monitor = StallMonitor()
+            monitor.start()
             rendered: list[float] = []
             render = chart.render
 
@@ -138,13 +127,13 @@ def bench_cascade(seconds: float = 20.0, rate: int = 1_000) -> dict[str, float]:
                         raise RuntimeError("key not handled within 2 s")
                 keys.append((rendered[-1] - t) * 1e3)
                 k += 1
-            stop.set()
-            await task
+            out["stalls"] = await monitor.stop()
             elapsed = time.perf_counter() - t0
             out["liquidations_per_s"] = (cascade.emitted - start_emitted) / elapsed
             out["replots_per_s"] = (chart.replots - start_replots) / elapsed
 
     asyncio.run(run())
+    stalls = out.pop("stalls")
     return {
         **out,
         "stall_p50_ms": pct(stalls, 50),

@@ -1,7 +1,8 @@
-"""Whole-program measurements (issue 9, first part): start to first full frame on the simulated market,
-CPU at rest and during a 1,000 liquidations/s cascade, ingest through the engine to the snapshot, and
-memory while 1,000,000 liquidations flow through. Run: ``PYTHONPATH=. .venv/bin/python -m
-bench.program_bench`` (prints a Markdown section); not part of the tests.
+"""Whole-program measurements (issue 9): start to first full frame on the simulated market and against
+the fake venues, CPU and event-loop stalls at rest and during a 1,000 liquidations/s cascade, ingest
+through the engine to the snapshot, and memory over a two-day soak at accelerated speed
+(``bench.memory_bench``). Run: ``PYTHONPATH=. .venv/bin/python -m bench.program_bench`` (writes its
+section of bench/RESULTS.md); not part of the tests.
 
 CPU is process CPU time over wall time (1.0 = one core) of the app running headless (Textual's test
 driver: composing included, terminal writes not).
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from bench.chart_bench import CascadeSource
+from bench.loop_stalls import StallMonitor, pct
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.clock import ManualClock, SimClock
 from cockpit.config import Config
@@ -29,13 +31,6 @@ from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, SYMBOL
 
 REPO = Path(__file__).resolve().parents[1]
 QUIET_START_S = 6 * 3600  # six simulated hours in: the cascades are over, the tape is slow
-
-
-def rss_mb() -> float:
-    """Resident memory of this process, from /proc (Linux)."""
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 _FIRST_FRAME = """
@@ -72,8 +67,64 @@ def first_frame(runs: int = 5) -> list[tuple[float, float]]:
     return out
 
 
+_FIRST_LIVE_FRAME = """
+import time, asyncio, sys
+t0 = time.time()
+from cockpit.clock import SimClock
+from cockpit.config import load_config
+from cockpit.headless import live_app
+from cockpit.widgets.price_chart import PriceChart
+async def main():
+    app = live_app(load_config(sys.argv[1]), SimClock(int(sys.argv[2])))
+    async with app.run_test(size=(120, 40)) as pilot:
+        chart = app.query_one(PriceChart)
+        def full(s):
+            return (s is not None and s.price is not None and len(s.candles.ts_ms) > 0
+                    and s.sentiment is not None and all(x.state == "ok" for x in s.sources))
+        while not full(app.snapshot) or chart.replots == 0:
+            await asyncio.sleep(0.005)
+            if time.time() - t0 > 30:
+                raise SystemExit(f"no full frame in 30 s: {app.snapshot and app.snapshot.sources}")
+        await pilot.pause()
+        print(time.time() - START, time.time() - t0)
+        await asyncio.sleep(5)
+        with open("/proc/self/statm") as f:
+            print(int(f.read().split()[1]) * 4096 / 1e6)
+asyncio.run(main())
+"""
+
+
+def first_live_frame(runs: int = 5) -> list[tuple[float, float, float]]:
+    """(seconds from process start, from the first import) to the first full frame of the live cockpit,
+    and its resident MB 5 s later
+    against the fake venues (tests/fakes: real HTTP/websocket servers on 127.0.0.1, each venue's wire
+    format): price, candles, sentiment drawn and every venue past "starting". The live app runs on a
+    clock set just after the fakes' recorded candles, as tests/integration/test_live_venues.py does."""
+    from bench.fakes_thread import FakeVenuesThread
+    from tests.integration.test_live_venues import START_MS  # just after the fakes' recorded candles
+
+    out = []
+    with FakeVenuesThread(Path("/tmp/cockpit-bench-live.toml")) as config:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "COCKPIT_DATA_DIR": "/tmp/cockpit-bench-data"}
+        for _ in range(runs):
+            start = time.time()
+            code = f"START = {start!r}\n" + _FIRST_LIVE_FRAME
+            res = subprocess.run(
+                [sys.executable, "-c", code, str(config), str(START_MS)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+                timeout=60,
+            )
+            total, after_import, rss = (float(x) for x in res.stdout.split()[:3])
+            out.append((total, after_import, rss))
+    return out
+
+
 def cpu_share(seconds: float, cascade_rate: int) -> dict[str, float]:
-    """CPU time / wall time of the app on the simulated market (quiet hours), with an optional cascade."""
+    """CPU time / wall time of the app on the simulated market (quiet hours), with an optional cascade,
+    then the event-loop stalls over as long again."""
     from cockpit.app import CockpitApp
 
     config = Config()
@@ -91,20 +142,24 @@ def cpu_share(seconds: float, cascade_rate: int) -> dict[str, float]:
             c0, w0 = time.process_time(), time.perf_counter()
             await asyncio.sleep(seconds)
             out["cpu"] = (time.process_time() - c0) / (time.perf_counter() - w0)
+            monitor = StallMonitor()  # afterwards: its 500 wake-ups a second would count as CPU
+            monitor.start()
+            await asyncio.sleep(seconds)
+            stalls = await monitor.stop()
+            out["stall_p99_ms"], out["stall_max_ms"] = pct(stalls, 99), max(stalls)
 
     asyncio.run(run())
     return out
 
 
 def ingest(n: int = 1_000_000, batch: int = 1_000) -> dict[str, Any]:
-    """Liquidations through the engine (queue, state, windows) into snapshots; RSS along the way."""
+    """Liquidations through the engine (queue, state, windows) into snapshots."""
     config = Config()
     clock = ManualClock(OPENING_MS)
     engine = Engine(config, [], clock, symbol=SYMBOL, kind="demo")
     rng = np.random.default_rng(3)
     notional = rng.lognormal(9, 1.5, n)
     price = 75_000.0 * (1 + rng.normal(0, 0.002, n))
-    rss: list[tuple[int, float]] = [(0, rss_mb())]
     seen = 0
     started = time.perf_counter()
     for k in range(0, n, batch):
@@ -114,10 +169,8 @@ def ingest(n: int = 1_000_000, batch: int = 1_000) -> dict[str, Any]:
                 LiquidationEvent(clock.ms, "Bench", SYMBOL, "long", float(notional[i]), float(price[i]))
             )
         seen += len(engine.snapshot().new_liquidations)
-        if (k + batch) % 250_000 == 0:
-            rss.append((k + batch, rss_mb()))
     elapsed = time.perf_counter() - started
-    return {"events_per_s": n / elapsed, "delivered": seen, "rss": rss}
+    return {"events_per_s": n / elapsed, "delivered": seen}
 
 
 def section(quick: bool = False) -> list[str]:

@@ -14,6 +14,7 @@ from cockpit import __version__
 from cockpit.alarms.cli import add_alarm_parsers, cmd_alarms
 from cockpit.alarms.model import AlarmError
 from cockpit.alarms.store import StoreError
+from cockpit.allocator import fix_mmap_threshold
 from cockpit.analytics import Candles, analyze, to_json
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
 from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
@@ -265,6 +266,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cockpit` console script and `python -m cockpit`."""
+    fix_mmap_threshold()  # before the first big buffer: see cockpit/allocator.py
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

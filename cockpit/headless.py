@@ -118,15 +118,16 @@ def live_snapshot(config: Config, after_s: float) -> Snapshot:
     return asyncio.run(run())
 
 
-def live_app(config: Config) -> CockpitApp:
-    """The cockpit on live venues."""
+def live_app(config: Config, clock: Clock | None = None) -> CockpitApp:
+    """The cockpit on live venues (wall-clock time unless a clock is given: the fake venues' recorded
+    candles need a clock set just after them)."""
     from cockpit.app import CockpitApp
 
     history = None
     if config.history.enabled:  # the live windows survive a restart; HistoryError (one line) if unusable
         history = LiquidationHistory(history_path(config.history, config.source), config.history)
     store = open_alarm_store(config, demo=False)
-    return CockpitApp(config, live_engine(config, alarm_store=store, history=history))
+    return CockpitApp(config, live_engine(config, clock, alarm_store=store, history=history))
 
 
 def replay_app(config: Config, recording: Recording, speed: float | None, start_s: float) -> CockpitApp:

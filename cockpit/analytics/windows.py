@@ -37,8 +37,9 @@ class LiquidationWindows:
             raise ValueError(f"windows_s must be positive ints, got {windows_s!r}")
         self.windows_s: tuple[int, ...] = tuple(sorted(set(windows_s)))
         self._span_ms = self.windows_s[-1] * 1000
-        self._venues = Interner("venue", int(np.iinfo(np.int16).max))
-        self._symbols = Interner("symbol", int(np.iinfo(np.int32).max))
+        # The id widths (EventRows' columns) bound the distinct names: 127 venues, 32,767 symbols.
+        self._venues = Interner("venue", int(np.iinfo(np.int8).max))
+        self._symbols = Interner("symbol", int(np.iinfo(np.int16).max))
         self._rows = EventRows(self._venues, self._symbols)
         self._groups: dict[int, SlotSums] = {}  # key: venue_id * 2 + is_long
         self._latest: int | None = None

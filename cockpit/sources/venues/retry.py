@@ -29,7 +29,10 @@ def classify(exc: BaseException, headers: dict[str, str] | None = None, venue: s
     ``headers`` are the failed response's (ccxt keeps them in ``last_response_headers``): a 429's
     Retry-After is only there, never in the exception text.
     """
-    import ccxt  # imported lazily: the demo path never loads ccxt (~0.5 s, ~100 MiB)
+    from cockpit.sources.venues.ccxt_lean import install
+
+    install()  # lazily: the demo path never loads ccxt
+    import ccxt
 
     text = f"{type(exc).__name__}: {exc}".strip()
     text = re.sub(r"\s+", " ", text)[:300]

@@ -1,0 +1,46 @@
+"""The project's fake venues (tests/fakes: real HTTP/websocket servers on 127.0.0.1 speaking each venue's
+wire format) on their own event loop in a thread, for benchmarks that run the live cockpit against them."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from tests.fakes.cluster import FakeVenues, fake_venues
+from tests.integration.test_live_snapshot_cli import config_text
+
+
+class FakeVenuesThread:
+    """``with FakeVenuesThread() as config_path:`` serves every venue until the block ends."""
+
+    def __init__(self, config_path: Path, poll_s: float = 1.0) -> None:
+        self.config_path, self.poll_s = config_path, poll_s
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._fakes: FakeVenues | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    async def _main(self) -> None:
+        try:
+            async with fake_venues() as fakes:
+                self._fakes = fakes
+                self._ready.set()
+                while not self._stop.is_set():
+                    await asyncio.sleep(0.05)
+        except BaseException as exc:  # reported by __enter__
+            self._error = exc
+            self._ready.set()
+
+    def __enter__(self) -> Path:
+        self._thread.start()
+        if not self._ready.wait(20) or self._fakes is None:
+            raise RuntimeError(f"fake venues did not start: {self._error!r}")
+        text = config_text(self._fakes).replace("_poll_s = 1.0", f"_poll_s = {self.poll_s}")
+        self.config_path.write_text(text)
+        return self.config_path
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
