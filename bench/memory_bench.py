@@ -160,7 +160,7 @@ if __name__ == "__main__":
         mode = sys.argv[1] if len(sys.argv) > 1 else "demo"
         result = run(mode, float(sys.argv[2]) if len(sys.argv) > 2 else SIM_HOURS)
         for s in result["samples"][:: max(1, len(result["samples"]) // 40)]:
-            print(
-                f"{s[0]:6.2f} h  emitted {s[1]:>9,}  retained {s[2]:>9,}  {s[3]:6.1f} MB  windows {s[4]:.1f} MB"
-            )
+            hours, emitted, retained, mb, windows_mb = s
+            print(f"{hours:6.2f} h  emitted {emitted:>9,}  retained {retained:>9,}  {mb:6.1f} MB", end="")
+            print(f"  windows {windows_mb:.1f} MB")
         print(summary(result), f"real {result['real_s']:.0f} s")
