@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cockpit.allocator import release
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -23,16 +25,17 @@ BoolArray = npt.NDArray[np.bool_]
 _MIN_CAP = 256
 SLOT_MS = 10_000  # per-group sums are per slot; a window's two partial slots are summed from raw events
 _BLOCK = 1024  # rows per block maximum: a top-k query scans about k blocks of this many rows
+_RELEASE_ROWS = 16_384  # dead rows that make a release worth a system call (>= 16 KB in each column)
 
 
 def _capacity(live: int, incoming: int, cap: int) -> int:
-    """Capacity for a compaction: at least a fifth of it free afterwards, so the next compaction is at
-    least need/4 appends away (amortised four row copies per event, a memcpy), and 1.25x what is needed
-    when it is resized; a buffer under half full is shrunk, so memory follows the retained window. Spare
-    room is resident memory once rows reach it (a day of 10^6 events: 7 MB a quarter)."""
+    """Capacity for a compaction: at least a third of it free afterwards, so the next compaction is at
+    least need/2 appends away (amortised two row copies per event, a memcpy), and 1.5x what is needed
+    when it is resized; a buffer under a quarter full is shrunk. The spare room costs address space, not
+    memory: its pages become resident only as rows reach them, and dead rows' pages are released (cut)."""
     need = live + incoming
-    if need > cap - cap // 5 or need < cap // 2:
-        return max(_MIN_CAP, need + need // 4)
+    if need > cap - cap // 3 or need < cap // 4:
+        return max(_MIN_CAP, need + need // 2)
     return cap
 
 
@@ -43,6 +46,7 @@ class Rows:
         self.col: dict[str, npt.NDArray[Any]] = {k: np.zeros(_MIN_CAP, dt) for k, dt in dtypes}
         self.lo = 0
         self.n = 0
+        self._released = 0  # rows [0, _released) have had their pages handed back
 
     def span(self, t0: int, t1: int) -> tuple[int, int]:
         """Positions [a, b) of the live rows with t0 < ts <= t1: two binary searches."""
@@ -50,8 +54,13 @@ class Rows:
         return self.lo + int(a), self.lo + int(b)
 
     def cut(self, cutoff: int) -> None:
-        """Drop rows with ts <= cutoff in O(log n); the memory is reclaimed by the next compaction."""
+        """Drop rows with ts <= cutoff in O(log n); their whole pages go back to the kernel as they
+        accumulate (nothing reads a row before ``lo``), the buffer itself at the next compaction."""
         self.lo = self.span(cutoff, cutoff)[0]
+        if self.lo - self._released >= _RELEASE_ROWS:
+            for arr in self.col.values():
+                release(arr, self._released * arr.itemsize, self.lo * arr.itemsize)
+            self._released = self.lo
 
     def insert(self, rows: dict[str, npt.NDArray[Any]]) -> None:
         """Add rows sorted by ``order``; rows older than the newest stored one are merged into place."""
@@ -80,7 +89,7 @@ class Rows:
         for k, old in self.col.items():
             self.col[k] = np.zeros(cap, old.dtype)
             self.col[k][:live] = old[self.lo : self.n]
-        self.lo, self.n = 0, live
+        self.lo, self.n, self._released = 0, live, 0
         self.refresh(0, rebuilt=True)
 
     def order(self, rows: dict[str, npt.NDArray[Any]]) -> IntArray:
