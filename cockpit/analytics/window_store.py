@@ -62,8 +62,9 @@ class Rows:
                 release(arr, self._released * arr.itemsize, self.lo * arr.itemsize)
             self._released = self.lo
 
-    def insert(self, rows: dict[str, npt.NDArray[Any]]) -> None:
-        """Add rows sorted by ``order``; rows older than the newest stored one are merged into place."""
+    def insert(self, rows: dict[str, npt.NDArray[Any]]) -> int:
+        """Add rows sorted by ``order``; rows older than the newest stored one are merged into place.
+        Returns the first position that changed (the old end when the rows were all appended)."""
         m = len(rows["ts"])
         if self.n + m > len(self.col["ts"]):
             self.compact(m)
@@ -81,6 +82,7 @@ class Rows:
                 c[k][n : n + m] = rows[k]
         self.n = n + m
         self.refresh(a, rebuilt=False)
+        return a
 
     def compact(self, incoming: int) -> None:
         """Move the live rows to the front of right-sized buffers, making room for ``incoming`` more."""
@@ -119,6 +121,11 @@ class SlotSums(Rows):
         """Sum over the slots s0 < slot <= s1."""
         a, b = self.span(s0, s1)
         return float(self.p[b] - self.p[a] + (self.c[b] - self.c[a]))
+
+    def value(self, slot: int) -> float:
+        """The stored sum of one slot (0.0 when it has none)."""
+        i = self.lo + int(np.searchsorted(self.col["ts"][self.lo : self.n], slot, "left"))
+        return float(self.col["val"][i]) if i < self.n and self.col["ts"][i] == slot else 0.0
 
     def cut_ms(self, cutoff_ms: int) -> None:
         """Drop the slots that end at or before ``cutoff_ms`` (a slot cut in two stays: the windows never

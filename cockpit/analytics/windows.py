@@ -114,18 +114,26 @@ class LiquidationWindows:
         rows = {k: v[keep] for k, v in zip(self._rows.col, cols, strict=True)}
         order = self._rows.order(rows)
         rows = {k: v[order] for k, v in rows.items()}
-        self._rows.insert(rows)
-        self._resum(np.unique(rows["ts"] // SLOT_MS))
+        changed = self._rows.insert(rows)
+        appended = changed == self._rows.n - len(rows["ts"])  # nothing older moved (compaction aside)
+        self._resum(np.unique(rows["ts"] // SLOT_MS), carry_from=changed if appended else None)
         return len(rows["ts"])
 
-    def _resum(self, slots: IntArray) -> None:
-        """Recompute each group's total for the given slots from the stored raw events (in storage
-        order), so a slot's sum is the same however its events were batched or ordered on arrival."""
-        ts = self._rows.col["ts"][self._rows.lo : self._rows.n]
+    def _resum(self, slots: IntArray, carry_from: int | None) -> None:
+        """Recompute each group's total for the given slots from the stored raw events. When the new rows
+        were appended (``carry_from`` is the old end), the first slot's stored totals carry on with just
+        the rows from there: in a cascade a batch is ~100 events while its slot holds up to thousands."""
+        lo = self._rows.lo
+        ts = self._rows.col["ts"][lo : self._rows.n]
         starts = np.searchsorted(ts, slots * SLOT_MS, "left")
         lens = np.searchsorted(ts, (slots + 1) * SLOT_MS, "left") - starts
+        carried = carry_from is not None and lo + starts[0] < carry_from
+        if carried:
+            assert carry_from is not None
+            lens[0] -= carry_from - lo - starts[0]
+            starts[0] = carry_from - lo
         # Positions of every stored event in those slots, ascending (the slots are disjoint, sorted).
-        pos = self._rows.lo + np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        pos = lo + np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
         c = self._rows.col
         ngroups = 2 * len(self._venues.names)
         group = c["venue"][pos].astype(np.int64) * 2 + c["side"][pos]
@@ -135,6 +143,10 @@ class LiquidationWindows:
         first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
         sums = np.add.reduceat(c["notional"][pos][order], first)
         run_slot, run_group = slots[key[first] // ngroups], key[first] % ngroups
+        if carried:
+            for i in np.flatnonzero(run_slot == slots[0]):
+                g = self._groups.get(int(run_group[i]))
+                sums[i] += g.value(int(slots[0])) if g is not None else 0.0
         by_group = np.argsort(run_group, kind="stable")  # each group's slots stay ascending
         run_group, run_slot, sums = run_group[by_group], run_slot[by_group], sums[by_group]
         bounds = [0, *(np.flatnonzero(np.diff(run_group)) + 1).tolist(), len(run_group)]

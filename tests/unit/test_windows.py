@@ -461,3 +461,29 @@ def test_slot_sums_follow_late_events_and_retention() -> None:
     w.prune(base + 5_000 + H)  # drops ts <= base + 5 s: the first slot is cut in two
     t = w.totals(3600, now_ms=base + 3 * SLOT_MS)
     assert (t.long_usd, t.short_usd, t.count) == (6.0, 0.0, 2)
+
+
+def test_many_small_appends_into_one_slot_match_one_batch() -> None:
+    # Appended batches carry the slot's stored totals on; late ones re-sum the slot from raw events.
+    rng = random.Random(5)
+    base = NOW - NOW % SLOT_MS
+    events = [
+        ev(base + i * 9, rng.uniform(1, 1e6), rng.choice(["long", "short"]), rng.choice(["a", "b", "c"]))
+        for i in range(1000)
+    ]
+    one = build(events)
+    many = LiquidationWindows()
+    for s in range(0, len(events), 7):
+        many.ingest(events[s : s + 7])
+    late = ev(base + 5, 123.0, "short", "b")
+    one.ingest([late])
+    many.ingest([late])
+    events.append(late)
+    for window_s in (3600, 86400):
+        got, exp = many.totals(window_s), one.totals(window_s)
+        for venue in "abc":
+            for side, i in (("long", 0), ("short", 1)):
+                ref = math.fsum(e.notional_usd for e in events if e.venue == venue and e.side == side)
+                assert got.by_venue[venue][i] == pytest.approx(ref, rel=1e-12, abs=0)
+                assert exp.by_venue[venue][i] == pytest.approx(ref, rel=1e-12, abs=0)
+        assert got.count == exp.count == len(events)
