@@ -234,7 +234,9 @@ class VenueSource:
 
     async def _watch(self, emit: Emit, what: str, call: Awaitable[Any]) -> Any:
         """Await a watch; while it waits, report the task healthy once every stream is connected again,
-        so a reconnect on a quiet market clears the error instead of waiting for the next liquidation."""
+        so a reconnect on a quiet market clears the error instead of waiting for the next liquidation.
+        Neither that nor an expired dropped-frame notice is data (``data=False``): a stream that connects
+        but delivers nothing still goes stale."""
         task = asyncio.ensure_future(call)
         announced = False
         try:
@@ -242,17 +244,18 @@ class VenueSource:
                 done, _ = await asyncio.wait({task}, timeout=0.25)
                 if done:
                     result = task.result()
+                    self._bad_frame_at = None
                     emit(SourceOk(self.name, self.clock.now_ms(), "stream"))  # frames decode again
                     return result
                 if not self._streams_connected():
                     continue
                 if not announced:
-                    emit(SourceOk(self.name, self.clock.now_ms(), what))
+                    emit(SourceOk(self.name, self.clock.now_ms(), what, data=False))
                     announced = True
                 hold_s = 2 * self.settings.ws_keepalive_s  # keep a dropped-frame notice up this long
                 if self._bad_frame_at is not None and time.monotonic() - self._bad_frame_at > hold_s:
                     self._bad_frame_at = None
-                    emit(SourceOk(self.name, self.clock.now_ms(), "stream"))
+                    emit(SourceOk(self.name, self.clock.now_ms(), "stream", data=False))
         finally:
             if not task.done():
                 task.cancel()
