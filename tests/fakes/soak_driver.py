@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from cockpit.clock import Clock
-from tests.fakes import binanceusdm
+from tests.fakes import binanceusdm, fixtures
 from tests.fakes.base import FakeVenue
 from tests.fakes.cluster import FakeVenues
 from tests.fakes.faults import Fault
@@ -111,7 +111,7 @@ class FaultRecord:
 
 
 class Driver:
-    """Publishes the events on time, starts and clears the faults, pushes the price venue's ticker."""
+    """Publishes the events on time, starts and clears the faults, pushes the streams' tickers."""
 
     def __init__(
         self,
@@ -138,16 +138,16 @@ class Driver:
         next_event, next_fault, next_ticker_ms = 0, 0, 0
         try:
             while (now := self.clock.now_ms() - start_ms) < seconds * 1000:
+                for r in [r for r in self._active if self._due(r)]:  # before starting: clearing is per fake
+                    await self._stop(r)
                 while next_fault < len(self.plan) and self.plan[next_fault][0] * 1000 <= now:
                     self._start(*self.plan[next_fault][1:])
                     next_fault += 1
-                for r in [r for r in self._active if self._due(r)]:
-                    await self._stop(r)
                 upto = int(np.searchsorted(self.events.t_ms, now, side="right"))
                 await self._publish(range(next_event, upto), rows, start_ms)
                 next_event = upto
-                if now >= next_ticker_ms and "binanceusdm" not in self._dead:
-                    await self.fakes.binanceusdm.push_tickers(binanceusdm.mini_ticker(ts=start_ms + now))
+                if now >= next_ticker_ms:
+                    await self._tickers(start_ms + now)
                     next_ticker_ms = now + 2_000
                 await asyncio.sleep(self.clock.real_seconds(self.tick_s))
         finally:
@@ -176,6 +176,17 @@ class Driver:
             self._dead.discard(r.venue)
         r.end_ms = self.clock.now_ms()
         self._active.remove(r)
+
+    async def _tickers(self, ts_ms: int) -> None:
+        """Streams carry tickers between liquidations (Binance's is the price the cockpit shows)."""
+        ticker = {
+            "binanceusdm": lambda: binanceusdm.mini_ticker(ts=ts_ms),
+            "bybit": lambda: fixtures.bybit_ws_tickers()[0],
+            "okx": lambda: fixtures.okx_ws_tickers()[0],
+        }
+        for venue in STREAMED:
+            if venue not in self._dead:  # nothing flows on a dead stream
+                await self.fakes[venue].push_tickers(ticker[venue]())
 
     async def _publish(self, ks: range, rows: dict[int, dict[str, Any]], start_ms: int) -> None:
         by_venue: dict[str, list[int]] = {}

@@ -24,9 +24,9 @@ from cockpit.headless import live_engine
 from cockpit.models import MarketEvent, Snapshot, SourceError
 from cockpit.sources.venues.normalize import VENUE_NAMES
 from tests.fakes import fixtures
-from tests.fakes.cluster import FakeVenues, fake_venues
+from tests.fakes.cluster import FakeVenues, fake_venues, refuse_lookups
 from tests.fakes.soak import VENUES, Ledger, Traffic, make_events
-from tests.fakes.soak_driver import FAULT_KINDS, Driver, FaultRecord
+from tests.fakes.soak_driver import FAULT_KINDS, Driver, FaultRecord, family
 
 # One minute after the last recorded 1m kline, so the fakes' recorded candles count as closed.
 START_MS = int(fixtures.binance_klines("1m")[-1][0]) + 120_000
@@ -47,12 +47,22 @@ class SoakPlan:
     speed: float  # simulated seconds per real second
     faults: tuple[tuple[float, str, str], ...]  # (at, venue, kind), see soak_driver.rotation
     traffic: Traffic = field(default_factory=Traffic)
-    hold_s: tuple[tuple[str, float], ...] = (("stream", 45.0), ("poll", 45.0), ("fng", 150.0))
+    # A dead stream shows as stale after 3 cadences (30 s) of silence: streams are held longer than that.
+    hold_s: tuple[tuple[str, float], ...] = (("stream", 60.0), ("poll", 45.0), ("fng", 150.0))
     settle_s: float = 150.0  # after the traffic: polls catch up, streams reconnect, errors clear
     seed: int = 9
     timeout_real_s: float = 1.0
     keepalive_real_s: float = 1.0
     rss_every_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        # Each fault is judged on its own venue's status: two at once on one venue would blur both.
+        hold = dict(self.hold_s)
+        cleared: dict[str, float] = {}
+        for at, venue, kind in sorted(self.faults):
+            if at < cleared.get(venue, -1.0):
+                raise ValueError(f"soak plan: {kind!r} on {venue} at {at:g} s overlaps the fault before it")
+            cleared[venue] = at + hold[family(venue)]
 
 
 def soak_config(fakes: FakeVenues, plan: SoakPlan) -> Config:
@@ -117,14 +127,18 @@ class Watcher:
             state = s
         return state
 
-    def judge(self, r: FaultRecord, origin_ms: int, grace_ms: int = 30_000) -> dict[str, Any]:
+    def judge(
+        self, r: FaultRecord, origin_ms: int, next_ms: int | None, grace_ms: int = 30_000
+    ) -> dict[str, Any]:
         """When the fault's source first showed error/stale after it started (or within `grace_ms` of its
-        clearing: a request hanging on a timeout fails only then), and when it was ok again."""
+        clearing: a request hanging on a timeout fails only then), and when it was ok again; both before
+        `next_ms`, when the next fault on that venue starts."""
         assert r.end_ms is not None
-        changes = self.states.get(r.source, [])
+        horizon = next_ms if next_ms is not None else 2**62
+        changes = [(at, s) for at, s in self.states.get(r.source, []) if at < horizon]
         bad_at = r.start_ms if self.state_at(r.source, r.start_ms) in BAD else None
         if bad_at is None:
-            window = (r.start_ms, r.end_ms + grace_ms)
+            window = (r.start_ms, min(r.end_ms + grace_ms, horizon))
             bad_at = next((at for at, s in changes if window[0] < at <= window[1] and s in BAD), None)
         ok_from = max(r.end_ms, bad_at or r.start_ms)
         ok_at = ok_from if self.state_at(r.source, ok_from) == "ok" else None
@@ -169,73 +183,88 @@ def _loop_errors(loop: asyncio.AbstractEventLoop, sink: list[str]) -> None:
 
 
 async def run_soak(plan: SoakPlan) -> SoakResult:
-    """Run the plan; every fake runs in this event loop, on 127.0.0.1."""
+    """Run the plan; every fake runs in this event loop, on 127.0.0.1, and no host name is looked up."""
     loop = asyncio.get_running_loop()
     escaped: list[str] = []  # exceptions nobody handled (asyncio's exception handler saw them)
+    refused: list[str] = []
     previous = loop.get_exception_handler()
     _loop_errors(loop, escaped)
-    events = make_events(plan.traffic, plan.seconds, plan.seed)
-    ledger = Ledger(events)
-    errors: Counter[str] = Counter()
+    ledger = Ledger(make_events(plan.traffic, plan.seconds, plan.seed))
     began = time.monotonic()
     try:
-        async with fake_venues() as fakes:
-            for fake in fakes.venues.values():
-                fake.replay_missed, fake.listener = False, ledger
-                fake.bound_log(200)
-            clock = SimClock(START_MS, plan.speed)
-            engine = live_engine(soak_config(fakes, plan), clock)
-
-            def tap(e: MarketEvent) -> None:
-                if type(e) is SourceError:
-                    errors[e.source] += 1
-
-            engine.taps.append(tap)
-            watcher = Watcher(ledger, plan.rss_every_s)
-            drain = asyncio.create_task(watcher.drain(engine))
-            names = [*VENUES, "alternative.me"]
-            deadline = time.monotonic() + 60
-            while not (watcher.all_ok(names) and all(_subscribed(fakes, v) for v in TOPICS)):
-                if time.monotonic() > deadline or drain.done():
-                    raise RuntimeError(f"soak: the venues never came up: {watcher.states}")
-                await asyncio.sleep(0.05)
-            # Held from now on: a finished task leaves asyncio.all_tasks(), and a source task that finished
-            # before the end crashed (the engine turns its exception into one last SourceError).
-            sources = [t for t in asyncio.all_tasks() if t.get_name().startswith("source:")]
-            driver = Driver(fakes, clock, events, ledger, plan.faults, dict(plan.hold_s))
-            records = await driver.run(plan.seconds)
-            await asyncio.sleep(clock.real_seconds(plan.settle_s))
-            crashed = [t.get_name() for t in sources if t.done()]
-            drain.cancel()
-            await asyncio.gather(drain, return_exceptions=True)  # the engine stops inside
-            watcher.take(engine.snapshot())  # whatever arrived after the last published snapshot
-            nbytes = engine.state.windows.nbytes
+        with refuse_lookups(refused):
+            async with fake_venues() as fakes:
+                run = await _soak(fakes, plan, ledger, escaped)
     finally:
         loop.set_exception_handler(previous)
-    return _result(plan, time.monotonic() - began, driver, watcher, records, errors, escaped, crashed, nbytes)
+    escaped += [f"tried to resolve {host!r}: only 127.0.0.1 may be reached" for host in refused]
+    return _result(plan, time.monotonic() - began, run, escaped)
+
+
+@dataclass
+class _Run:
+    """What one run leaves for the verdict."""
+
+    driver: Driver
+    watcher: Watcher
+    records: list[FaultRecord]
+    errors: Counter[str]
+    crashed: list[str]
+    windows_nbytes: int
+
+
+async def _soak(fakes: FakeVenues, plan: SoakPlan, ledger: Ledger, escaped: list[str]) -> _Run:
+    for fake in fakes.venues.values():
+        fake.replay_missed, fake.listener = False, ledger
+        fake.bound_log(200)
+    clock = SimClock(START_MS, plan.speed)
+    engine = live_engine(soak_config(fakes, plan), clock)
+    errors: Counter[str] = Counter()
+
+    def tap(e: MarketEvent) -> None:
+        if type(e) is SourceError:
+            errors[e.source] += 1
+
+    engine.taps.append(tap)
+    watcher = Watcher(ledger, plan.rss_every_s)
+    drain = asyncio.create_task(watcher.drain(engine))
+    names = [*VENUES, "alternative.me"]
+    deadline = time.monotonic() + 60
+    while not (watcher.all_ok(names) and all(_subscribed(fakes, v) for v in TOPICS)):
+        if time.monotonic() > deadline or drain.done():
+            drain.cancel()
+            await asyncio.gather(drain, return_exceptions=True)
+            raise RuntimeError(f"soak: the venues never came up: {watcher.states}")
+        await asyncio.sleep(0.05)
+    # Held from now on: a finished task leaves asyncio.all_tasks(), and a source task that finished before
+    # the end crashed (the engine turns its exception into one last SourceError).
+    sources = [t for t in asyncio.all_tasks() if t.get_name().startswith("source:")]
+    driver = Driver(fakes, clock, ledger.events, ledger, plan.faults, dict(plan.hold_s))
+    records = await driver.run(plan.seconds)
+    await asyncio.sleep(clock.real_seconds(plan.settle_s))
+    crashed = [t.get_name() for t in sources if t.done()]
+    drain.cancel()
+    (outcome,) = await asyncio.gather(drain, return_exceptions=True)  # the engine stops inside
+    if isinstance(outcome, Exception):
+        escaped.append(f"the snapshot drain raised {type(outcome).__name__}: {outcome}")
+    watcher.take(engine.snapshot())  # whatever arrived after the last published snapshot
+    return _Run(driver, watcher, records, errors, crashed, engine.state.windows.nbytes)
 
 
 def _subscribed(fakes: FakeVenues, venue: str) -> bool:
     return any(TOPICS[venue] in c.topics for c in fakes[venue].live_conns())
 
 
-def _result(
-    plan: SoakPlan,
-    real_s: float,
-    driver: Driver,
-    watcher: Watcher,
-    records: list[FaultRecord],
-    errors: Counter[str],
-    escaped: list[str],
-    crashed: list[str],
-    nbytes: int,
-) -> SoakResult:
+def _result(plan: SoakPlan, real_s: float, run: _Run, escaped: list[str]) -> SoakResult:
+    driver, watcher = run.driver, run.watcher
     ledger, snap = watcher.ledger, watcher.last
     assert snap is not None
     tally = ledger.tally()
     day = snap.liquidations.windows["24h"]
-    faults = [watcher.judge(r, driver.start_ms) for r in records]
-    problems = [f"exception escaped: {e}" for e in escaped] + [f"source task ended: {n}" for n in crashed]
+    starts = sorted((r.start_ms, r.venue) for r in run.records)
+    nexts = [next((at for at, v in starts if v == r.venue and at > r.start_ms), None) for r in run.records]
+    faults = [watcher.judge(r, driver.start_ms, n) for r, n in zip(run.records, nexts, strict=True)]
+    problems = [f"exception escaped: {e}" for e in escaped] + [f"source task ended: {n}" for n in run.crashed]
     for venue, t in tally.items():
         for what in ("missing", "duplicated", "shown_not_owed"):
             if t[what]:
@@ -269,14 +298,14 @@ def _result(
         sim_s=(snap.as_of_ms - start) / 1000,
         tally=tally,
         faults=faults,
-        errors_by_source=dict(errors),
+        errors_by_source=dict(run.errors),
         rss=rss,
         snapshots=watcher.count,
         engine_usd=ledger.engine_usd,
         window_count=day.count,
         window_usd=day.total_usd,
         window_by_venue=by_venue,
-        windows_nbytes=nbytes,
+        windows_nbytes=run.windows_nbytes,
         problems=problems,
     )
 
