@@ -63,7 +63,8 @@ def section(r: SoakResult, command: str) -> list[str]:
     seen = sum(f["seen_after_s"] is not None for f in disruptive)
     harmless_ok = sum(f["seen_after_s"] is None for f in r.faults if f["harmless"])
     recovered = sum(f["ok_after_clear_s"] is not None for f in r.faults)
-    kinds = Counter(f"{f['kind']}" for f in r.faults)
+    kinds = Counter(f["kind"] for f in r.faults)
+    venues = Counter(f["venue"] for f in r.faults)
     verdict = "PASS" if not r.problems and flat else "FAIL"
     lines = [
         "## Soak (issue 9)",
@@ -81,7 +82,9 @@ def section(r: SoakResult, command: str) -> list[str]:
         "",
         "| measure | value |",
         "|---|---|",
-        f"| simulated / real duration | {r.sim_s:,.0f} s / {r.real_s:,.0f} s (speed {r.plan.speed:g}x) |",
+        f"| simulated duration (traffic + settling) / real duration, start-up included "
+        f"| {r.plan.seconds:,.0f} s + {r.sim_s - r.plan.seconds:,.0f} s / {r.real_s:,.0f} s "
+        f"(speed {r.plan.speed:g}x) |",
         f"| snapshots drained | {r.snapshots:,} |",
         f"| liquidations published | {sum(v['published'] for v in t.values()):,} |",
         f"| owed to the engine (delivered on a stream, or in a polled history) | {owed:,} |",
@@ -95,7 +98,11 @@ def section(r: SoakResult, command: str) -> list[str]:
         f"({r.window_count:,} events) |",
         f"| exceptions escaped, source tasks ended | {_count('exception escaped', r)}, "
         f"{_count('source task ended', r)} |",
-        f"| faults injected | {len(r.faults)}: {', '.join(f'{k} x{n}' for k, n in sorted(kinds.items()))} |",
+        f"| faults injected, by kind | {len(r.faults)}: "
+        f"{', '.join(f'{k} x{n}' for k, n in sorted(kinds.items()))} |",
+        f"| faults injected, by venue | {', '.join(f'{v} {n}' for v, n in venues.items())} |",
+        f"| errors the sources reported (SourceError events) "
+        f"| {', '.join(f'{v} {n}' for v, n in sorted(r.errors_by_source.items()))} |",
         f"| error or stale shown / harmless stayed ok / ok again after clearing "
         f"| {seen}/{len(disruptive)} / {harmless_ok}/{len(r.faults) - len(disruptive)} "
         f"/ {recovered}/{len(r.faults)} |",
