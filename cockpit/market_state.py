@@ -180,7 +180,8 @@ class MarketState:
         elif isinstance(event, SourceOk):
             track = self.sources.setdefault(source, _Track(1.0, self.simulated))
             track.errors.pop(event.task, None)
-            track.last_ok_ms = now_ms
+            if event.data:
+                track.last_ok_ms = now_ms
             return
         self._ok(source, now_ms)
 

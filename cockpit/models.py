@@ -83,11 +83,14 @@ class SourceError:
 
 @dataclass(frozen=True, slots=True)
 class SourceOk:
-    """A source delivered (a poll answered, a stream message arrived) even if nothing changed."""
+    """A source delivered (a poll answered, a stream message arrived) even if nothing changed; with
+    ``data`` False it only says a loop is healthy again (a stream reconnected, a notice expired): that clears
+    the loop's error but is not news, so a source that stays silent still goes stale."""
 
     source: str
     ts_ms: int
     task: str = ""  # the loop that succeeded: clears that loop's error
+    data: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,10 @@ running event loop. Subclasses register REST routes (``add_rest``) and websocket
 the venue's wire format; this module records every request and websocket message, applies scripted faults and
 delivers pushed messages to subscribed connections.
 
+A pushed message with no subscriber (or cut by a fault) waits for the next subscription, which keeps short
+tests free of races; ``replay_missed = False`` drops it as a real venue would, and a ``listener`` (see
+``delivery``) hears what was written, dropped (and why) or served.
+
 Endpoint names used for faults and the request log are logical and shared by all venues: ``markets``,
 ``ohlcv``, ``ticker``, ``funding``, ``open_interest``, ``liquidations`` (REST or websocket), ``ws`` (the
 websocket handshake and keepalive), ``fng``. bybit's funding rate comes from its tickers endpoint
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -23,101 +28,25 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-LOOPBACK = "127.0.0.1"
-
-# Fault kinds. REST kinds also apply to the websocket handshake (endpoint "ws").
-TIMEOUT = "timeout"  # never answer (until the fault is cleared or the venue stops)
-SLOW = "slow"  # answer normally after delay_s
-HTTP = "http"  # answer with `status`, `body`, `headers` (429 + Retry-After, 5xx, 451, ...)
-HTML = "html"  # an HTML page with status 200
-MALFORMED_JSON = "malformed_json"  # status 200, application/json, a body cut in the middle
-# Websocket delivery kinds: applied when messages for an endpoint are delivered.
-WS_CLOSE = "ws_close"  # close the connection (code 1011) instead of delivering; resubscribers get the batch
-WS_TRUNCATED_FRAME = "ws_truncated_frame"  # write half a frame on the wire, then drop the TCP connection
-WS_TRUNCATED_JSON = "ws_truncated_json"  # a complete text frame holding half of the JSON message
-DUPLICATE = "duplicate"  # every message is sent twice
-OUT_OF_ORDER = "out_of_order"  # a batch is sent in reverse order
-# Websocket keepalive kind (endpoint "ws"): pings are recorded but never answered.
-NO_PONG = "no_pong"
-
-REST_KINDS = frozenset({TIMEOUT, SLOW, HTTP, HTML, MALFORMED_JSON})
-DELIVERY_KINDS = frozenset({WS_CLOSE, WS_TRUNCATED_FRAME, WS_TRUNCATED_JSON, DUPLICATE, OUT_OF_ORDER})
-
-HTML_PAGE = (
-    "<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
-    "<body><h1>Checking your browser</h1><p>Please wait.</p></body></html>"
+from tests.fakes.delivery import CUT, NOT_CONNECTED, TRUNCATED, Deliveries
+from tests.fakes.faults import (
+    DELIVERY_KINDS,
+    DUPLICATE,
+    HTML,
+    HTML_PAGE,
+    MALFORMED_JSON,
+    NO_PONG,
+    OUT_OF_ORDER,
+    REST_KINDS,
+    SLOW,
+    TIMEOUT,
+    WS_CLOSE,
+    WS_TRUNCATED_FRAME,
+    WS_TRUNCATED_JSON,
+    Fault,
 )
 
-
-@dataclass
-class Fault:
-    """A scripted misbehaviour; `times` = how many hits before it clears itself (None: until cleared)."""
-
-    kind: str
-    delay_s: float = 0.0
-    status: int = 200
-    body: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
-    times: int | None = None
-
-    @classmethod
-    def timeout(cls, times: int | None = None) -> Fault:
-        return cls(TIMEOUT, times=times)
-
-    @classmethod
-    def slow(cls, delay_s: float, times: int | None = None) -> Fault:
-        return cls(SLOW, delay_s=delay_s, times=times)
-
-    @classmethod
-    def http(
-        cls,
-        status: int,
-        body: str | None = None,
-        *,
-        retry_after: float | None = None,
-        content_type: str = "application/json",
-        times: int | None = None,
-    ) -> Fault:
-        """Status `status`; `body` None means the venue's own error body for that status."""
-        headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
-        return cls(HTTP, status=status, body=body, headers=headers, content_type=content_type, times=times)
-
-    @classmethod
-    def rate_limited(cls, retry_after: float = 2, times: int | None = None) -> Fault:
-        return cls.http(429, retry_after=retry_after, times=times)
-
-    @classmethod
-    def html(cls, times: int | None = None) -> Fault:
-        return cls(HTML, times=times)
-
-    @classmethod
-    def malformed_json(cls, times: int | None = None) -> Fault:
-        return cls(MALFORMED_JSON, times=times)
-
-    @classmethod
-    def ws_close(cls, times: int | None = 1) -> Fault:
-        return cls(WS_CLOSE, times=times)
-
-    @classmethod
-    def ws_truncated_frame(cls, times: int | None = 1) -> Fault:
-        return cls(WS_TRUNCATED_FRAME, times=times)
-
-    @classmethod
-    def ws_truncated_json(cls, times: int | None = 1) -> Fault:
-        return cls(WS_TRUNCATED_JSON, times=times)
-
-    @classmethod
-    def duplicate(cls, times: int | None = None) -> Fault:
-        return cls(DUPLICATE, times=times)
-
-    @classmethod
-    def out_of_order(cls, times: int | None = None) -> Fault:
-        return cls(OUT_OF_ORDER, times=times)
-
-    @classmethod
-    def no_pong(cls) -> Fault:
-        return cls(NO_PONG)
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass
@@ -152,12 +81,15 @@ class FakeVenue:
 
     def __init__(self) -> None:
         self.app = web.Application()
-        self.requests: list[Recorded] = []
+        self.requests: deque[Recorded] = deque()
+        self.replay_missed = True  # False: drop what finds no subscriber, as a real venue does
+        self.listener: Deliveries | None = None
         self.conns: list[WsConn] = []
         self._faults: dict[str, list[Fault]] = {}
         self._pending: dict[str, list[Any]] = {}
         self._runner: web.AppRunner | None = None
         self._release: asyncio.Event | None = None
+        self._forget_closed = False
         self.port = 0
         self.routes()
 
@@ -234,6 +166,12 @@ class FakeVenue:
     def reset_log(self) -> None:
         self.requests.clear()
 
+    def bound_log(self, max_records: int) -> None:
+        """Keep only the newest `max_records` of the request log and forget closed connections as they go
+        (a run of an hour must not grow the fake's memory)."""
+        self.requests = deque(self.requests, maxlen=max_records)
+        self._forget_closed = True
+
     def ws_received(self) -> list[Any]:
         """Every websocket text message from clients, JSON-decoded when possible, in order (bybit's and okx's
         text pings included; protocol-level ping frames are logged as ``ws-ping`` instead)."""
@@ -307,7 +245,10 @@ class FakeVenue:
         return web.Response(text=json.dumps(result), content_type="application/json")
 
     def shape_rows(self, endpoint: str, rows: list[Any]) -> list[Any]:
-        """Apply a duplicate / out_of_order fault of `endpoint` to a REST list (out_of_order reverses it)."""
+        """Apply a duplicate / out_of_order fault of `endpoint` to a REST list (out_of_order reverses it).
+        Called by handlers on the rows of a 200 answer, so the listener hears that they were served."""
+        if self.listener is not None:
+            self.listener.served(self.name, rows)
         fault = self._take(endpoint, frozenset({DUPLICATE, OUT_OF_ORDER}))
         if fault is None:
             return rows
@@ -335,6 +276,8 @@ class FakeVenue:
         ws = web.WebSocketResponse(autoping=False, compress=False)
         await ws.prepare(request)
         conn = WsConn(ws, request, request.path)
+        if self._forget_closed:
+            self.conns = self.live_conns()
         self.conns.append(conn)
         try:
             async for msg in ws:
@@ -356,9 +299,15 @@ class FakeVenue:
             pass
         return ws
 
-    async def send(self, conn: WsConn, message: Any) -> None:
-        if not conn.ws.closed:
+    async def send(self, conn: WsConn, message: Any) -> bool:
+        """Write `message` as one text frame; False when the connection was closed or closing."""
+        if conn.ws.closed:
+            return False
+        try:
             await conn.ws.send_str(message if isinstance(message, str) else json.dumps(message))
+        except ConnectionResetError:  # the client went away between the check and the write
+            return False
+        return True
 
     async def subscribe(self, conn: WsConn, topic: str) -> None:
         """Mark `conn` subscribed to `topic` (after the ack was sent) and flush messages queued for it."""
@@ -375,12 +324,13 @@ class FakeVenue:
         """Deliver `messages` (venue wire format) to every live connection subscribed to `topic`.
 
         With no subscriber they are queued and delivered when one subscribes (that is also what happens to the
-        rest of a batch cut short by a ws_close fault: a resubscribing client receives it).
+        rest of a batch cut short by a ws_close fault: a resubscribing client receives it), unless
+        ``replay_missed`` is False: then they are dropped and the listener is told.
         """
         endpoint = endpoint or self.endpoint_of(topic)
         targets = [c for c in self.live_conns() if topic in c.topics]
         if not targets:
-            self._pending.setdefault(topic, []).extend(messages)
+            self._miss(topic, list(messages), NOT_CONNECTED)
             return
         fault = self._take(endpoint, DELIVERY_KINDS)
         batch = list(messages)
@@ -390,13 +340,22 @@ class FakeVenue:
         elif kind == DUPLICATE:
             batch = [m for m in batch for _ in (0, 1)]
         elif kind in (WS_CLOSE, WS_TRUNCATED_FRAME):
-            self._pending.setdefault(topic, []).extend(batch)  # the resubscribing client gets them
+            self._miss(topic, batch, CUT)  # the resubscribing client gets them, unless replay_missed is off
+        elif kind == WS_TRUNCATED_JSON and self.listener is not None:
+            self.listener.dropped(self.name, topic, batch, TRUNCATED)
         for conn in targets:
             if kind in (WS_CLOSE, WS_TRUNCATED_FRAME, WS_TRUNCATED_JSON):
                 await self._break(conn, kind, batch[0])
                 continue
             for message in batch:
-                await self.send(conn, message)
+                if await self.send(conn, message) and self.listener is not None:
+                    self.listener.delivered(self.name, topic, message)
+
+    def _miss(self, topic: str, messages: list[Any], reason: str) -> None:
+        if self.replay_missed:
+            self._pending.setdefault(topic, []).extend(messages)
+        elif self.listener is not None:
+            self.listener.dropped(self.name, topic, messages, reason)
 
     async def _break(self, conn: WsConn, kind: str, first: Any) -> None:
         """ws_close / ws_truncated_frame drop the connection; ws_truncated_json sends half of `first` as a

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+import socket
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from cockpit.sources.venues.urls import STREAMED_LIQUIDATIONS, VENUES, make_exchange
@@ -91,6 +92,27 @@ def foreign_urls(exchange: Any) -> list[str]:
 
     walk(exchange.urls["api"])
     return found
+
+
+@contextmanager
+def refuse_lookups(refused: list[str] | None = None) -> Iterator[None]:
+    """While inside, any host name lookup but the 127.0.0.1 literal raises AssertionError (and is noted in
+    `refused`): the fakes are addressed by that literal (aiohttp skips the resolver for IP literals), so a
+    lookup can only mean a URL that was not rewritten, about to reach the network."""
+    real = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in (LOOPBACK, LOOPBACK.encode()):
+            if refused is not None:
+                refused.append(str(host))
+            raise AssertionError(f"tests must not resolve {host!r}")
+        return real(host, *args, **kwargs)
+
+    socket.getaddrinfo = guarded
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real
 
 
 @asynccontextmanager

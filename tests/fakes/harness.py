@@ -13,29 +13,21 @@ async def test_something(fakes):
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
 
-from tests.fakes.cluster import FakeVenues, fake_venues, run
+from tests.fakes.cluster import FakeVenues, fake_venues, refuse_lookups, run
 
 AsyncBody = Callable[..., Coroutine[Any, Any, None]]
 
 
 @pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any host name lookup is a test bug: the fakes are addressed by the 127.0.0.1 literal (aiohttp skips
-    the resolver for IP literals), so a lookup can only mean a URL that was not rewritten."""
-    real = socket.getaddrinfo
-
-    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host not in ("127.0.0.1", b"127.0.0.1"):
-            raise AssertionError(f"tests must not resolve {host!r}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+def loopback_only() -> Iterator[None]:
+    """Any host name lookup is a test bug (see ``cluster.refuse_lookups``)."""
+    with refuse_lookups():
+        yield
 
 
 def with_fakes(*names: str, timeout: float = 4.0) -> Callable[[AsyncBody], Callable[[], None]]:

@@ -197,3 +197,38 @@ def test_permanent_error_is_shown_and_not_hammered() -> None:
     assert "BadSymbol" in error and "NOPE/USDT:USDT" in error
     assert retry_in_ms > 1_000  # the next try is seconds away (5x the backoff cap), not a tight loop
     assert market_calls == 1
+
+
+def test_clearing_a_notice_is_not_news_a_silent_stream_goes_stale() -> None:
+    """Found by the soak run: when the dropped-frame notice expired, the stream was marked as having just
+    delivered, so a stream that went silent right after a bad frame showed ok for another 3 cadences (and a
+    dead stream that kept reconnecting never went stale)."""
+
+    async def scenario() -> tuple[bool, bool, int | None, int | None, bool]:
+        async with fake_venues("bybit") as f:
+            engine = live_engine(one_venue_config(f, "bybit"), SimClock(START_MS, 10))
+            engine.start()
+            try:
+                fake = f.bybit
+                await fake.wait_until(lambda: len(fake.ws_received()) > 0 and fake.live_conns(), timeout=10)
+                ok, _ = await until(engine, lambda s: state_of("bybit")(s) == "ok", 10)
+                assert ok, "never became ok"
+                fake.set_fault("liquidations", Fault.ws_truncated_json(times=1))
+                await fake.push_liquidations(*batch("bybit", engine.clock.now_ms(), 0, 1))
+                shown, _ = await until(engine, lambda s: state_of("bybit")(s) == "error", 5)
+                last_data = bybit_status(engine).last_ok_ms
+                # The notice is held for 2 x keepalive (1 s real), then cleared; nothing arrived meanwhile.
+                cleared, _ = await until(engine, lambda s: state_of("bybit")(s) != "error", 5)
+                after = bybit_status(engine).last_ok_ms
+                stale, _ = await until(engine, lambda s: state_of("bybit")(s) == "stale", 5)
+                return shown, cleared, last_data, after, stale
+            finally:
+                await engine.stop()
+
+    shown, cleared, last_data, after, stale = asyncio.run(asyncio.wait_for(scenario(), 40))
+    assert shown and cleared and stale
+    assert after == last_data  # clearing the notice is not data: the staleness clock keeps running
+
+
+def bybit_status(engine: Engine) -> Any:
+    return next(s for s in engine.snapshot().sources if s.name == "bybit")

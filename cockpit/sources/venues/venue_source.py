@@ -21,13 +21,12 @@ from cockpit.engine import Emit
 from cockpit.models import Backfill, CandleClosed, DerivativesUpdate, PriceTick, SourceError, SourceOk
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.normalize import normalize
+from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify
 
 # Venues whose liquidation feeds are samples, so totals including them are lower bounds (VENUES.md).
 SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
 MINUTE_MS = 60_000
-POLL_LIMIT = 100  # rows per liquidation poll; a full page means more are waiting
-POLL_BACKFILL_MS = 3_600_000  # polled venues: how far back the first poll reaches
 
 Step = Callable[[Emit], Awaitable[float]]  # one unit of work; returns seconds to wait before the next
 
@@ -58,7 +57,7 @@ class VenueSource:
         self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
         self._factory = exchange_factory
         self._dedup = Deduper()
-        self._cursor_ms: dict[str, int] = {}
+        self._poller = LiquidationPoller(venue_id, clock, self._fetch_liquidations)
         self._last_candle_ms: int | None = None
         self._last_price: float | None = None
         self.malformed = 0  # liquidation messages that could not be read (skipped, counted)
@@ -200,8 +199,8 @@ class VenueSource:
                 raw = self._new_cached(symbol)
                 wait = 0.0
             else:
-                raw = await self._poll_liquidations(symbol)
-                wait = 0.0 if len(raw) >= POLL_LIMIT else self.settings.liquidations_poll_s
+                raw, more = await self._poller.poll(symbol)
+                wait = 0.0 if more else self.settings.liquidations_poll_s
             events = []
             bad: list[str] = []
             for item in raw or []:
@@ -213,8 +212,7 @@ class VenueSource:
             if bad and not events:
                 raise ValueError(f"{len(bad)} malformed liquidation message(s): {bad[0]}")
             if events and not self.streaming:
-                # The next poll starts at the newest event seen; the overlap is removed by the deduper.
-                self._cursor_ms[symbol] = max(self._cursor_ms.get(symbol, 0), max(e.ts_ms for e in events))
+                self._poller.advance(symbol, max(e.ts_ms for e in events))
             for e in self._dedup.fresh(self.name, events):
                 emit(e)
             return wait
@@ -236,7 +234,9 @@ class VenueSource:
 
     async def _watch(self, emit: Emit, what: str, call: Awaitable[Any]) -> Any:
         """Await a watch; while it waits, report the task healthy once every stream is connected again,
-        so a reconnect on a quiet market clears the error instead of waiting for the next liquidation."""
+        so a reconnect on a quiet market clears the error instead of waiting for the next liquidation.
+        Neither that nor an expired dropped-frame notice is data (``data=False``): a stream that connects
+        but delivers nothing still goes stale."""
         task = asyncio.ensure_future(call)
         announced = False
         try:
@@ -244,17 +244,18 @@ class VenueSource:
                 done, _ = await asyncio.wait({task}, timeout=0.25)
                 if done:
                     result = task.result()
+                    self._bad_frame_at = None
                     emit(SourceOk(self.name, self.clock.now_ms(), "stream"))  # frames decode again
                     return result
                 if not self._streams_connected():
                     continue
                 if not announced:
-                    emit(SourceOk(self.name, self.clock.now_ms(), what))
+                    emit(SourceOk(self.name, self.clock.now_ms(), what, data=False))
                     announced = True
                 hold_s = 2 * self.settings.ws_keepalive_s  # keep a dropped-frame notice up this long
                 if self._bad_frame_at is not None and time.monotonic() - self._bad_frame_at > hold_s:
                     self._bad_frame_at = None
-                    emit(SourceOk(self.name, self.clock.now_ms(), "stream"))
+                    emit(SourceOk(self.name, self.clock.now_ms(), "stream", data=False))
         finally:
             if not task.done():
                 task.cancel()
@@ -284,20 +285,10 @@ class VenueSource:
             self._last_cached = items[-1]
         return [it for it in items[start:] if it.get("symbol") == symbol]
 
-    async def _poll_liquidations(self, symbol: str) -> list[Any]:
-        now = self.clock.now_ms()
-        since = self._cursor_ms.get(symbol, now - POLL_BACKFILL_MS)
-        if self.name == "gate":
-            # ccxt 4.5.90 passes `since` to Gate as `from` unchanged, but Gate wants seconds and a window of
-            # at most an hour: ask for the hour starting at the cursor ourselves.
-            start_s = max(since, now - POLL_BACKFILL_MS) // 1000
-            params = {"from": start_s, "to": min(now // 1000, start_s + 3600)}
-            rows = await self._rest(self.exchange.fetch_liquidations(symbol, None, POLL_LIMIT, params))
-            if not rows and params["to"] < now // 1000:
-                # Nothing in that hour: move the cursor on so the next poll asks for the next hour.
-                self._cursor_ms[symbol] = params["to"] * 1000
-            return list(rows or [])
-        return list(await self._rest(self.exchange.fetch_liquidations(symbol, since, POLL_LIMIT)) or [])
+    async def _fetch_liquidations(
+        self, symbol: str, since: int | None, limit: int, params: dict[str, Any]
+    ) -> Any:
+        return await self._rest(self.exchange.fetch_liquidations(symbol, since, limit, params))
 
     async def _ticker_step(self, emit: Emit) -> float:
         symbol = self.live.symbol
