@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 from typing import Any
 
@@ -23,50 +24,43 @@ import numpy.typing as npt
 
 M_MMAP_THRESHOLD = -3  # mallopt parameter number, from glibc's malloc.h
 MMAP_THRESHOLD_BYTES = 256 * 1024  # fixed; setting it also turns the dynamic adjustment off
+MADV_DONTNEED = 4  # Linux: the pages read back as zeros and stop counting as resident
+_PAGE = 4096
+
+
+@functools.cache
+def _libc_function(name: str) -> Any:
+    """A C library function with int arguments and result, or None (not Linux, or not in this libc)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError):  # musl has no mallopt, for one
+        return None
+    fn.restype = ctypes.c_int
+    return fn
 
 
 def fix_mmap_threshold() -> bool:
     """Set a fixed mmap threshold in glibc's allocator; False where that is not possible."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl and others: no mallopt, nothing to tune
+    mallopt = _libc_function("mallopt")
+    if mallopt is None:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
-
-
-MADV_DONTNEED = 4  # Linux: the pages read back as zeros and stop counting as resident
-_PAGE = 4096
-_madvise: Any = None
-
-
-def _libc_madvise() -> Any:
-    global _madvise
-    if _madvise is None:
-        try:
-            fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").madvise
-            fn.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-            fn.restype = ctypes.c_int
-            _madvise = fn
-        except (OSError, AttributeError):
-            _madvise = False
-    return _madvise
 
 
 def release(array: npt.NDArray[Any], start: int, stop: int) -> bool:
     """Give the whole pages inside bytes [start, stop) of ``array``'s buffer back to the kernel; the
     caller promises never to read those bytes again before writing them. Pages shared with live bytes
     (the partial ones at both ends) are kept. False where the system has no madvise."""
-    fn = _libc_madvise() if sys.platform.startswith("linux") else False
-    if not fn:
+    madvise = _libc_function("madvise")
+    if madvise is None:
         return False
+    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
     base = array.ctypes.data
     first = -(-(base + max(0, start)) // _PAGE) * _PAGE
     last = (base + min(stop, array.nbytes)) // _PAGE * _PAGE
     if last > first:
-        fn(first, last - first, MADV_DONTNEED)
+        madvise(first, last - first, MADV_DONTNEED)
     return True

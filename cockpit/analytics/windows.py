@@ -145,8 +145,8 @@ class LiquidationWindows:
         run_slot, run_group = slots[key[first] // ngroups], key[first] % ngroups
         if carried:
             for i in np.flatnonzero(run_slot == slots[0]):
-                g = self._groups.get(int(run_group[i]))
-                sums[i] += g.value(int(slots[0])) if g is not None else 0.0
+                stored = self._groups.get(int(run_group[i]))
+                sums[i] += stored.value(int(slots[0])) if stored is not None else 0.0
         by_group = np.argsort(run_group, kind="stable")  # each group's slots stay ascending
         run_group, run_slot, sums = run_group[by_group], run_slot[by_group], sums[by_group]
         bounds = [0, *(np.flatnonzero(np.diff(run_group)) + 1).tolist(), len(run_group)]
