@@ -1,9 +1,9 @@
 """Storage behind the rolling liquidation windows: time-sorted growable columns of the raw events with a
-maximum per block of rows, and compensated prefix sums of per-slot (10 s) totals per (venue, side) group.
+maximum per block of rows, and compensated prefix sums of per-slot (30 s) totals per (venue, side) group.
 Internal to ``windows``.
 
-Memory is what limits a day of cascades (issue 9): the raw events cost 28 bytes each and nothing else
-grows with the event count. The per-group sums are kept per 10 s slot (at most 8,640 rows a group for a
+Memory is what limits a day of cascades (issue 9): the raw events cost 24 bytes each and nothing else
+grows with the event count. The per-group sums are kept per 30 s slot (at most 2,880 rows a group for a
 day, however many events), and the largest-event queries use one maximum per 1,024 rows instead of a
 segment tree (which cost 16 bytes an event plus power-of-two padding).
 """
@@ -23,7 +23,8 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _MIN_CAP = 256
-SLOT_MS = 10_000  # per-group sums are per slot; a window's two partial slots are summed from raw events
+_I32 = np.iinfo(np.int32)
+SLOT_MS = 30_000  # per-group sums are per slot; a window's two partial slots are summed from raw events
 _BLOCK = 1024  # rows per block maximum: a top-k query scans about k blocks of this many rows
 _RELEASE_ROWS = 16_384  # dead rows that make a release worth a system call (>= 16 KB in each column)
 
@@ -40,17 +41,34 @@ def _capacity(live: int, incoming: int, cap: int) -> int:
 
 
 class Rows:
-    """Growable columns sorted by ``ts``; rows [lo, n) are live, rows before lo await compaction."""
+    """Growable columns sorted by ``ts``; rows [lo, n) are live, rows before lo await compaction.
+
+    With an int32 ``ts`` column, times are stored as milliseconds after ``base`` (+-24.8 days), which
+    the buffer moves at each compaction and whenever new rows would not fit; the methods here take and
+    give absolute times, ``keys`` turns absolute times into stored ones for a search."""
 
     def __init__(self, dtypes: Sequence[tuple[str, npt.DTypeLike]]) -> None:
         self.col: dict[str, npt.NDArray[Any]] = {k: np.zeros(_MIN_CAP, dt) for k, dt in dtypes}
         self.lo = 0
         self.n = 0
+        self.base = 0  # absolute time of stored ts 0 (moves only for an int32 ts column)
+        self._offsets = self.col["ts"].dtype == np.int32
         self._released = 0  # rows [0, _released) have had their pages handed back
+
+    def keys(self, t: npt.ArrayLike) -> npt.NDArray[Any]:
+        """Absolute times as stored ones (clipped to the column's range: a search stays right)."""
+        t = np.asarray(t, np.int64)
+        if not self._offsets:
+            return t
+        return np.clip(t - self.base, _I32.min, _I32.max).astype(np.int32)
+
+    def times(self, a: int, b: int) -> IntArray:
+        """Absolute times of rows [a, b)."""
+        return self.col["ts"][a:b].astype(np.int64) + self.base
 
     def span(self, t0: int, t1: int) -> tuple[int, int]:
         """Positions [a, b) of the live rows with t0 < ts <= t1: two binary searches."""
-        a, b = np.searchsorted(self.col["ts"][self.lo : self.n], (t0, t1), "right")
+        a, b = np.searchsorted(self.col["ts"][self.lo : self.n], self.keys((t0, t1)), "right")
         return self.lo + int(a), self.lo + int(b)
 
     def cut(self, cutoff: int) -> None:
@@ -63,11 +81,18 @@ class Rows:
             self._released = self.lo
 
     def insert(self, rows: dict[str, npt.NDArray[Any]]) -> int:
-        """Add rows sorted by ``order``; rows older than the newest stored one are merged into place.
-        Returns the first position that changed (the old end when the rows were all appended)."""
+        """Add rows (absolute ``ts``) sorted by ``order``; rows older than the newest stored one are
+        merged into place. Returns the first position that changed (the old end when all were appended)."""
         m = len(rows["ts"])
         if self.n + m > len(self.col["ts"]):
             self.compact(m)
+        if self._offsets:  # after any compaction: it moves the base
+            first, last = int(rows["ts"][0]), int(rows["ts"][-1])
+            if self.n == self.lo:
+                self.base = first
+            elif first - self.base < _I32.min or last - self.base > _I32.max:
+                self.compact(m, new_base=min(first, self.base + int(self.col["ts"][self.lo])))
+            rows = {**rows, "ts": (rows["ts"] - self.base).astype(np.int32)}
         c, lo, n = self.col, self.lo, self.n
         if n > lo and rows["ts"][0] <= c["ts"][n - 1]:
             # Late (or same-millisecond) rows: only the tail from the first affected timestamp changes.
@@ -84,13 +109,22 @@ class Rows:
         self.refresh(a, rebuilt=False)
         return a
 
-    def compact(self, incoming: int) -> None:
-        """Move the live rows to the front of right-sized buffers, making room for ``incoming`` more."""
+    def compact(self, incoming: int, new_base: int | None = None) -> None:
+        """Move the live rows to the front of right-sized buffers, making room for ``incoming`` more;
+        stored times are rebased on the oldest live row (or ``new_base``)."""
         live = self.n - self.lo
         cap = _capacity(live, incoming, len(self.col["ts"]))
+        shift = 0
+        if self._offsets:
+            if new_base is None:
+                new_base = self.base + int(self.col["ts"][self.lo]) if live else self.base
+            shift, self.base = self.base - new_base, new_base
         for k, old in self.col.items():
             self.col[k] = np.zeros(cap, old.dtype)
-            self.col[k][:live] = old[self.lo : self.n]
+            if k == "ts" and shift:
+                self.col[k][:live] = (old[self.lo : self.n].astype(np.int64) + shift).astype(old.dtype)
+            else:
+                self.col[k][:live] = old[self.lo : self.n]
         self.lo, self.n, self._released = 0, live, 0
         self.refresh(0, rebuilt=True)
 
@@ -223,8 +257,10 @@ class EventRows(Rows):
     """All retained events, with the maximum notional of every block of ``_BLOCK`` rows for top-k
     queries (``bmax[j]`` covers rows [j * _BLOCK, (j + 1) * _BLOCK) of the buffer)."""
 
-    def __init__(self, venues: Interner, symbols: Interner) -> None:
-        cols = (("ts", np.int64), ("side", np.int8), ("venue", np.int8), ("symbol", np.int16))
+    def __init__(self, venues: Interner, symbols: Interner, wide: bool = False) -> None:
+        # ts as int32 milliseconds after ``base``, 4 bytes an event less (see Rows), unless ``wide``.
+        ts = np.int64 if wide else np.int32
+        cols = (("ts", ts), ("side", np.int8), ("venue", np.int8), ("symbol", np.int16))
         super().__init__((*cols, ("notional", np.float64), ("price", np.float64)))
         self.venues, self.symbols = venues, symbols
         self.bmax: FloatArray = np.full(-(-_MIN_CAP // _BLOCK), -np.inf)

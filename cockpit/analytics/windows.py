@@ -1,7 +1,7 @@
 """Rolling liquidation windows: totals by side and venue, largest events and events per minute.
 
 Events live in growable numpy arrays sorted by time, so a window (now - W, now] is two ``searchsorted``
-calls. Sums come from compensated prefix sums of per-slot (10 s) totals kept per (venue, side) group, plus
+calls. Sums come from compensated prefix sums of per-slot (30 s) totals kept per (venue, side) group, plus
 the raw events of the partial slots at the window's edges; the largest events from per-block maxima over the
 time-ordered notionals. Events older than the longest window (relative to the newest
 timestamp seen, or a later ``prune`` time) are dropped, so memory follows the longest window.
@@ -40,7 +40,8 @@ class LiquidationWindows:
         # The id widths (EventRows' columns) bound the distinct names: 127 venues, 32,767 symbols.
         self._venues = Interner("venue", int(np.iinfo(np.int8).max))
         self._symbols = Interner("symbol", int(np.iinfo(np.int16).max))
-        self._rows = EventRows(self._venues, self._symbols)
+        # int32 offsets hold +-24.8 days: a longer window keeps 64-bit times.
+        self._rows = EventRows(self._venues, self._symbols, wide=self._span_ms > 20 * 86_400_000)
         self._groups: dict[int, SlotSums] = {}  # key: venue_id * 2 + is_long
         self._latest: int | None = None
         self._clock: int | None = None  # newest of latest event and prune() time: drives retention
@@ -124,9 +125,9 @@ class LiquidationWindows:
         were appended (``carry_from`` is the old end), the first slot's stored totals carry on with just
         the rows from there: in a cascade a batch is ~100 events while its slot holds up to thousands."""
         lo = self._rows.lo
-        ts = self._rows.col["ts"][lo : self._rows.n]
-        starts = np.searchsorted(ts, slots * SLOT_MS, "left")
-        lens = np.searchsorted(ts, (slots + 1) * SLOT_MS, "left") - starts
+        ts, keys = self._rows.col["ts"][lo : self._rows.n], self._rows.keys
+        starts = np.searchsorted(ts, keys(slots * SLOT_MS), "left")
+        lens = np.searchsorted(ts, keys((slots + 1) * SLOT_MS), "left") - starts
         carried = carry_from is not None and lo + starts[0] < carry_from
         if carried:
             assert carry_from is not None
@@ -218,7 +219,7 @@ class LiquidationWindows:
         c = self._rows.col
         return [
             LiquidationEvent(
-                int(c["ts"][i]),
+                int(c["ts"][i]) + self._rows.base,
                 self._venues.names[int(c["venue"][i])],
                 self._symbols.names[int(c["symbol"][i])],
                 "long" if c["side"][i] else "short",
@@ -235,7 +236,8 @@ class LiquidationWindows:
         if window_s % 60:
             raise ValueError(f"events_per_minute: window_s must be a multiple of 60, got {window_s}")
         edges = t0 + 60_000 * np.arange(window_s // 60 + 1, dtype=np.int64)
-        idx = np.searchsorted(self._rows.col["ts"][self._rows.lo : self._rows.n], edges, "right")
+        ts = self._rows.col["ts"][self._rows.lo : self._rows.n]
+        idx = np.searchsorted(ts, self._rows.keys(edges), "right")
         return np.diff(idx).astype(np.int64)
 
     def per_bucket(self, edges_ms: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -245,9 +247,9 @@ class LiquidationWindows:
         m = max(0, len(edges_ms) - 1)
         c, lo, n = self._rows.col, self._rows.lo, self._rows.n
         ts = c["ts"][lo:n]
-        a, b = np.searchsorted(ts, (edges_ms[0], edges_ms[-1]), "left") if m else (0, 0)
+        a, b = np.searchsorted(ts, self._rows.keys((edges_ms[0], edges_ms[-1])), "left") if m else (0, 0)
         out: list[FloatArray] = []
-        bucket = np.searchsorted(edges_ms, ts[a:b], "right") - 1
+        bucket = np.searchsorted(edges_ms, self._rows.times(lo + a, lo + b), "right") - 1
         for is_long in (1, 0):
             sel = c["side"][lo + a : lo + b] == is_long
             weights = c["notional"][lo + a : lo + b][sel]

@@ -487,3 +487,25 @@ def test_many_small_appends_into_one_slot_match_one_batch() -> None:
                 assert got.by_venue[venue][i] == pytest.approx(ref, rel=1e-12, abs=0)
                 assert exp.by_venue[venue][i] == pytest.approx(ref, rel=1e-12, abs=0)
         assert got.count == exp.count == len(events)
+
+
+@pytest.mark.parametrize("windows_s", [(3600, 86400), (86400, 30 * 86400)])
+def test_months_of_sparse_events_keep_exact_times(windows_s: tuple[int, ...]) -> None:
+    # Times are stored as 32-bit offsets (+-24.8 days) for windows up to 20 days: a buffer that never
+    # fills (two events a day, some always live) must move its base when new events would not fit;
+    # longer windows keep 64-bit times. Either way every answer carries the exact millisecond.
+    w = LiquidationWindows(windows_s)
+    longest = max(windows_s)
+    sent: list[LiquidationEvent] = []
+    for day in range(180):
+        e = ev(NOW + day * DAY // 2 + 12_345 + day, float(day + 1), venue="okx")
+        w.ingest([e])
+        sent.append(e)
+        kept = [x for x in sent if x.ts_ms > e.ts_ms - longest * 1000]
+        assert len(w) == len(kept)
+        assert w.largest(longest, 100) == sorted(kept, key=tie_key, reverse=True)
+        assert w.totals(longest).long_usd == sum(x.notional_usd for x in kept)
+        shortest = min(windows_s)
+        assert w.totals(shortest).count == sum(x.ts_ms > e.ts_ms - shortest * 1000 for x in sent)
+    edges = np.array([sent[-1].ts_ms - 5, sent[-1].ts_ms + 5], dtype=np.int64)
+    assert w.per_bucket(edges)[0].tolist() == [180.0]
