@@ -57,10 +57,11 @@ class Rows:
 
     def keys(self, t: npt.ArrayLike) -> npt.NDArray[Any]:
         """Absolute times as stored ones (clipped to the column's range: a search stays right)."""
-        t = np.asarray(t, np.int64)
+        times: IntArray = np.asarray(t, np.int64)
         if not self._offsets:
-            return t
-        return np.clip(t - self.base, _I32.min, _I32.max).astype(np.int32)
+            return times
+        stored: npt.NDArray[np.int32] = np.clip(times - self.base, _I32.min, _I32.max).astype(np.int32)
+        return stored
 
     def times(self, a: int, b: int) -> IntArray:
         """Absolute times of rows [a, b)."""
