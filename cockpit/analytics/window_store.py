@@ -1,9 +1,9 @@
 """Storage behind the rolling liquidation windows: time-sorted growable columns of the raw events with a
-maximum per block of rows, and compensated prefix sums of per-slot (30 s) totals per (venue, side) group.
+maximum per block of rows, and compensated prefix sums of per-slot (10 s) totals per (venue, side) group.
 Internal to ``windows``.
 
 Memory is what limits a day of cascades (issue 9): the raw events cost 24 bytes each and nothing else
-grows with the event count. The per-group sums are kept per 30 s slot (at most 2,880 rows a group for a
+grows with the event count. The per-group sums are kept per 10 s slot (at most 8,640 rows a group for a
 day, however many events), and the largest-event queries use one maximum per 1,024 rows instead of a
 segment tree (which cost 16 bytes an event plus power-of-two padding).
 """
@@ -24,7 +24,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 _MIN_CAP = 256
 _I32 = np.iinfo(np.int32)
-SLOT_MS = 30_000  # per-group sums are per slot; a window's two partial slots are summed from raw events
+SLOT_MS = 10_000  # per-group sums are per slot; a window's two partial slots are summed from raw events
 _BLOCK = 1024  # rows per block maximum: a top-k query scans about k blocks of this many rows
 _RELEASE_ROWS = 16_384  # dead rows that make a release worth a system call (>= 16 KB in each column)
 

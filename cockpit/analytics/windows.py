@@ -1,7 +1,7 @@
 """Rolling liquidation windows: totals by side and venue, largest events and events per minute.
 
 Events live in growable numpy arrays sorted by time, so a window (now - W, now] is two ``searchsorted``
-calls. Sums come from compensated prefix sums of per-slot (30 s) totals kept per (venue, side) group, plus
+calls. Sums come from compensated prefix sums of per-slot (10 s) totals kept per (venue, side) group, plus
 the raw events of the partial slots at the window's edges; the largest events from per-block maxima over the
 time-ordered notionals. Events older than the longest window (relative to the newest
 timestamp seen, or a later ``prune`` time) are dropped, so memory follows the longest window.
@@ -179,6 +179,8 @@ class LiquidationWindows:
         # cutoff may hold dropped events, so the sums start after the cutoff.
         t0 = max(t0, self._clock - self._span_ms) if self._clock is not None else t0
         s_lo, s_hi = t0 // SLOT_MS + 1, (t1 + 1) // SLOT_MS - 1
+        if self._latest is not None and t1 >= self._latest:
+            s_hi = t1 // SLOT_MS  # no event is newer than t1: the slot holding it is whole
         edges = [(t0, t1)]
         if s_lo <= s_hi:
             edges = [(t0, s_lo * SLOT_MS - 1), ((s_hi + 1) * SLOT_MS - 1, t1)]
