@@ -63,7 +63,7 @@ class CascadeSource:
     simulated = True
     sampled = False
 
-    def __init__(self, clock: Clock, rate: int, price: float) -> None:
+    def __init__(self, clock: Clock, rate: float, price: float) -> None:
         self.clock, self.rate, self.price = clock, rate, price
         self.emitted = 0
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.chart_bench import CascadeSource
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import Clock
 
 REPO = Path(__file__).resolve().parents[1]
 SPEED = 2_000.0  # simulated seconds per real second
@@ -35,17 +35,11 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-class FloodSource:
-    """``rate`` liquidations per simulated second, stamped on the simulated clock across three venues."""
+class FloodSource(CascadeSource):
+    """``rate`` liquidations per simulated second (the cascade source's rate is per real second),
+    stamped on the simulated clock across three venues."""
 
     name = "flood"
-    cadence_s = 1.0
-    simulated = True
-    sampled = False
-
-    def __init__(self, clock: Clock, rate: float, price: float) -> None:
-        self.clock, self.rate, self.price = clock, rate, price
-        self.emitted = 0
 
     async def run(self, emit: Any) -> None:
         rng = np.random.default_rng(5)
