@@ -50,6 +50,9 @@ class ReplayControls(Protocol):
     def seek_by(self, seconds: float) -> None: ...
 
 
+STOP_TIMEOUT_S = 10.0  # real seconds: the longest quitting waits for the sources to stop
+
+
 class Engine:
     """Owns the market state; ``snapshots()`` yields what the UI should show."""
 
@@ -201,9 +204,12 @@ class Engine:
         """Cancel the sources and wait for them to finish."""
         for t in self._tasks:
             t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        if self._tasks:
+            # Bounded: a source stuck in a cleanup that ignores cancellation must not hang quitting.
+            done, _ = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+            for t in done:
+                if not t.cancelled():
+                    t.exception()  # retrieved: a source's last error is already on screen
         self._tasks = []
         await self.alarms.flush()  # firings of the last moments still reach the history
 

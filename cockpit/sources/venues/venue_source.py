@@ -10,6 +10,7 @@ failure in one task or venue never stops another. Websocket reconnection is ccxt
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,9 @@ SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
 MINUTE_MS = 60_000
 
 Step = Callable[[Emit], Awaitable[float]]  # one unit of work; returns seconds to wait before the next
+
+
+CLOSE_TIMEOUT_S = 5.0  # real seconds: how long quitting waits for a venue's connections to close
 
 
 class VenueSource:
@@ -130,7 +134,10 @@ class VenueSource:
                     loops.append(self._forever(emit, "ticker", self._ticker_step))
             await asyncio.gather(*loops)
         finally:
-            await self.exchange.close()
+            # Bounded: closing a connection the venue stopped answering must not keep the cockpit from
+            # quitting (seen in the soak run with a hung reconnect).
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.exchange.close(), CLOSE_TIMEOUT_S)
 
     async def _price_feed(self, emit: Emit) -> None:
         """Candle history first, then new closed minutes; runs beside the liquidation loops, never before."""
