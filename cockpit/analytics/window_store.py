@@ -152,10 +152,10 @@ class SlotSums(Rows):
         self.p: FloatArray = np.zeros(_MIN_CAP + 1)
         self.c: FloatArray = np.zeros(_MIN_CAP + 1)
 
-    def window(self, s0: int, s1: int) -> float:
-        """Sum over the slots s0 < slot <= s1."""
+    def window(self, s0: int, s1: int) -> tuple[float, int]:
+        """(sum, slots holding events) over the slots s0 < slot <= s1 (only such slots have a row)."""
         a, b = self.span(s0, s1)
-        return float(self.p[b] - self.p[a] + (self.c[b] - self.c[a]))
+        return float(self.p[b] - self.p[a] + (self.c[b] - self.c[a])), b - a
 
     def value(self, slot: int) -> float:
         """The stored sum of one slot (0.0 when it has none)."""

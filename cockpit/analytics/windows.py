@@ -185,33 +185,32 @@ class LiquidationWindows:
         if s_lo <= s_hi:
             edges = [(t0, s_lo * SLOT_MS - 1), ((s_hi + 1) * SLOT_MS - 1, t1)]
         ngroups = 2 * len(self._venues.names)
-        raw = np.zeros(ngroups)
+        raw, seen = np.zeros(ngroups), np.zeros(ngroups, np.int64)
         c = self._rows.col
         for e0, e1 in edges:
             ea, eb = self._rows.span(e0, e1)
             key = c["venue"][ea:eb].astype(np.int64) * 2 + c["side"][ea:eb]
             raw += np.bincount(key, weights=c["notional"][ea:eb], minlength=ngroups)
+            seen += np.bincount(key, minlength=ngroups)
 
-        def whole(group: int) -> float:
+        def side(group: int) -> tuple[float, int]:
+            """(notional, edge events plus slots with events: 0 when none) of one (venue, side) group."""
             g = self._groups.get(group)
-            return g.window(s_lo - 1, s_hi) if g is not None and s_lo <= s_hi else 0.0
+            usd, slots = g.window(s_lo - 1, s_hi) if g is not None and s_lo <= s_hi else (0.0, 0)
+            return float(raw[group]) + usd, int(seen[group]) + slots
 
         long_usd = short_usd = 0.0
         by_venue: dict[str, tuple[float, float]] = {}
         for name in sorted(self._venues.names):  # fixed order: sums do not depend on arrival order
             vid = self._venues.index[name]
-            lg_usd, sh_usd = (float(raw[2 * vid + side]) + whole(2 * vid + side) for side in (1, 0))
-            if lg_usd or sh_usd or self._venue_has_events(vid, a, b):
+            (lg_usd, lg_n), (sh_usd, sh_n) = side(2 * vid + 1), side(2 * vid)
+            if lg_n or sh_n:  # zero-notional events still name their venue
                 by_venue[name] = (lg_usd, sh_usd)
                 long_usd += lg_usd
                 short_usd += sh_usd
         total = long_usd + short_usd
         share = long_usd / total if total > 0 else None
         return WindowTotals(window_s, long_usd, short_usd, total, b - a, share, by_venue)
-
-    def _venue_has_events(self, vid: int, a: int, b: int) -> bool:
-        """Whether venue ``vid`` has events in rows [a, b) (only asked for a venue whose sums are 0)."""
-        return bool(np.any(self._rows.col["venue"][a:b] == vid))
 
     def largest(self, window_s: int, k: int = 10, now_ms: int | None = None) -> list[LiquidationEvent]:
         """The k largest events in the window by notional, descending. Ties: newest first, then by side
