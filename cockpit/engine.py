@@ -22,7 +22,7 @@ from cockpit.clock import Clock
 from cockpit.config import Config
 from cockpit.history import DAY_MS, HistoryError, LiquidationHistory, keep_fresh
 from cockpit.market_state import MarketState
-from cockpit.models import MarketEvent, ReplayInfo, Snapshot, SourceError
+from cockpit.models import Covered, MarketEvent, ReplayInfo, Snapshot, SourceError
 
 Emit = Callable[[MarketEvent], None]
 
@@ -34,6 +34,10 @@ class Source(Protocol):
     cadence_s: float  # how often it normally delivers; stale after a few of these without data
     simulated: bool
     sampled: bool  # publishes a sample of liquidations, so totals including it are lower bounds
+    # A source that delivers liquidations also names the venues on its prints and the instruments it
+    # follows, and emits ``Covered`` for the time it watched (engine code reads these with defaults).
+    venues: tuple[str, ...]
+    symbols: tuple[str, ...]
 
     async def run(self, emit: Emit) -> None: ...
 
@@ -95,7 +99,14 @@ class Engine:
         self.state = MarketState(self.config, self._symbol, self._kind, simulated)
         self.state.alarm_book = self.alarms.book
         for s in self.sources:
-            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
+            self.state.register(
+                s.name,
+                s.cadence_s,
+                s.simulated,
+                getattr(s, "sampled", False),
+                venues=tuple(getattr(s, "venues", ())),
+                symbols=tuple(getattr(s, "symbols", ())),
+            )
         while not self._queue.empty():
             self._queue.get_nowait()
 
@@ -148,6 +159,7 @@ class Engine:
         assert self.history is not None
         try:
             batch = keep_fresh(self.history, batch)
+            self.history.cover(e for e in batch if isinstance(e, Covered))
             now = self.clock.now_ms()
             if now - self._pruned_ms >= 3_600_000:  # retention once an hour is plenty
                 self._pruned_ms = now
@@ -168,6 +180,7 @@ class Engine:
         now = self.clock.now_ms()
         try:
             events = self.history.load(now - DAY_MS, now)
+            spans = self.history.load_coverage(now - DAY_MS)
         except (HistoryError, sqlite3.Error) as exc:
             self._history_failed(exc)
             return
@@ -175,8 +188,8 @@ class Engine:
             self.state.windows.ingest(events)
             self.state.tape.extend(events[-(self.state.tape.maxlen or 0) :])
             self.state.changed = True
-            # Liquidations are known from the first stored one of the day on, not from this start.
-            self.state.coverage_start_ms = min(events[0].ts_ms, now)
+        for source, start, end in spans:  # what earlier runs watched: the stretches between them are holes
+            self.state.coverage.claim(source, start, end)
 
     def snapshot(self) -> Snapshot:
         """Apply what is queued and freeze the state."""
@@ -193,8 +206,6 @@ class Engine:
         """Start every source as a task (idempotent)."""
         if not self._tasks:
             self.restore_history()
-            if self.state.source_kind == "live" and self.state.coverage_start_ms is None:
-                self.state.coverage_start_ms = self.clock.now_ms()
             self._tasks = [
                 asyncio.create_task(self._run_source(s), name=f"source:{s.name}") for s in self.sources
             ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from cockpit.alarms.store import resolve_store
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.config import HistorySettings
-from cockpit.models import Backfill, MarketEvent
+from cockpit.models import Backfill, Covered, MarketEvent
 from cockpit.sqlite_wal import open_wal
 
 DB_NAME = "history.db"
@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS liquidations (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS liquidations_ts ON liquidations (ts_ms);
 CREATE TABLE IF NOT EXISTS watermarks (venue TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS coverage (
+    source TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS coverage_source_end ON coverage (source, end_ms);
 """
 
 
@@ -99,6 +103,31 @@ class LiquidationHistory:
         ).fetchall()
         return tuple(LiquidationEvent(*row) for row in rows)
 
+    def cover(self, claims: Iterable[Covered]) -> None:
+        """Store coverage claims, widening the stored span each one overlaps or touches (a stream claims
+        every few seconds: one row per unbroken stretch, not one per claim)."""
+        claims = list(claims)
+        if not claims:
+            return
+        with self._tx():
+            for c in claims:
+                cur = self._db.execute(
+                    "UPDATE coverage SET start_ms = min(start_ms, ?1), end_ms = max(end_ms, ?2) "
+                    "WHERE source = ?3 AND start_ms <= ?2 AND end_ms >= ?1",
+                    (c.start_ms, c.end_ms, c.source),
+                )
+                if not cur.rowcount:
+                    self._db.execute(
+                        "INSERT INTO coverage VALUES (?, ?, ?)", (c.source, c.start_ms, c.end_ms)
+                    )
+
+    def load_coverage(self, since_ms: int) -> list[tuple[str, int, int]]:
+        """Stored (source, start_ms, end_ms) spans that reach past ``since_ms``, oldest first."""
+        rows = self._db.execute(
+            "SELECT source, start_ms, end_ms FROM coverage WHERE end_ms >= ? ORDER BY start_ms", (since_ms,)
+        ).fetchall()
+        return [(str(a), int(b), int(c)) for a, b, c in rows]
+
     def watermark(self, venue: str) -> int | None:
         """The newest event time stored for ``venue`` (a backfill after a gap starts here)."""
         row = self._db.execute("SELECT ts_ms FROM watermarks WHERE venue = ?", (venue,)).fetchone()
@@ -109,17 +138,23 @@ class LiquidationHistory:
         cutoff = now_ms - int(self.settings.retention_days * DAY_MS)
         with self._tx():
             deleted = self._db.execute("DELETE FROM liquidations WHERE ts_ms < ?", (cutoff,)).rowcount
+            self._db.execute("DELETE FROM coverage WHERE end_ms < ?", (cutoff,))
         limit = self.settings.max_mb * 1024 * 1024
         while self.size_bytes() > limit:
             (count,) = self._db.execute("SELECT count(*) FROM liquidations").fetchone()
             if not count:
                 break
             with self._tx():
-                deleted += self._db.execute(
-                    "DELETE FROM liquidations WHERE ts_ms <= (SELECT ts_ms FROM liquidations ORDER BY ts_ms "
-                    "LIMIT 1 OFFSET ?)",
+                (dropped_to,) = self._db.execute(
+                    "SELECT ts_ms FROM liquidations ORDER BY ts_ms LIMIT 1 OFFSET ?",
                     (max(0, count // 10 - 1),),
+                ).fetchone()
+                deleted += self._db.execute(
+                    "DELETE FROM liquidations WHERE ts_ms <= ?", (dropped_to,)
                 ).rowcount
+                # The dropped stretch is no longer known: coverage must not claim it any more.
+                self._db.execute("DELETE FROM coverage WHERE end_ms <= ?", (dropped_to,))
+                self._db.execute("UPDATE coverage SET start_ms = ?1 + 1 WHERE start_ms <= ?1", (dropped_to,))
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.execute("VACUUM")
         return deleted

@@ -15,6 +15,8 @@ from cockpit import chart_series as series
 from cockpit.alarms.evaluate import PRICE, AlarmBook
 from cockpit.alarms.levels import resolve_levels
 from cockpit.analytics.candles import Candles, FloatArray
+from cockpit.analytics.coverage import Coverage
+from cockpit.analytics.liquidation_summary import LiquidationFeed, summarize
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import Analysis, analyze
 from cockpit.analytics.resample import resample
@@ -25,6 +27,7 @@ from cockpit.models import (
     Backfill,
     CandleClosed,
     ChartLiquidations,
+    Covered,
     DerivativesUpdate,
     LiquidationSummary,
     MarketEvent,
@@ -36,7 +39,6 @@ from cockpit.models import (
     SourceStatus,
 )
 
-WINDOWS_S = {"1h": 3600, "4h": 14_400, "24h": 86_400}
 MAX_MINUTES = 60 * 24 * 45  # 1m candles kept: enough for 45 daily bars, ~3 MB
 
 
@@ -122,7 +124,8 @@ class MarketState:
     sources: dict[str, _Track] = field(default_factory=dict)
     seq: int = 0
     changed: bool = True
-    coverage_start_ms: int | None = None  # set for live markets: streams cannot be backfilled
+    coverage: Coverage = field(default_factory=Coverage)  # what each liquidation source watched, when
+    feeds: dict[str, LiquidationFeed] = field(default_factory=dict)  # the sources that deliver liquidations
     _derived_version: int = -1
     _analysis: Analysis | None = None
     _rsi: dict[str, float | None] = field(default_factory=dict)
@@ -135,9 +138,21 @@ class MarketState:
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
 
-    def register(self, name: str, cadence_s: float, simulated: bool, sampled: bool = False) -> None:
-        """Track a source's health from now on."""
+    def register(
+        self,
+        name: str,
+        cadence_s: float,
+        simulated: bool,
+        sampled: bool = False,
+        *,
+        venues: tuple[str, ...] = (),
+        symbols: tuple[str, ...] = (),
+    ) -> None:
+        """Track a source's health from now on; one naming ``venues`` delivers their liquidations (of
+        ``symbols``), and its coverage claims decide which parts of the windows are whole."""
         self.sources[name] = _Track(cadence_s, simulated, sampled)
+        if venues:
+            self.feeds[name] = LiquidationFeed(name, venues, symbols, sampled, cadence_s)
 
     def apply_many(self, events: list[MarketEvent], now_ms: int) -> None:
         """Fold a batch of events in arrival order; liquidations are ingested in one call."""
@@ -182,6 +197,9 @@ class MarketState:
             track.errors.pop(event.task, None)
             if event.data:
                 track.last_ok_ms = now_ms
+            return
+        elif isinstance(event, Covered):  # not data: a quiet, connected stream covers without delivering
+            self.coverage.claim(source, event.start_ms, event.end_ms)
             return
         self._ok(source, now_ms)
 
@@ -310,19 +328,15 @@ class MarketState:
         return (self.price / float(c.close[k]) - 1.0) * 100.0
 
     def liquidation_summary(self, now_ms: int) -> LiquidationSummary:
-        """Windows, largest prints and the cascade flag as of ``now_ms``."""
+        """Windows, largest prints, coverage and the cascade verdict as of ``now_ms``."""
         cfg = self.config.liquidations
-        totals = {name: self.windows.totals(w, now_ms) for name, w in WINDOWS_S.items()}
-        hourly = totals["24h"].total_usd / 24.0
-        last_hour = totals["1h"].total_usd
-        ratio = last_hour / hourly if hourly > 0 else 0.0
-        return LiquidationSummary(
-            windows=totals,
-            largest=tuple(self.windows.largest(86_400, cfg.largest_count, now_ms)),
-            hourly_average_24h_usd=hourly,
-            cascade=hourly > 0 and ratio > cfg.cascade_factor,
-            cascade_ratio=ratio,
-            per_minute=tuple(int(x) for x in self.windows.events_per_minute(3600, now_ms)),
+        return summarize(
+            self.windows,
+            self.coverage,
+            tuple(self.feeds.values()),
+            now_ms=now_ms,
+            cascade_factor=cfg.cascade_factor,
+            largest_count=cfg.largest_count,
         )
 
     def statuses(self, now_ms: int) -> tuple[SourceStatus, ...]:
@@ -372,7 +386,6 @@ class MarketState:
             open_interest_usd=self.open_interest_usd,
             sources=self.statuses(now_ms),
             lower_bound=any(t.sampled for t in self.sources.values()),
-            coverage_start_ms=self.coverage_start_ms,
             recent_liquidations=tuple(self.tape),
             chart_liquidations=self.chart_liquidations(chart_timeframe, chart),
             alarms=self.alarm_book.statuses() if self.alarm_book is not None else (),

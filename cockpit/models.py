@@ -10,6 +10,7 @@ from typing import Literal
 
 from cockpit.alarms.model import AlarmFired, AlarmStatus
 from cockpit.analytics.candles import Candles, FloatArray
+from cockpit.analytics.coverage import WindowCoverage
 from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
 from cockpit.analytics.pipeline import Analysis
 
@@ -94,6 +95,17 @@ class SourceOk:
 
 
 @dataclass(frozen=True, slots=True)
+class Covered:
+    """A source saw every liquidation its venues published from ``start_ms`` to ``end_ms``: a stream while
+    connected, a poll for the range it read, the history for what earlier runs watched. Time outside every
+    such claim is a hole in the windows, shown as one."""
+
+    source: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class Backfill:
     """History a source loads before it goes live, ingested in bulk (arrays, not one event each)."""
 
@@ -113,6 +125,7 @@ MarketEvent = (
     | SourceError
     | SourceOk
     | Backfill
+    | Covered
 )
 
 
@@ -130,15 +143,38 @@ class SourceStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceCoverage:
+    """How much of each window one liquidation source watched, and since when without a break."""
+
+    source: str
+    venues: tuple[str, ...]  # the venue names its prints carry
+    sampled: bool  # its venues publish samples: totals including them are lower bounds
+    since_ms: int | None  # start of the unbroken coverage reaching now (None: not watching now)
+    windows: dict[str, WindowCoverage]  # "1h", "4h", "24h"
+
+
+@dataclass(frozen=True, slots=True)
 class LiquidationSummary:
-    """Rolling totals per window, per venue over 24h, the largest prints, and the cascade flag."""
+    """Rolling totals per window, per venue over 24h, the largest prints, the cascade verdict, and what the
+    totals cover: which instruments, which sources, which stretches of each window."""
 
     windows: dict[str, WindowTotals]  # "1h", "4h", "24h"
     largest: tuple[LiquidationEvent, ...]
-    hourly_average_24h_usd: float
+    hourly_average_24h_usd: float  # over the covered hours of the day, of the sources judged
     cascade: bool
-    cascade_ratio: float  # last hour / average hour of the last 24h
+    cascade_ratio: float  # last hour's rate / average hourly rate of the covered day
     per_minute: tuple[int, ...]  # counts over the last hour, oldest first
+    judged: bool = (
+        True  # False: too little of the day watched yet to call a cascade (``collecting_since_ms``)
+    )
+    collecting_since_ms: int | None = None  # the oldest watched moment of the last 24h
+    coverage: tuple[SourceCoverage, ...] = ()
+    lower_bound: dict[str, bool] = field(default_factory=dict)  # window -> a sampling venue contributes
+    scope: tuple[str, ...] = ()  # the instruments the totals add up
+
+    def partial(self, window: str) -> bool:
+        """Some source has a hole of a minute or more in ``window``."""
+        return any(c.windows[window].partial for c in self.coverage if window in c.windows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +222,6 @@ class Snapshot:
     open_interest_usd: float | None
     sources: tuple[SourceStatus, ...]
     lower_bound: bool  # some liquidation source samples: totals are at least what is shown
-    coverage_start_ms: int | None = None  # live: liquidations are only known from here (engine start)
     recent_liquidations: tuple[LiquidationEvent, ...] = field(default=())  # newest last, for the tape
     chart_liquidations: ChartLiquidations | None = None  # per chart bar, for the chart's markers
     alarms: tuple[AlarmStatus, ...] = ()  # every alarm with its resolved level now, by id (chart lines, list)

@@ -11,11 +11,18 @@ from cockpit.recording import Header, RecordingWriter, SourceInfo
 def header_for(engine: Engine) -> Header:
     """The header describing what ``engine`` runs, starting at its clock's present."""
     sources = tuple(
-        SourceInfo(s.name, float(s.cadence_s), bool(s.simulated), bool(getattr(s, "sampled", False)))
+        SourceInfo(
+            s.name,
+            float(s.cadence_s),
+            bool(s.simulated),
+            bool(getattr(s, "sampled", False)),
+            tuple(getattr(s, "venues", ())),
+            tuple(getattr(s, "symbols", ())),
+        )
         for s in engine.sources
     )
-    # Sentiment is not a venue; every other live source is one (the simulated market is its own venue).
-    venues = tuple(s.name for s in engine.sources if s.name != "fear_greed")
+    # The sources that deliver liquidations are the venues (the simulated market is its own venue).
+    venues = tuple(s.name for s in sources if s.venues)
     return Header(engine.state.source_kind, engine.state.symbol, engine.clock.now_ms(), sources, venues)
 
 

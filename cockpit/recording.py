@@ -22,6 +22,7 @@ from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.models import (
     Backfill,
     CandleClosed,
+    Covered,
     DerivativesUpdate,
     FearGreedReading,
     MarketEvent,
@@ -32,7 +33,8 @@ from cockpit.models import (
 )
 
 FORMAT = "cockpit-recording"
-VERSION = 1
+VERSION = 2  # 2: coverage claims ("cover") and each source's venues and symbols in the header
+READABLE_VERSIONS = (1, 2)  # a version-1 recording has no coverage: its windows replay as partial
 # Flat events: every field is a str/int/float/bool (or None), so one generic codec covers them.
 _FLAT: dict[str, type[Any]] = {
     "tick": PriceTick,
@@ -41,6 +43,7 @@ _FLAT: dict[str, type[Any]] = {
     "deriv": DerivativesUpdate,
     "error": SourceError,
     "ok": SourceOk,
+    "cover": Covered,
 }
 _TAG = {cls: tag for tag, cls in _FLAT.items()}
 _CANDLE_COLS = ("open", "high", "low", "close", "volume")
@@ -58,6 +61,8 @@ class SourceInfo:
     cadence_s: float
     simulated: bool
     sampled: bool
+    venues: tuple[str, ...] = ()  # the venue names on its liquidations (none: it delivers none)
+    symbols: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +150,10 @@ class RecordingWriter:
             "symbols": [header.symbol],
             "venues": list(header.venues),
             "start_ms": header.start_ms,
-            "sources": [[s.name, s.cadence_s, s.simulated, s.sampled] for s in header.sources],
+            "sources": [
+                [s.name, s.cadence_s, s.simulated, s.sampled, list(s.venues), list(s.symbols)]
+                for s in header.sources
+            ],
         }
         self._line(head)
 
@@ -223,17 +231,34 @@ def _header(path: str, line: str) -> Header:
         o = json.loads(line)
         if not isinstance(o, dict) or o.get("format") != FORMAT:
             raise ValueError("not a cockpit recording (no header)")
-        if o.get("version") != VERSION:
+        if o.get("version") not in READABLE_VERSIONS:
             raise ValueError(
-                f"format version {o.get('version')!r} is not supported (this cockpit reads {VERSION})"
+                f"format version {o.get('version')!r} is not supported (this cockpit reads "
+                f"{' and '.join(map(str, READABLE_VERSIONS))})"
             )
-        sources = tuple(SourceInfo(str(n), float(c), bool(s), bool(sa)) for n, c, s, sa in o["sources"])
+        sources = tuple(_source_info(row) for row in o["sources"])
         start = o["start_ms"]
         if not isinstance(start, int):
             raise ValueError(f"start_ms {start!r} is not an integer")
         return Header(str(o["source"]), str(o["symbol"]), start, sources, tuple(map(str, o["venues"])))
     except (ValueError, KeyError, TypeError) as exc:
         raise RecordingError(f"{path}:1: bad header: {_why(exc)}") from None
+
+
+def _source_info(row: list[Any]) -> SourceInfo:
+    """``[name, cadence_s, simulated, sampled]``, then (version 2) ``venues`` and ``symbols`` lists."""
+    name, cadence, simulated, sampled, *rest = row
+    venues, symbols = [*rest, [], []][:2]
+    if not (isinstance(venues, list) and isinstance(symbols, list)):
+        raise ValueError(f"source {name!r}: venues and symbols must be lists")
+    return SourceInfo(
+        str(name),
+        float(cadence),
+        bool(simulated),
+        bool(sampled),
+        tuple(map(str, venues)),
+        tuple(map(str, symbols)),
+    )
 
 
 def _why(exc: Exception) -> str:

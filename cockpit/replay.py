@@ -53,6 +53,8 @@ class ReplayChannel:
         self.cadence_s = info.cadence_s
         self.simulated = info.simulated
         self.sampled = info.sampled
+        self.venues = info.venues
+        self.symbols = info.symbols
         self._drive = drive
 
     async def run(self, emit: Emit) -> None:
@@ -131,8 +133,6 @@ def replay_engine(
         for i, info in enumerate(infos)
     ]
     engine = Engine(config, sources, clock, symbol=recording.header.symbol, kind=recording.header.source)
-    if recording.header.source == "live":  # live liquidations were known from when the recording began
-        engine.state.coverage_start_ms = recording.header.start_ms
     if player is not None:
         player.on_rewind = engine.reset_state
         engine.replay = player

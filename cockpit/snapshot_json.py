@@ -6,7 +6,7 @@ from typing import Any
 
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import ladder_json, scenarios_json, zone_json
-from cockpit.models import Snapshot
+from cockpit.models import Snapshot, SourceCoverage
 
 
 def _event(e: LiquidationEvent) -> dict[str, Any]:
@@ -20,8 +20,17 @@ def _event(e: LiquidationEvent) -> dict[str, Any]:
     }
 
 
-def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
-    """Everything a script needs from one snapshot; numbers in USD and percent."""
+def _coverage_json(c: SourceCoverage) -> dict[str, Any]:
+    windows = {
+        name: {"covered_s": w.covered_s, "partial": w.partial, "gaps": [list(g) for g in w.gaps]}
+        for name, w in c.windows.items()
+    }
+    return {"venues": list(c.venues), "sampled": c.sampled, "since_ms": c.since_ms, **windows}
+
+
+def liquidations_json(s: Snapshot) -> dict[str, Any]:
+    """Totals per window (each saying whether it is a lower bound and whether a source has a hole in it),
+    the day by venue, the largest prints, the cascade verdict, and coverage keyed by source (venue id)."""
     liq = s.liquidations
     windows = {
         name: {
@@ -30,12 +39,31 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
             "total_usd": w.total_usd,
             "count": w.count,
             "long_share": w.long_share,
+            "lower_bound": liq.lower_bound.get(name, False),
+            "partial": liq.partial(name),
         }
         for name, w in liq.windows.items()
     }
     by_venue = {
         venue: {"long_usd": lo, "short_usd": sh} for venue, (lo, sh) in liq.windows["24h"].by_venue.items()
     }
+    return {
+        **windows,
+        "by_venue": by_venue,
+        "largest": [_event(e) for e in liq.largest],
+        "scope": list(liq.scope),
+        "cascade": liq.cascade,
+        "cascade_judged": liq.judged,
+        "cascade_ratio": liq.cascade_ratio,
+        "hourly_average_usd": liq.hourly_average_24h_usd,
+        "collecting_since_ms": liq.collecting_since_ms,
+        "lower_bound": s.lower_bound,
+        "coverage": {c.source: _coverage_json(c) for c in liq.coverage},
+    }
+
+
+def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
+    """Everything a script needs from one snapshot; numbers in USD and percent."""
     a = s.analysis
     levels: dict[str, Any] = {
         "fib": None,
@@ -81,15 +109,7 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
         "symbol": s.symbol,
         "as_of_ms": s.as_of_ms,
         "price": {"last": s.price, "change_24h_pct": s.change_24h_pct},
-        "liquidations": {
-            **windows,
-            "by_venue": by_venue,
-            "largest": [_event(e) for e in liq.largest],
-            "cascade": liq.cascade,
-            "lower_bound": s.lower_bound,
-            "coverage_start_ms": s.coverage_start_ms,
-            "cascade_ratio": liq.cascade_ratio,
-        },
+        "liquidations": liquidations_json(s),
         "sentiment": sentiment,
         "funding_rate": s.funding_rate,
         "open_interest_usd": s.open_interest_usd,

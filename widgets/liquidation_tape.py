@@ -7,8 +7,9 @@ from textual.content import Content
 from textual.markup import escape
 
 from cockpit import formatting as fmt
+from cockpit.analytics.cascade import MIN_BASELINE_H
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.models import Snapshot
+from cockpit.models import LiquidationSummary, Snapshot
 
 
 def _side(e: LiquidationEvent) -> str:
@@ -23,12 +24,44 @@ def tape_line(e: LiquidationEvent, venue_width: int = 11) -> str:
     return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)}{notional:>8} {e.price:>7,.0f}"
 
 
-# Display name of a venue's events -> the ccxt id its source is registered under.
-_SOURCE_OF = {"Binance": "binanceusdm", "Bybit": "bybit", "OKX": "okx", "Gate": "gate", "HTX": "htx"}
+def _headline(liq: LiquidationSummary) -> str:
+    """The cascade verdict, or why there is none yet (too little of the day watched to judge)."""
+    if not liq.judged:
+        since = fmt.clock(liq.collecting_since_ms)[:5] if liq.collecting_since_ms is not None else "now"
+        watched = max((c.windows["24h"].covered_s for c in liq.coverage), default=0.0) / 3600
+        return (
+            f"[$muted]collecting since {since} UTC: cascades judged after {MIN_BASELINE_H:.0f}h "
+            f"watched ({watched:.1f}h so far)[/]"
+        )
+    w = liq.windows["1h"]
+    if liq.cascade:
+        day = liq.windows["24h"].total_usd
+        share = w.total_usd / day * 100 if day else 0.0
+        amount = fmt.usd(w.total_usd, lower_bound=liq.lower_bound.get("1h", False))
+        return (
+            f"[b reverse $bear] CASCADE [/] {amount} in 1h = {liq.cascade_ratio:.1f}x "
+            f"the hourly average, {share:.0f}% of the day"
+        )
+    return f"[$muted]no cascade: last hour {liq.cascade_ratio:.1f}x the day's hourly average[/]"
 
 
-def _is_sampled(venue: str, sampled_sources: set[str]) -> bool:
-    return _SOURCE_OF.get(venue, venue) in sampled_sources
+def _scope(liq: LiquidationSummary) -> str:
+    """What the totals add up: which instruments on which venues."""
+    symbols = ", ".join(liq.scope) or "—"
+    venues = sorted({v for c in liq.coverage for v in c.venues})
+    where = escape(", ".join(venues)) if len(venues) <= 2 else f"{len(venues)} venues"
+    return f"[$muted]totals: {escape(symbols)} on {where}[/]"
+
+
+def _holes(liq: LiquidationSummary) -> list[str]:
+    """A line per source with a hole in the day: '* bybit: no data 09:12-10:40' (the two newest holes)."""
+    lines = []
+    for c in liq.coverage:
+        gaps = c.windows["24h"].gaps if "24h" in c.windows else ()
+        if gaps:
+            spans = ", ".join(f"{fmt.clock(a)[:5]}-{fmt.clock(b)[:5]}" for a, b in gaps[-2:])
+            lines.append(f"[$muted]* {escape(c.source)}: no data {spans} UTC[/]")
+    return lines
 
 
 class LiquidationTape(Pane):
@@ -38,40 +71,27 @@ class LiquidationTape(Pane):
 
     def render_snapshot(self, s: Snapshot) -> Content:
         liq = s.liquidations
-        lines: list[str] = []
-        if liq.cascade:
-            w = liq.windows["1h"]
-            day = liq.windows["24h"].total_usd
-            share = w.total_usd / day * 100 if day else 0.0
-            lines.append(
-                f"[b reverse $bear] CASCADE [/] {fmt.usd(w.total_usd)} in 1h = {liq.cascade_ratio:.1f}x "
-                f"the hourly average, {share:.0f}% of the day"
-            )
-        else:
-            lines.append(f"[$muted]no cascade: last hour {liq.cascade_ratio:.1f}x the 24h hourly average[/]")
-        lb = s.lower_bound
+        lines = [_headline(liq), _scope(liq)]
         lines.append(f"[b]{'':6}{'long':>10}{'short':>10}{'total':>10}[/b]")
         for name in ("1h", "4h", "24h"):
             w = liq.windows[name]
+            lb = liq.lower_bound.get(name, False)
             long_, short, total = (fmt.usd(v, lower_bound=lb) for v in (w.long_usd, w.short_usd, w.total_usd))
-            partial = s.coverage_start_ms is not None and s.as_of_ms - w.window_s * 1000 < s.coverage_start_ms
-            mark = "*" if partial else " "
+            mark = "*" if liq.partial(name) else " "
             lines.append(f"{name:5}{mark}[$bear]{long_:>10}[/][$bull]{short:>10}[/]{total:>10}")
-        if s.coverage_start_ms is not None and s.as_of_ms - 86_400_000 < s.coverage_start_ms:
-            lines.append(
-                f"[$muted]* partial window: collecting since {fmt.clock(s.coverage_start_ms)} UTC[/]"
-            )
+        lines += _holes(liq)
         venues = liq.windows["24h"].by_venue
-        if len(venues) > 1 or lb:
+        sampled = sorted({v for c in liq.coverage if c.sampled for v in c.venues})
+        if len(venues) > 1 or sampled:
             # Per-venue coverage: who contributed to the day, and whose feed is only a sample.
-            sampled_names = {x.name for x in s.sources if x.sampled}
             cells = [
-                f"{escape(v)} {'≥' if _is_sampled(v, sampled_names) else ''}{fmt.usd(lo + sh)}"
+                f"{escape(v)} {'≥' if v in sampled else ''}{fmt.usd(lo + sh)}"
                 for v, (lo, sh) in sorted(venues.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
             ]
             lines.append("[$muted]24h by venue: " + " · ".join(cells) + "[/]")
-        if lb:
-            lines.append("[$muted]≥ lower bound: Binance and OKX publish samples of their liquidations[/]")
+        if any(liq.lower_bound.values()):
+            names = escape(" and ".join(sampled))
+            lines.append(f"[$muted]≥ lower bound: {names} publish samples of their liquidations[/]")
         if liq.largest:
             lines.append("[b]largest 24h[/b]")
             lines += [tape_line(e) for e in liq.largest]

@@ -6,10 +6,12 @@ import asyncio
 
 from cockpit.clock import Clock
 from cockpit.engine import Emit
-from cockpit.models import Backfill, DerivativesUpdate, SentimentUpdate
-from cockpit.sources.demo_market import SOURCE, SYMBOL, DemoMarket
+from cockpit.models import Backfill, Covered, DerivativesUpdate, SentimentUpdate
+from cockpit.sources.demo_liquidations import VENUES
+from cockpit.sources.demo_market import OPENING_MS, SOURCE, SYMBOL, DemoMarket
 
 SOURCE_NAME = SOURCE
+DAY_MS = 86_400_000
 
 
 class DemoSource:
@@ -19,26 +21,32 @@ class DemoSource:
     cadence_s = 1.0
     simulated = True
     sampled = False  # the simulator reports every liquidation it makes
+    venues: tuple[str, ...] = VENUES
+    symbols: tuple[str, ...] = (SYMBOL,)
 
     def __init__(self, seed: int, clock: Clock) -> None:
         self.market = DemoMarket(seed)
         self.clock = clock
 
-    def backfill_events(self) -> list[Backfill | DerivativesUpdate]:
-        """The opening state: a week of minutes, a day of liquidations, a month of sentiment."""
+    def backfill_events(self) -> list[Backfill | DerivativesUpdate | Covered]:
+        """The opening state: a week of minutes, a day of liquidations (all of it: the day is covered), a
+        month of sentiment."""
         h = self.market.history()
         sentiment = SentimentUpdate(self.name, h.fear_greed[-1], tuple(h.fear_greed))
         last_ms = int(h.candles_1m.ts_ms[-1]) + 60_000
         return [
             Backfill(self.name, SYMBOL, h.candles_1m, tuple(h.liquidations), sentiment),
             DerivativesUpdate(self.name, SYMBOL, last_ms, h.funding_rate, h.open_interest_usd),
+            Covered(self.name, OPENING_MS - DAY_MS, OPENING_MS),
         ]
 
     async def run(self, emit: Emit) -> None:
         for opening_event in self.backfill_events():
             emit(opening_event)
         while True:
-            for event in self.market.advance(self.clock.now_ms()):
+            now = self.clock.now_ms()
+            for event in self.market.advance(now):
                 emit(event)
+            emit(Covered(self.name, OPENING_MS, max(OPENING_MS, now)))  # it simulates every minute up to now
             # One simulated second per step, but never busier than 20 steps a real second at high speeds.
             await asyncio.sleep(min(1.0, max(0.05, self.clock.real_seconds(1.0))))

@@ -67,6 +67,8 @@ class FearGreedSource:
     name = SOURCE_NAME
     simulated = False
     sampled = False
+    venues: tuple[str, ...] = ()  # no liquidations
+    symbols: tuple[str, ...] = ()
 
     def __init__(self, settings: SentimentSettings, clock: Clock) -> None:
         self.settings = settings

@@ -239,7 +239,14 @@ def test_live_without_data_says_so_and_points_to_demo() -> None:
         SourceStatus(name, "error", None, "NetworkError: connection refused", False, as_of + 12_000, sampled)
         for name, sampled in (("binanceusdm", True), ("bybit", False), ("alternative.me", False))
     )
-    live = dataclasses.replace(snap, simulated=False, source="live", sources=dead, lower_bound=True)
+    # A sampling venue's prints are in every window: each total is a lower bound.
+    sampled = dataclasses.replace(snap.liquidations.coverage[0], source="binanceusdm", sampled=True)
+    liq = dataclasses.replace(
+        snap.liquidations, coverage=(sampled,), lower_bound=dict.fromkeys(("1h", "4h", "24h"), True)
+    )
+    live = dataclasses.replace(
+        snap, simulated=False, source="live", sources=dead, lower_bound=True, liquidations=liq
+    )
 
     async def run() -> tuple[str, str]:
         app = CockpitApp(Config(), None)

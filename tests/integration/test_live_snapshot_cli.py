@@ -79,6 +79,18 @@ def test_live_snapshot_reports_the_scripted_totals(tmp_path: Path) -> None:
     assert abs(hour["long_usd"] - sum(n for _, side, n in EXPECTED if side == "long")) < 1e-6
     assert abs(hour["short_usd"] - sum(n for _, side, n in EXPECTED if side == "short")) < 1e-6
     assert s["liquidations"]["lower_bound"] is True
-    assert s["as_of_ms"] - 10_000 < s["liquidations"]["coverage_start_ms"] <= s["as_of_ms"]
+    # A fresh start: too little watched to judge a cascade, every window has a hole (the streams only
+    # cover the seconds since they connected), and coverage is reported per venue id.
+    liq = s["liquidations"]
+    assert liq["cascade"] is False and liq["cascade_judged"] is False
+    assert all(liq[w]["partial"] for w in ("1h", "4h", "24h"))
+    assert set(liq["coverage"]) == set(VENUES)
+    for venue in ("binanceusdm", "bybit", "okx"):  # streamed: covered since they connected, seconds ago
+        since = liq["coverage"][venue]["since_ms"]
+        assert since is not None and s["as_of_ms"] - 10_000 < since <= s["as_of_ms"], venue
+        assert liq["coverage"][venue]["1h"]["covered_s"] < 10
+    for venue in ("gate", "htx"):  # polled: the first poll reads the last hour back
+        assert liq["coverage"][venue]["1h"]["partial"] is False, venue
+    assert liq["scope"] == ["BTC/USDT:USDT"]
     assert {x["name"] for x in s["sources"]} == {*VENUES, "alternative.me"}
     assert s["sentiment"]["label"] == "Extreme Fear"

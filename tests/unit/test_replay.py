@@ -61,7 +61,7 @@ def test_round_trip_snapshots_identical(recorded: Path, after_s: int) -> None:
 
 def test_header_names_source_venues_symbols_start(recorded: Path) -> None:
     head = json.loads(lines(recorded)[0])
-    assert head["format"] == "cockpit-recording" and head["version"] == 1
+    assert head["format"] == "cockpit-recording" and head["version"] == 2
     assert (
         head["source"] == "demo" and head["venues"] == ["simulator"] and head["symbols"] == ["BTC/USDT:USDT"]
     )
@@ -69,7 +69,9 @@ def test_header_names_source_venues_symbols_start(recorded: Path) -> None:
     rec = read_recording(recorded)
     assert rec.header.simulated and rec.header.start_ms == head["start_ms"]
     kinds = {json.loads(line)["type"] for line in lines(recorded)[1:]}
-    assert {"backfill", "tick", "candle", "liq"} <= kinds
+    assert {"backfill", "tick", "candle", "liq", "cover"} <= kinds
+    simulator = next(s for s in rec.header.sources if s.name == "simulator")
+    assert simulator.venues and simulator.symbols == ("BTC/USDT:USDT",)
 
 
 def test_truncated_file_keeps_the_good_prefix(recorded: Path, tmp_path: Path) -> None:

@@ -45,7 +45,11 @@ def test_opening_meets_scenario_tolerances() -> None:
     assert liq["1h"]["long_share"] >= 0.8 and liq["24h"]["long_share"] >= 0.8
     assert liq["1h"]["total_usd"] / liq["24h"]["total_usd"] == pytest.approx(0.22, abs=0.03)
     assert liq["cascade"] is True
-    assert liq["coverage_start_ms"] is None  # the simulator backfills a whole day of liquidations
+    # The simulator backfills a whole day of liquidations: every window is whole, the verdict judged.
+    assert liq["cascade_judged"] is True
+    assert not any(liq[w]["partial"] for w in ("1h", "4h", "24h"))
+    assert liq["coverage"]["simulator"]["24h"] == {"covered_s": 86_400.0, "partial": False, "gaps": []}
+    assert liq["scope"] == ["BTC/USDT:USDT"]
     assert s["sentiment"]["value"] == 14 and s["sentiment"]["label"] == "Extreme Fear"
     assert len(s["sentiment"]["history"]) >= 30
     fib = s["levels"]["fib"]

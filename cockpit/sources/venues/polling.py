@@ -32,6 +32,8 @@ class LiquidationPoller:
         self.clock = clock
         self._fetch = fetch
         self.cursor_ms: dict[str, int] = {}
+        # symbol -> the [since, until] range the last poll read whole (None when it gave up paging back)
+        self.covered: dict[str, tuple[int, int] | None] = {}
 
     async def poll(self, symbol: str) -> tuple[list[Any], bool]:
         """Every row since the cursor (ccxt liquidation structures), and whether more are already waiting
@@ -44,15 +46,18 @@ class LiquidationPoller:
             until = min(now // 1000 * 1000, since + GATE_WINDOW_S * 1000)
         page = await self._page(symbol, since, until)
         rows = list(page)
+        whole = False
         for _ in range(MAX_PAGES - 1):
             stamps = [t for t in map(_ts, page) if t is not None]
             if len(page) < POLL_LIMIT or not stamps or min(stamps) <= since:
+                whole = True
                 break
             oldest = min(stamps)
             page = await self._page(symbol, since, oldest)
             if not any(t is not None and t < oldest for t in map(_ts, page)):
                 break  # more than a page share one instant: nothing older can be reached by time
             rows += page
+        self.covered[symbol] = (since, now if until is None else until) if whole else None
         more = until is not None and until < now // 1000 * 1000
         if not rows and more:
             assert until is not None

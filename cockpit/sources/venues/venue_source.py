@@ -19,15 +19,24 @@ from typing import Any
 from cockpit.clock import Clock
 from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
 from cockpit.engine import Emit
-from cockpit.models import Backfill, CandleClosed, DerivativesUpdate, PriceTick, SourceError, SourceOk
+from cockpit.models import (
+    Backfill,
+    CandleClosed,
+    Covered,
+    DerivativesUpdate,
+    PriceTick,
+    SourceError,
+    SourceOk,
+)
 from cockpit.sources.venues.dedup import Deduper
-from cockpit.sources.venues.normalize import normalize
+from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify
 
 # Venues whose liquidation feeds are samples, so totals including them are lower bounds (VENUES.md).
 SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
 MINUTE_MS = 60_000
+COVER_EVERY_S = 5.0  # how often a connected stream claims the time since its last claim as covered
 
 Step = Callable[[Emit], Awaitable[float]]  # one unit of work; returns seconds to wait before the next
 
@@ -57,6 +66,8 @@ class VenueSource:
         self.is_price_venue = is_price_venue
         self.streaming = venue_id in STREAMING_VENUES
         self.sampled = venue_id in SAMPLED_VENUES
+        self.venues: tuple[str, ...] = (VENUE_NAMES.get(venue_id, venue_id),)
+        self.symbols: tuple[str, ...] = tuple(settings.symbols)
         # Streams deliver tickers every second or so; polled venues answer once per poll.
         self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
         self._factory = exchange_factory
@@ -68,6 +79,7 @@ class VenueSource:
         self._last_cached: Any = None  # newest ccxt cache entry already read
         self._emit: Emit | None = None
         self._bad_frame_at: float | None = None  # monotonic time of the last undecodable frame
+        self._subscribed = False  # a liquidation watch has been answered or acknowledged since connecting
         self.exchange: Any = None
 
     def _make(self) -> Any:
@@ -127,6 +139,7 @@ class VenueSource:
             ]
             if self.streaming:
                 loops.append(self._forever(emit, "ticker", self._ticker_step))
+                loops.append(self._claim_stream_coverage(emit))
             if self.is_price_venue:
                 loops.append(self._price_feed(emit))
                 loops.append(self._forever(emit, "funding/open interest", self._derivatives_step))
@@ -143,6 +156,23 @@ class VenueSource:
         """Candle history first, then new closed minutes; runs beside the liquidation loops, never before."""
         await self._until_ok(emit, "candles", self._backfill)
         await self._forever(emit, "candles", self._candles_step)
+
+    async def _claim_stream_coverage(self, emit: Emit) -> None:
+        """While the venue's streams are connected, every liquidation it publishes reaches us: claim that
+        time. A disconnect ends the stretch; the next one starts when the streams are up again. A stream
+        is only trusted once a liquidation watch has subscribed on it (``_subscribed``). Checked every
+        second so a stretch starts promptly; claimed every ``COVER_EVERY_S`` (recordings carry claims)."""
+        since: int | None = None
+        claimed = 0
+        while True:
+            now = self.clock.now_ms()
+            if not (self._subscribed and self._streams_connected()):
+                since = None
+            elif since is None or now - claimed >= COVER_EVERY_S * 1000:
+                since = now if since is None else since
+                emit(Covered(self.name, since, now))
+                since = claimed = now
+            await asyncio.sleep(self.clock.real_seconds(1.0))
 
     def _symbols(self) -> tuple[str, ...]:
         return self.settings.symbols
@@ -201,13 +231,16 @@ class VenueSource:
     def _liquidation_step(self, symbol: str) -> Step:
         async def step(emit: Emit) -> float:
             market = self.exchange.market(symbol)
+            covered: tuple[int, int] | None = None
             if self.streaming:
                 await self._watch(emit, f"liquidations {symbol}", self.exchange.watch_liquidations(symbol))
+                self._subscribed = True
                 raw = self._new_cached(symbol)
                 wait = 0.0
             else:
                 raw, more = await self._poller.poll(symbol)
                 wait = 0.0 if more else self.settings.liquidations_poll_s
+                covered = self._poller.covered.get(symbol)
             events = []
             bad: list[str] = []
             for item in raw or []:
@@ -222,6 +255,8 @@ class VenueSource:
                 self._poller.advance(symbol, max(e.ts_ms for e in events))
             for e in self._dedup.fresh(self.name, events):
                 emit(e)
+            if covered is not None:  # after its events: the range was read whole
+                emit(Covered(self.name, *covered))
             return wait
 
         return step
@@ -259,6 +294,7 @@ class VenueSource:
                 if not announced:
                     emit(SourceOk(self.name, self.clock.now_ms(), what, data=False))
                     announced = True
+                    self._subscribed = self._subscribed or what.startswith("liquidations")
                 hold_s = 2 * self.settings.ws_keepalive_s  # keep a dropped-frame notice up this long
                 if self._bad_frame_at is not None and time.monotonic() - self._bad_frame_at > hold_s:
                     self._bad_frame_at = None
