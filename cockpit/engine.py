@@ -98,6 +98,7 @@ class Engine:
         simulated = any(s.simulated for s in self.sources)
         self.state = MarketState(self.config, self._symbol, self._kind, simulated)
         self.state.alarm_book = self.alarms.book
+        self._restored = False  # the history goes into each fresh state once, never twice
         for s in self.sources:
             self.state.register(
                 s.name,
@@ -174,9 +175,11 @@ class Engine:
         self.history_error, self.history = f"{where}{exc}", None
 
     def restore_history(self) -> None:
-        """Put the stored last day of liquidations back into the windows (before the sources start)."""
-        if self.history is None:
+        """Put the stored last day of liquidations back into the windows (before the sources start); once
+        per state, so an engine restarted after an error does not count the stored day twice."""
+        if self.history is None or self._restored:
             return
+        self._restored = True
         now = self.clock.now_ms()
         try:
             events = self.history.load(now - DAY_MS, now)

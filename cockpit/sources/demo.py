@@ -27,6 +27,7 @@ class DemoSource:
     def __init__(self, seed: int, clock: Clock) -> None:
         self.market = DemoMarket(seed)
         self.clock = clock
+        self._opened = False  # the opening state is emitted once: a restarted engine keeps what it has
 
     def backfill_events(self) -> list[Backfill | DerivativesUpdate | Covered]:
         """The opening state: a week of minutes, a day of liquidations (all of it: the day is covered), a
@@ -41,8 +42,10 @@ class DemoSource:
         ]
 
     async def run(self, emit: Emit) -> None:
-        for opening_event in self.backfill_events():
-            emit(opening_event)
+        if not self._opened:
+            self._opened = True
+            for opening_event in self.backfill_events():
+                emit(opening_event)
         while True:
             now = self.clock.now_ms()
             for event in self.market.advance(now):

@@ -112,3 +112,50 @@ def test_a_broken_history_is_reported_and_the_windows_go_on(tmp_path: Path) -> N
     snap = e.snapshot()
     assert snap.liquidations.windows["1h"].count == 3
     assert snap.history_error is not None and "h.db" in snap.history_error and e.history is None
+
+
+def test_an_engine_restart_does_not_load_the_stored_day_twice(tmp_path: Path) -> None:
+    """The app restarts a failed engine by running ``snapshots()`` again: the stored day must go into the
+    windows once (issue 14: $294.4K shown for $147.2K stored)."""
+    import asyncio
+
+    db = tmp_path / "h.db"
+    store = LiquidationHistory(db)
+    events = liqs(50, T0 - 5 * HOUR, 60_000)
+    store.add(events)
+    store.close()
+    e = Engine(
+        Config(), [], ManualClock(T0), symbol="BTC/USDT:USDT", kind="live", history=LiquidationHistory(db)
+    )
+
+    async def run_twice() -> None:
+        for _ in range(2):
+            e.start()
+            await e.stop()
+
+    asyncio.run(run_twice())
+    assert windows(e)["24h"] == (round(sum(x.notional_usd for x in events), 6), 50)
+
+
+def test_a_restarted_simulator_does_not_replay_its_opening() -> None:
+    import asyncio
+
+    from cockpit.clock import SimClock
+    from cockpit.sources.demo import DemoSource
+    from cockpit.sources.demo_market import OPENING_MS
+
+    clock = SimClock(OPENING_MS, 1.0)
+    demo = DemoSource(7, clock)
+    e = Engine(Config(), [demo], clock, symbol="BTC/USDT:USDT", kind="demo")
+
+    async def run(times: int) -> None:
+        for _ in range(times):
+            e.start()
+            await asyncio.sleep(0.05)
+            await e.stop()
+            e.drain()
+
+    asyncio.run(run(1))
+    once = windows(e)["24h"]
+    asyncio.run(run(1))
+    assert windows(e)["24h"][1] == once[1]
