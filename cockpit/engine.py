@@ -22,7 +22,8 @@ from cockpit.clock import Clock
 from cockpit.config import Config
 from cockpit.history import DAY_MS, HistoryError, LiquidationHistory, keep_fresh
 from cockpit.market_state import MarketState
-from cockpit.models import Covered, MarketEvent, ReplayInfo, Snapshot, SourceError
+from cockpit.models import Backfill, Covered, MarketEvent, ReplayInfo, Snapshot, SourceError
+from cockpit.sources import checks
 
 Emit = Callable[[MarketEvent], None]
 
@@ -112,7 +113,17 @@ class Engine:
             self._queue.get_nowait()
 
     def emit(self, event: MarketEvent) -> None:
-        """Called by sources (on the engine's loop) for every event."""
+        """Called by sources (on the engine's loop) for every event. An implausible event (``checks``) is
+        counted on its source and goes nowhere: not into the state, the history, the tape or a recording."""
+        now = self.clock.now_ms()
+        if isinstance(event, Backfill):
+            event, dropped, why = checks.clean_backfill(event, now)
+            if dropped:
+                self.state.reject(event.source, why or "", dropped)
+        elif (why := checks.problem(event, now, self.state.open_interest_usd)) is not None:
+            self.state.reject(self.state.source_of(event), why)
+            self._wake.set()
+            return
         for tap in list(self.taps):
             try:
                 tap(event)
@@ -187,6 +198,7 @@ class Engine:
         except (HistoryError, sqlite3.Error) as exc:
             self._history_failed(exc)
             return
+        events = tuple(e for e in events if checks.liquidation_problem(e, now) is None)
         if events:
             self.state.windows.ingest(events)
             self.state.tape.extend(events[-(self.state.tape.maxlen or 0) :])

@@ -126,6 +126,7 @@ class MarketState:
     changed: bool = True
     coverage: Coverage = field(default_factory=Coverage)  # what each liquidation source watched, when
     feeds: dict[str, LiquidationFeed] = field(default_factory=dict)  # the sources that deliver liquidations
+    rejected: dict[str, tuple[int, str]] = field(default_factory=dict)  # source -> (count, first reason)
     _derived_version: int = -1
     _analysis: Analysis | None = None
     _rsi: dict[str, float | None] = field(default_factory=dict)
@@ -153,6 +154,18 @@ class MarketState:
         self.sources[name] = _Track(cadence_s, simulated, sampled)
         if venues:
             self.feeds[name] = LiquidationFeed(name, venues, symbols, sampled, cadence_s)
+
+    def reject(self, source: str, why: str, count: int = 1) -> None:
+        """Count implausible events of a source, keeping the first reason (shown on the source)."""
+        seen, first = self.rejected.get(source, (0, why))
+        self.rejected[source] = (seen + count, first)
+        self.changed = True
+
+    def source_of(self, event: MarketEvent) -> str:
+        """The source an event came from (a liquidation names its venue, whose feed is the source)."""
+        if isinstance(event, LiquidationEvent):
+            return next((f.source for f in self.feeds.values() if event.venue in f.venues), event.venue)
+        return event.source
 
     def apply_many(self, events: list[MarketEvent], now_ms: int) -> None:
         """Fold a batch of events in arrival order; liquidations are ingested in one call."""
@@ -352,8 +365,11 @@ class MarketState:
                 state = "stale"
             else:
                 state = "ok"
+            rejected, first = self.rejected.get(name, (0, None))
             out.append(
-                SourceStatus(name, state, t.last_ok_ms, t.error, t.simulated, t.retry_at_ms, t.sampled)  # type: ignore[arg-type]
+                SourceStatus(
+                    name, state, t.last_ok_ms, t.error, t.simulated, t.retry_at_ms, t.sampled, rejected, first
+                )  # type: ignore[arg-type]
             )
         return tuple(out)
 

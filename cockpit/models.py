@@ -140,6 +140,8 @@ class SourceStatus:
     simulated: bool = False
     retry_at_ms: int | None = None  # next attempt after an error
     sampled: bool = False  # the venue publishes a sample of liquidations: its totals are lower bounds
+    rejected: int = 0  # implausible events dropped at the boundary (sources/checks.py)
+    rejected_first: str | None = None  # why the first of them was dropped
 
 
 @dataclass(frozen=True, slots=True)
