@@ -116,6 +116,7 @@ class MarketState:
     candles: CandleStore = field(default_factory=CandleStore)
     windows: LiquidationWindows = field(default_factory=lambda: LiquidationWindows((3600, 14_400, 86_400)))
     price: float | None = None
+    _price_ts_ms: int | None = None  # when ``price`` was true (a tick's time, a candle's end)
     forming: _Forming | None = None
     sentiment: SentimentUpdate | None = None
     funding_rate: float | None = None
@@ -221,10 +222,19 @@ class MarketState:
         track.last_ok_ms = now_ms
         track.errors.pop("", None)  # data from the source clears its source-wide error, not a task's
 
+    def _observe_price(self, ts_ms: int, price: float, *, live: bool = True) -> None:
+        """The newest price wins, whichever feed brought it: a ticker stream that went silent while the
+        REST candles moved must not hold the price (and the price alarms) where it stopped. A backfill is
+        history, not an observation (``live`` False): alarms are judged from the first live price on."""
+        if self._price_ts_ms is not None and ts_ms < self._price_ts_ms:
+            return
+        self._price_ts_ms = ts_ms
+        if live and self.alarm_book is not None:
+            self.alarm_book.on_price(ts_ms, price)
+        self.price = price
+
     def _tick(self, t: PriceTick) -> None:
-        if self.alarm_book is not None:
-            self.alarm_book.on_price(t.ts_ms, t.price)
-        self.price = t.price
+        self._observe_price(t.ts_ms, t.price)
         minute = t.ts_ms // 60_000 * 60_000
         f = self.forming
         if f is None or minute != f.ts_ms:
@@ -238,12 +248,13 @@ class MarketState:
         )
         if self.forming is not None and self.forming.ts_ms <= c.ts_ms:
             self.forming = None
-        self.price = c.close if self.price is None else self.price
+        self._observe_price(c.ts_ms + 60_000 - 1, c.close)  # the close is the price at the minute's end
 
     def _backfill(self, b: Backfill) -> None:
         self.candles.extend(b.candles_1m)
         if len(b.candles_1m):
-            self.price = float(b.candles_1m.close[-1])
+            end_ms = int(b.candles_1m.ts_ms[-1]) + 60_000 - 1
+            self._observe_price(end_ms, float(b.candles_1m.close[-1]), live=False)
         if b.liquidations:
             self.windows.ingest(b.liquidations)
             self.tape.extend(b.liquidations[-self.tape.maxlen :] if self.tape.maxlen else ())

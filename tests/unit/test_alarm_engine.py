@@ -119,9 +119,9 @@ def test_bound_level_follows_the_analysis_as_it_moves() -> None:
         if r2 != r1:
             break
     assert round(r2) == 74_038 and engine.snapshot().fired_alarms == ()
-    assert not status(engine.snapshot(), rid).armed  # the last price (75,000) is above the new level
-    tick(engine, clock, r2 + 50)  # above, but it did not cross: nothing
-    tick(engine, clock, r2 - 100)  # beyond the band below the new level: armed
+    # The candles moved the price (no tick is newer than them): it is judged against the new level.
+    last = engine.snapshot().price
+    assert last is not None and last < r2 * (1 - 0.0005) and status(engine.snapshot(), rid).armed
     tick(engine, clock, r2)  # touching
     t = tick(engine, clock, r2 + 1)
     (f,) = engine.snapshot().fired_alarms
@@ -244,3 +244,23 @@ def test_in_memory_alarms_without_a_store() -> None:
     tick(engine, clock, 75_150)
     t = tick(engine, clock, 75_099)
     assert fired(engine.snapshot()) == [(2, t, 75_150.0, 75_099.0)]
+
+
+def test_a_silent_price_stream_does_not_freeze_the_price_or_the_alarms() -> None:
+    """Issue 14: the ticker stream connected but silent at 64,000 while the REST candles moved to 70,000
+    through an alarm at 65,000, which never fired. The newest of ticker and candle is the price."""
+    engine, clock, _ = opened()
+    (aid,) = add(engine, price_alarm(65_000, "above"))
+    tick(engine, clock, 64_000)
+    tick(engine, clock, 64_010)
+    minute = (clock.ms // 60_000 + 1) * 60_000
+    fired_at = []
+    for k, close in enumerate((64_500.0, 66_000.0, 70_000.0)):  # the stream says nothing meanwhile
+        ts = minute + k * 60_000
+        clock.ms = ts + 61_000
+        engine.emit(CandleClosed("demo", SYMBOL, ts, close - 100, close + 50, close - 200, close, 1.0))
+        engine.drain()
+        fired_at += fired(engine.snapshot())
+    snap = engine.snapshot()
+    assert snap.price == 70_000.0
+    assert fired_at == [(aid, minute + 2 * 60_000 - 1, 64_500.0, 66_000.0)]
