@@ -4,8 +4,10 @@ watch_liquidations.
 
 Wire facts: bodies are bare JSON arrays/objects; errors are ``{"label":..,"message":..}``; times are Unix
 SECONDS (``liq_orders`` ``from``/``to`` too, per Gate's API docs, at most 3600 s apart). In ``liq_orders``
-``size`` is the signed POSITION size in contracts (> 0: a long was liquidated); BTC_USDT contracts are
-0.0001 BTC.
+``size`` is the signed POSITION size in contracts (> 0: a long was liquidated), ``order_size`` what the
+liquidation order closed (less than the position in a partial liquidation) and ``left`` the part of that
+order placed on the book as maker (gateio/gateapi-python ``docs/FuturesLiqOrder.md``); BTC_USDT contracts
+are 0.0001 BTC.
 """
 
 from __future__ import annotations
@@ -73,17 +75,25 @@ def contract_info() -> dict[str, Any]:
 
 
 def liq_order(
-    size: int = 600, price: str = "71424.5", ts_s: int | None = None, left: int = 0
+    size: int = 600,
+    price: str = "71424.5",
+    ts_s: int | None = None,
+    left: int = 0,
+    order_size: int | None = None,
+    fill_price: str | None = None,
 ) -> dict[str, Any]:
-    """A raw public ``liq_orders`` row. size = signed POSITION size in contracts: > 0 = a long liquidated."""
+    """A raw public ``liq_orders`` row (Gate's current schema). ``size`` = signed POSITION size in contracts
+    (> 0: a long liquidated); ``order_size`` = the liquidation order, opposite in sign (default: the whole
+    position; smaller for a partial liquidation); ``left`` = the part of the order put on the book as maker;
+    ``fill_price`` = the average taker price (default ``price``; "0" when nothing was taken)."""
     ts_s = now_ms() // 1000 if ts_s is None else ts_s
     return {
         "time": ts_s,
         "contract": CONTRACT,
         "size": size,
-        "order_size": -size,
+        "order_size": -size if order_size is None else order_size,
         "order_price": price,
-        "fill_price": price,
+        "fill_price": price if fill_price is None else fill_price,
         "left": left,
     }
 

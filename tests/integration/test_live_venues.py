@@ -31,7 +31,7 @@ EXPECTED = [
     ("OKX", "long", 50 * 0.01 * 70_000),  # posSide long; 0.01 BTC per contract
     ("OKX", "short", 20 * 0.01 * 70_000),
     ("Gate", "long", 3000 * 0.0001 * 70_000),  # signed position size > 0 = long; 0.0001 BTC contracts
-    ("Gate", "short", 1000 * 0.0001 * 70_000),
+    ("Gate", "short", 1000 * 0.0001 * 70_000),  # a partial liquidation: 1000 of a 2500-contract position
     ("HTX", "long", 100 * 0.001 * 70_000),  # position_side long; 0.001 BTC contracts
     ("HTX", "short", 300 * 0.001 * 70_000),
 ]
@@ -71,7 +71,8 @@ async def push_script(f: FakeVenues, now_ms: int) -> None:
         okx.liquidation_order("buy", "short", "20", P, ts=t + 5),
     )
     await f.gate.push_liquidations(
-        gate.liq_order(3000, P, ts_s=t // 1000), gate.liq_order(-1000, P, ts_s=t // 1000)
+        gate.liq_order(3000, P, ts_s=t // 1000),
+        gate.liq_order(-2500, P, ts_s=t // 1000, order_size=1000, left=200),
     )
     await f.htx.push_liquidations(
         htx.liquidation_order("sell", "long", 100, P, ts=t + 6),

@@ -466,6 +466,36 @@ def test_gate_positive_size_is_a_long_liquidated() -> None:
     assert e.notional_usd == pytest.approx(559.0)  # 200 x 0.0001 x 27,950
 
 
+# Gate's current liq_orders schema: `size` is the user's position, `order_size` what the liquidation closed.
+GATE_PARTIAL = {
+    "time": 1696736200,
+    "contract": "BTC_USDT",
+    "size": -5000,
+    "order_size": 2000,
+    "order_price": "3490",
+    "fill_price": "3480",
+    "left": 0,
+}
+
+
+def test_gate_partial_liquidation_counts_the_order_not_the_position() -> None:
+    (liq,), market = gate_fetch([GATE_PARTIAL])
+    e = only(normalize("gate", liq, market))
+    assert (e.side, e.price) == ("short", 3480.0)  # the side still comes from the position's sign
+    assert e.notional_usd == pytest.approx(696.0)  # 2,000 (not 5,000) x 0.0001 x 3,480
+
+
+def test_gate_maker_part_of_the_liquidation_order_is_still_liquidated() -> None:
+    partly_maker = {**GATE_PARTIAL, "left": 500}
+    all_maker = {**GATE_PARTIAL, "left": 2000, "fill_price": "0"}
+    (a, b), market = gate_fetch([partly_maker, all_maker])
+    assert only(normalize("gate", a, market)).notional_usd == pytest.approx(696.0)  # left is not subtracted
+    e = only(normalize("gate", b, market))
+    assert e.price == 3490.0 and e.notional_usd == pytest.approx(698.0)  # nothing taken: the order price
+    (c,), market = gate_fetch([{**GATE_PARTIAL, "order_size": 0}])
+    assert normalize("gate", c, market) == []  # the order closed nothing
+
+
 def test_gate_without_a_taker_fill_prices_at_the_order_price() -> None:
     (liq,), market = gate_fetch([{**GATE_LONG, "fill_price": "0"}])
     e = only(normalize("gate", liq, market))
@@ -486,6 +516,16 @@ def test_htx_position_side_long_is_a_long_liquidated() -> None:
     e = only(normalize("htx", liq, market))
     assert (e.side, e.ts_ms, e.price) == ("long", 1781849095000, 63000.0)
     assert e.notional_usd == pytest.approx(1_890.0)  # 30 x 0.001 x 63,000
+
+
+def test_htx_notional_is_the_venues_exact_turnover() -> None:
+    # 2 x 0.001 x 62,978.5 is 125.95700000000001 in floats; the venue's own figure is the exact one.
+    (liq,), market = htx_fetch([HTX_SHORT])
+    assert only(normalize("htx", liq, market)).notional_usd == 125.957
+    (liq,), market = htx_fetch([{**HTX_SHORT, "trade_turnover": "125.96"}])
+    assert only(normalize("htx", liq, market)).notional_usd == 125.96
+    (liq,), market = htx_fetch([{k: v for k, v in HTX_SHORT.items() if k != "trade_turnover"}])
+    assert only(normalize("htx", liq, market)).notional_usd == pytest.approx(125.957)  # computed
 
 
 def test_htx_v3_row_uses_direction_and_query_id() -> None:
@@ -572,6 +612,13 @@ def test_without_venue_ids_identical_content_collapses() -> None:
     bigger = {**BYBIT_LONG, "v": "0.6"}  # same ms and price, different size: kept apart
     liqs = streamed(ex, bybit_message(BYBIT_LONG, bigger))
     assert len(Deduper().fresh(norm("bybit", liqs, ex.market(BTC)))) == 2
+
+
+def test_gate_same_second_differs_by_position_size() -> None:
+    # Two users liquidated in the same second for the same order at the same prices: two liquidations.
+    other = {**GATE_PARTIAL, "size": -2000}
+    liqs, market = gate_fetch([GATE_PARTIAL, other, GATE_PARTIAL])
+    assert len(Deduper().fresh("gate", norm("gate", liqs, market))) == 2
 
 
 def test_gate_same_second_differs_by_order_price() -> None:

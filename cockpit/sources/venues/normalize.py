@@ -3,38 +3,51 @@
 ccxt's liquidation structure cannot be used as is (VENUES.md): ``side`` is copied from the venue and means
 different things per venue, ``contractSize`` is always ``None``, the websocket parsers leave ``quoteValue``
 ``None``, and the OKX parser reads only ``details[0]``. So the position side, size, price and time are read
-from the raw venue message in ``info`` (checked against ccxt 4.5.90), and the notional is computed from the
-market: ``contracts x market["contractSize"] x price`` (linear) or ``contracts x market["contractSize"]``
-(inverse: the contract is worth a fixed number of USD).
+from the raw venue message in ``info`` (checked against ccxt 4.5.90), and the notional is the venue's own
+exact one where it gives one (HTX), else computed from the market: ``contracts x market["contractSize"] x
+price`` (linear) or ``contracts x market["contractSize"]`` (inverse: the contract is worth a fixed number
+of USD).
 
-Per venue (ccxt id -> display name): raw field for the liquidated POSITION side; contracts; price; identity.
+Per venue (ccxt id -> display name): raw field for the liquidated POSITION side; contracts; price and its
+basis (a fill price, or the position's bankruptcy price, which sits off the traded price by about the
+maintenance margin); notional; identity.
 
 - binanceusdm/binancecoinm -> Binance (forceOrder; ccxt's ``info`` is the inner order ``o``): side ``S``
   is the liquidation ORDER's side, SELL = long liquidated; contracts ``z`` (filled accumulated; ccxt's
   ``contracts`` is ``l``, the last fill only: the IOC order fills in one pass and ``z`` is all of it),
-  1 contract = 1 base unit on USD-M; price ``ap`` (average fill); time ``T``; identity: content (1).
+  1 contract = 1 base unit on USD-M; price ``ap``, the average FILL price; notional computed; time ``T``;
+  identity: content (1).
 - bybit -> Bybit (allLiquidation item): side ``S`` is the POSITION side, Buy = long liquidated;
-  contracts ``v`` (1 base unit); price ``p``; time ``T``; identity: content (1).
+  contracts ``v`` (1 base unit); price ``p``, the BANKRUPTCY price; notional computed; time ``T``;
+  identity: content (1).
 - okx -> OKX (liquidation-orders item): EVERY ``details[i]`` is one event (ccxt reads only
   ``details[0]``); side ``posSide`` long/short, else (``net`` in one-way mode) ``side``, sell = long
-  liquidated; contracts ``sz`` (BTC-USDT-SWAP contract = 0.01 BTC); price ``bkPx``; time ``ts``;
-  identity: content per detail (1).
-- gate -> Gate (liq_orders row): side = sign of the signed position ``size``, > 0 = long liquidated;
-  contracts ``abs(size)`` (the whole position: ccxt's ``abs(size - left)`` depends on the undocumented
-  sign of ``left``; BTC_USDT contract = 0.0001 BTC); price ``fill_price`` (average taker price), else
-  ``order_price``; time ``time`` in seconds; identity: content plus ``order_price`` and ``left`` (1).
+  liquidated; contracts ``sz`` (BTC-USDT-SWAP contract = 0.01 BTC); price ``bkPx``, the BANKRUPTCY price;
+  notional computed; time ``ts``; identity: content per detail (1).
+- gate -> Gate (liq_orders row): side = sign of the signed POSITION size ``size``, > 0 = long liquidated;
+  contracts ``abs(order_size)``, what the liquidation order closed (a partial liquidation closes less
+  than the position; BTC_USDT contract = 0.0001 BTC). ``left`` is the part of that order the system put on
+  the book as a maker order (Gate: "system liquidation order maker size") instead of taking liquidity:
+  the position was taken from its owner all the same, so ``left`` is counted, not subtracted. A row of the
+  older schema without ``order_size`` counts ``abs(size)``, the whole position (an upper bound; ccxt's
+  ``abs(size - left)`` depends on the undocumented sign of ``left``). Price ``fill_price``, the average
+  taker FILL price, else (nothing taken: it is 0) ``order_price``, the order's limit price; notional
+  computed at that price; time ``time`` in seconds; identity: content plus ``size``, ``order_price`` and
+  ``left`` (1).
 - htx -> HTX (linear swap v5 row, or v3 row): side ``position_side`` long/short, else the order side
   ``side`` (v5) / ``direction`` (v3), sell = long liquidated; contracts ``volume`` (BTC-USDT contract =
-  0.001 BTC); price ``bankrupt_price`` / ``price``; time ``liquidation_time`` / ``created_at``; identity:
-  the venue's ``id`` (v5) / ``query_id`` (v3).
+  0.001 BTC); price ``bankrupt_price`` / ``price``, the BANKRUPTCY price; notional ``trade_turnover``, the
+  venue's exact USDT value (volume x contract size x bankruptcy price, in the venue's decimals) on a linear
+  market, else computed; time ``liquidation_time`` / ``created_at``; identity: the venue's ``id`` (v5) /
+  ``query_id`` (v3).
 
 (1) Binance, Bybit, OKX and Gate publish no id for public liquidations, so their identity is the content:
 venue, symbol, time, side, contracts and price (the raw numbers, not the derived notional). A repeat of
 the same message (a websocket reconnect, an overlapping poll) has the same identity; two different
 liquidations with the same content collapse into one. That cannot happen on Binance (one snapshot per
 symbol per second); on Bybit and OKX it needs the same millisecond, side, size and price; Gate times are
-whole seconds, so its identity also includes ``order_price`` and ``left``. HTX numbers its liquidations,
-so two of them in the same millisecond at the same price and size stay apart.
+whole seconds, so its identity also includes the position ``size``, ``order_price`` and ``left``. HTX
+numbers its liquidations, so two of them in the same millisecond at the same price and size stay apart.
 
 A message whose side, size, price or time is missing or not a number raises ``MalformedLiquidation`` (a
 ``ValueError``) naming the venue and the field; a liquidation that filled nothing (size 0) yields no event.
@@ -108,6 +121,7 @@ class _Row:
     contracts: float
     price: float
     identity: Identity
+    notional_usd: float | None = None  # the venue's own exact notional, where it gives one
 
 
 # -- public API ------------------------------------------------------------------------------------------
@@ -138,6 +152,8 @@ def normalize(
     for row in rows:
         base_or_usd = row.contracts * contract_size
         notional = base_or_usd if inverse else base_or_usd * row.price
+        if row.notional_usd is not None and not inverse:
+            notional = row.notional_usd
         events.append(
             VenueLiquidationEvent(row.ts_ms, venue, symbol, row.side, notional, row.price, row.identity)
         )
@@ -221,12 +237,15 @@ def _gate(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol
     if size == 0:
         raise MalformedLiquidation(venue_id, "info.size", "is 0: no position side")
     side: Side = "long" if size > 0 else "short"
-    contracts = abs(size)
+    # order_size is what the liquidation order closed (a partial liquidation closes less than the
+    # position); a row of the older schema has no order_size, and then the position is all there is.
+    closed = info.get("order_size")
+    contracts = abs(size if closed is None else _number(venue_id, "info.order_size", closed))
     # fill_price is the average taker price; an order that went entirely to the book as maker leaves it 0.
     p = "fill_price" if (_maybe_number(info.get("fill_price")) or 0.0) > 0 else "order_price"
     price = _price(venue_id, f"info.{p}", info.get(p), contracts)
     ts = _time(venue_id, "timestamp (info.time)", liq.get("timestamp"))  # ccxt: seconds x 1000
-    extra = (str(info.get("order_price")), str(info.get("left")))
+    extra = (str(info.get("size")), str(info.get("order_price")), str(info.get("left")))
     return [_content_row(venue_id, symbol, ts, side, contracts, price, *extra)]
 
 
@@ -240,10 +259,14 @@ def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol:
     price = _price(venue_id, f"info.{p}", info.get(p), contracts)
     t = "liquidation_time" if "liquidation_time" in info else "created_at"
     ts = _time(venue_id, f"info.{t}", info.get(t))
+    # trade_turnover is the exact quote (USDT) notional on a linear market: no float product of ours.
+    turnover = _maybe_number(info.get("trade_turnover"))
+    exact = turnover if turnover is not None and turnover > 0 else None
     ref = info.get("id", info.get("query_id"))
     if ref is None or not str(ref):
-        return [_content_row(venue_id, symbol, ts, side, contracts, price)]
-    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, "id", str(ref)))]
+        row = _content_row(venue_id, symbol, ts, side, contracts, price)
+        return [_Row(ts, side, contracts, price, row.identity, exact)]
+    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, "id", str(ref)), exact)]
 
 
 _READERS = {
