@@ -1,10 +1,19 @@
 """Liquidation history on disk: SQLite (WAL) with a per-venue watermark, so the rolling windows are whole
 after a restart and a REST backfill that overlaps what is stored counts each event once.
 
-An event's identity is all of its fields: a backfill that returns events already stored inserts nothing
-(``INSERT OR IGNORE``), and only the events that were new reach the in-memory windows. The watermark is
-the newest event time stored per venue: where a venue's backfill after a gap needs to start.
-Retention deletes events older than ``retention_days``; ``max_mb`` bounds the file by deleting the oldest.
+An event is stored under its identity, ``LiquidationEvent.key``: the venue identity the normaliser gave it
+(HTX's id, or the content of the venue's message), the very key the venue source's deduper drops repeats
+by, so two liquidations the deduper keeps apart are two rows, and a repeat is one. A backfill that returns
+events already stored inserts nothing (``INSERT OR IGNORE``), and only the events that were new reach the
+in-memory windows. The watermark is the newest event time stored per venue: where a venue's backfill after
+a gap needs to start. Retention deletes events older than ``retention_days``; ``max_mb`` bounds the file
+by deleting the oldest.
+
+Files written before identities were stored (schema 1: the six fields were the key) are migrated when
+opened: each row gets its content identity. Such a row may be an event a venue re-sends after the upgrade
+(a poll overlapping the last hour) under its venue identity: an incoming event no newer than the newest
+migrated row first claims a migrated row with its content (renaming it to its own identity), so it is not
+counted twice and a second liquidation with the same content is still a second row.
 """
 
 from __future__ import annotations
@@ -17,33 +26,68 @@ from dataclasses import replace
 from pathlib import Path
 
 from cockpit.alarms.store import resolve_store
-from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.analytics.liquidations import LiquidationEvent, content_key
 from cockpit.config import HistorySettings
 from cockpit.models import Backfill, Covered, MarketEvent
 from cockpit.sqlite_wal import open_wal
 
 DB_NAME = "history.db"
 DAY_MS = 86_400_000
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS liquidations (
-    venue TEXT NOT NULL, ts_ms INTEGER NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL,
-    notional_usd REAL NOT NULL, price REAL NOT NULL,
-    PRIMARY KEY (venue, ts_ms, symbol, side, notional_usd, price)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS liquidations_ts ON liquidations (ts_ms);
-CREATE TABLE IF NOT EXISTS watermarks (venue TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS coverage (
-    source TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS coverage_source_end ON coverage (source, end_ms);
-"""
+SCHEMA_VERSION = 2
+_COLUMNS = (
+    "venue TEXT NOT NULL, ts_ms INTEGER NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL, "
+    "notional_usd REAL NOT NULL, price REAL NOT NULL"
+)
+_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS liquidations (key TEXT PRIMARY KEY, {_COLUMNS}) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS liquidations_ts ON liquidations (ts_ms)",
+    "CREATE TABLE IF NOT EXISTS watermarks (venue TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS coverage "
+    "(source TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS coverage_source_end ON coverage (source, end_ms)",
+)
+_LEGACY_UNTIL = "legacy_until_ms"  # meta: the newest row migrated from schema 1
+_MIGRATE_CHUNK = 10_000
 
 
 BUSY_TIMEOUT_MS = 5_000
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
-    db.executescript(_SCHEMA)  # every statement is IF NOT EXISTS, so a retry after a lock race is safe
+    """Create or migrate the tables in one transaction (``open_wal`` retries it after a lock race)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(liquidations)")}
+        if columns and "key" not in columns:
+            _migrate_v1(db)
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _migrate_v1(db: sqlite3.Connection) -> None:
+    """Schema 1 (keyed on the six fields) -> 2: every row under its content identity."""
+    db.execute(f"CREATE TABLE liquidations_v2 (key TEXT PRIMARY KEY, {_COLUMNS}) WITHOUT ROWID")
+    rows = db.execute("SELECT venue, ts_ms, symbol, side, notional_usd, price FROM liquidations")
+    while chunk := rows.fetchmany(_MIGRATE_CHUNK):
+        db.executemany(
+            "INSERT OR IGNORE INTO liquidations_v2 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (content_key(LiquidationEvent(ts, v, sym, side, usd, px)), v, ts, sym, side, usd, px)
+                for v, ts, sym, side, usd, px in chunk
+            ],
+        )
+    (newest,) = db.execute("SELECT max(ts_ms) FROM liquidations").fetchone()
+    db.execute("DROP TABLE liquidations")  # and its index, made again for the new table
+    db.execute("ALTER TABLE liquidations_v2 RENAME TO liquidations")
+    if newest is not None:
+        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_LEGACY_UNTIL, int(newest)))
 
 
 class HistoryError(Exception):
@@ -70,6 +114,8 @@ class LiquidationHistory:
             )
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"{self.path}: cannot open the liquidation history: {exc}") from None
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (_LEGACY_UNTIL,)).fetchone()
+        self._legacy_until_ms: int | None = None if row is None else int(row[0])
 
     def close(self) -> None:
         self._db.close()
@@ -80,9 +126,11 @@ class LiquidationHistory:
         newest: dict[str, int] = {}
         with self._tx():
             for e in events:
+                if self._claims_legacy_row(e):
+                    continue
                 cur = self._db.execute(
-                    "INSERT OR IGNORE INTO liquidations VALUES (?, ?, ?, ?, ?, ?)",
-                    (e.venue, e.ts_ms, e.symbol, e.side, e.notional_usd, e.price),
+                    "INSERT OR IGNORE INTO liquidations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (e.key, e.venue, e.ts_ms, e.symbol, e.side, e.notional_usd, e.price),
                 )
                 if cur.rowcount:
                     fresh.append(e)
@@ -94,10 +142,19 @@ class LiquidationHistory:
             )
         return fresh
 
+    def _claims_legacy_row(self, e: LiquidationEvent) -> bool:
+        """Whether ``e`` is a migrated schema-1 row (same content) stored again, now under its identity."""
+        if self._legacy_until_ms is None or e.ts_ms > self._legacy_until_ms or not e.event_id:
+            return False
+        cur = self._db.execute(
+            "UPDATE OR IGNORE liquidations SET key = ? WHERE key = ?", (e.key, content_key(e))
+        )
+        return cur.rowcount > 0
+
     def load(self, since_ms: int, until_ms: int) -> tuple[LiquidationEvent, ...]:
-        """Stored events with since_ms <= ts_ms <= until_ms, oldest first."""
+        """Stored events with since_ms <= ts_ms <= until_ms, oldest first, each with its identity."""
         rows = self._db.execute(
-            "SELECT ts_ms, venue, symbol, side, notional_usd, price FROM liquidations "
+            "SELECT ts_ms, venue, symbol, side, notional_usd, price, key FROM liquidations "
             "WHERE ts_ms BETWEEN ? AND ? ORDER BY ts_ms, venue",
             (since_ms, until_ms),
         ).fetchall()
@@ -193,11 +250,12 @@ def keep_fresh(history: LiquidationHistory, batch: list[MarketEvent]) -> list[Ma
             incoming.extend(e.liquidations)
     if not incoming:
         return batch
-    fresh = Counter(history.add(incoming))
+    # By identity, not by ==: two liquidations equal in every field are both fresh, or both not.
+    fresh = Counter(e.key for e in history.add(incoming))
 
     def take(e: LiquidationEvent) -> bool:
-        if fresh[e] > 0:
-            fresh[e] -= 1
+        if fresh[e.key] > 0:
+            fresh[e.key] -= 1
             return True
         return False
 

@@ -2,8 +2,11 @@
 
 Line 1 is a header (format, version, source kind, sources, venues, symbols, start_ms). Every other line is
 one event: ``{"at": <clock ms when it was emitted>, "type": <tag>, ...fields}``. ``at`` is what replay
-times events by (a backfill has no timestamp of its own). A truncated or corrupted file yields the good
-prefix plus one error naming the file and line, so a crash mid-recording still replays up to the crash.
+times events by (a backfill has no timestamp of its own). A liquidation carries its identity
+(``event_id``, from version 2) when its source gave one, so a replay keeps apart two liquidations equal in
+every other field; version 1 recordings (no identities) are read as before. A truncated or corrupted file
+yields the good prefix plus one error naming the file and line, so a crash mid-recording still replays up
+to the crash.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from cockpit.models import (
 )
 
 FORMAT = "cockpit-recording"
-VERSION = 2  # 2: coverage claims ("cover") and each source's venues and symbols in the header
+VERSION = 2  # 2: coverage claims ("cover"), each source's venues and symbols in the header, and
+# each liquidation's event_id (when its source gave one)
 READABLE_VERSIONS = (1, 2)  # a version-1 recording has no coverage: its windows replay as partial
 # Flat events: every field is a str/int/float/bool (or None), so one generic codec covers them.
 _FLAT: dict[str, type[Any]] = {
@@ -102,8 +106,11 @@ def _reading(r: FearGreedReading) -> list[Any]:
 
 def encode_event(event: MarketEvent) -> dict[str, Any]:
     """One event as a JSON-ready dict with its type tag."""
-    if isinstance(event, LiquidationEvent):  # venue subclasses carry ids too: record the normalised event
-        return {"type": "liq", **{f.name: getattr(event, f.name) for f in fields(LiquidationEvent)}}
+    if isinstance(event, LiquidationEvent):  # venue subclasses carry more: record the normalised event
+        liq = {f.name: getattr(event, f.name) for f in fields(LiquidationEvent)}
+        if not event.event_id:
+            del liq["event_id"]  # the content is the identity: nothing to add
+        return {"type": "liq", **liq}
     tag = _TAG.get(type(event))
     if tag is not None:
         return {"type": tag, **{f.name: getattr(event, f.name) for f in fields(event)}}
@@ -121,7 +128,16 @@ def encode_event(event: MarketEvent) -> dict[str, Any]:
             "symbol": event.symbol,
             "candles_1m": cols,
             "liquidations": [
-                [e.ts_ms, e.venue, e.symbol, e.side, e.notional_usd, e.price] for e in event.liquidations
+                [
+                    e.ts_ms,
+                    e.venue,
+                    e.symbol,
+                    e.side,
+                    e.notional_usd,
+                    e.price,
+                    *([e.event_id] if e.event_id else []),
+                ]
+                for e in event.liquidations
             ],
             "sentiment": None if event.sentiment is None else _sentiment(event.sentiment),
         }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Side = Literal["long", "short"]
@@ -11,7 +12,13 @@ Side = Literal["long", "short"]
 
 @dataclass(frozen=True, slots=True)
 class LiquidationEvent:
-    """One forced liquidation; ``side`` is the side of the position that was liquidated."""
+    """One forced liquidation; ``side`` is the side of the position that was liquidated.
+
+    ``event_id`` is the identity the event's source gave it (a venue's id, or the content of the venue's
+    message): two events with different ids are two liquidations even when every other field is equal.
+    It takes no part in ``==``/``hash`` (those compare the six market fields); ``key`` is what the
+    de-duplicator, the history store and a recording use.
+    """
 
     ts_ms: int
     venue: str
@@ -19,6 +26,12 @@ class LiquidationEvent:
     side: Side
     notional_usd: float
     price: float
+    event_id: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        """The event's identity as one string: ``event_id``, else (a source that gives none) its content."""
+        return self.event_id or content_key(self)
 
     def __post_init__(self) -> None:
         if isinstance(self.ts_ms, bool) or not isinstance(self.ts_ms, int):
@@ -34,9 +47,22 @@ class LiquidationEvent:
             raise ValueError(
                 f"LiquidationEvent: need finite notional >= 0 and price > 0, got {notional}, {price}"
             )
+        if not isinstance(self.event_id, str):
+            raise TypeError(f"LiquidationEvent: event_id must be a str, got {self.event_id!r}")
         # Store plain floats (+0.0 folds -0.0) so events rebuilt from the arrays compare equal to the input.
         object.__setattr__(self, "notional_usd", notional + 0.0)
         object.__setattr__(self, "price", price)
+
+
+def content_key(e: LiquidationEvent) -> str:
+    """The identity of an event whose source gives none: its six fields (JSON, so no two contents share
+    one and a venue's own id, which never has "content" in fifth place, cannot be mistaken for one)."""
+    return json.dumps([e.venue, e.symbol, e.ts_ms, e.side, "content", e.notional_usd, e.price])
+
+
+def identity_key(identity: tuple[object, ...]) -> str:
+    """A venue identity tuple (str, int and float parts) as the stable string ``event_id`` holds."""
+    return json.dumps(identity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ Pure Python and numpy: no asyncio, no Textual, no ccxt. Everything it produces i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -175,18 +175,29 @@ def _replay_history(path: PricePath, rng: np.random.Generator) -> tuple[_Book, P
 
 
 def _events(prints: Prints) -> tuple[LiquidationEvent, ...]:
-    """Prints as the cockpit's liquidation events."""
-    return tuple(
-        LiquidationEvent(ts, VENUES[v], SYMBOL, "long" if is_long else "short", round(usd, 2), round(px, 1))
-        for ts, v, is_long, usd, px in zip(
-            prints.ts_ms.tolist(),
-            prints.venue.tolist(),
-            prints.is_long.tolist(),
-            prints.notional_usd.tolist(),
-            prints.price.tolist(),
-            strict=True,
-        )
-    )
+    """Prints as the cockpit's liquidation events.
+
+    Every print is a liquidation of its own. Rounded to the cent and the tenth of a dollar, two prints of one
+    step could in principle be equal in every field (same millisecond, venue, side, size and price); the
+    second and later of such prints get an ``event_id`` naming their rank, so nothing downstream that keys
+    on identity (a history, a deduper) could take them for one. Equal prints share their step's minute, so
+    they are always made in the same call.
+    """
+    events = []
+    seen: dict[tuple[int, int, bool, float, float], int] = {}
+    for ts, v, is_long, usd, px in zip(
+        prints.ts_ms.tolist(),
+        prints.venue.tolist(),
+        prints.is_long.tolist(),
+        prints.notional_usd.tolist(),
+        prints.price.tolist(),
+        strict=True,
+    ):
+        content = (ts, v, is_long, round(usd, 2), round(px, 1))
+        rank = seen[content] = seen.get(content, -1) + 1
+        e = LiquidationEvent(ts, VENUES[v], SYMBOL, "long" if is_long else "short", content[3], content[4])
+        events.append(replace(e, event_id=f"{e.key}#{rank}") if rank else e)
+    return tuple(events)
 
 
 class DemoMarket:

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from typing import overload
 
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.sources.venues.normalize import Identity, event_key
 
 
 class Deduper:
-    """Drops events already seen, remembering a bounded number of identities.
+    """Drops events already seen, remembering a bounded number of identities (``LiquidationEvent.key``:
+    the venue identity ``normalize`` gave the event, the same key the history store keeps it under).
 
     Identities are forgotten in arrival order, once more than ``max_keys`` are held or once the oldest one
     belongs to an event more than ``horizon_ms`` older than the newest event seen (venue time, so no clock is
@@ -23,7 +23,7 @@ class Deduper:
             raise ValueError(f"Deduper: need horizon_ms > 0 and max_keys > 0, got {horizon_ms}, {max_keys}")
         self.horizon_ms = horizon_ms
         self.max_keys = max_keys
-        self._seen: dict[Identity, int] = {}  # identity -> event time, in arrival order
+        self._seen: dict[str, int] = {}  # identity -> event time, in arrival order
         self._newest_ms: int | None = None
 
     def __len__(self) -> int:
@@ -40,17 +40,13 @@ class Deduper:
     ) -> list[LiquidationEvent]:
         """The events not seen before, in their order (repeats within the batch are dropped too).
 
-        Called as ``fresh(events)`` or ``fresh(venue_id, events)``; the venue id only names plain events
-        (events from ``normalize`` carry their own identity).
+        Called as ``fresh(events)`` or ``fresh(venue_id, events)``; every event carries its own identity,
+        so the venue id (kept for callers that have one at hand) changes nothing.
         """
-        if isinstance(first, str):
-            venue_id: str | None = first
-            events: Iterable[LiquidationEvent] = () if second is None else second
-        else:
-            venue_id, events = None, first
+        events: Iterable[LiquidationEvent] = (second or ()) if isinstance(first, str) else first
         kept: list[LiquidationEvent] = []
         for e in events:
-            key = event_key(e.venue if venue_id is None else venue_id, e)
+            key = e.key
             if key in self._seen:
                 continue
             self._seen[key] = e.ts_ms

@@ -60,7 +60,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.analytics.liquidations import LiquidationEvent, Side
+from cockpit.analytics.liquidations import LiquidationEvent, Side, identity_key
 
 __all__ = [
     "VENUE_NAMES",
@@ -96,10 +96,12 @@ class MalformedLiquidation(ValueError):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class VenueLiquidationEvent(LiquidationEvent):
-    """A ``LiquidationEvent`` that also carries its venue identity (see ``event_key``).
+    """A ``LiquidationEvent`` that also carries its venue identity as a tuple (see ``event_key``); its
+    ``event_id`` is the same identity as a string (``identity_key``), the one the deduper, the history
+    store and recordings key on.
 
     It compares and hashes exactly like the plain event with the same six fields, so it can be used wherever
-    a ``LiquidationEvent`` is expected; only ``Deduper`` and ``event_key`` look at ``identity``.
+    a ``LiquidationEvent`` is expected.
     """
 
     identity: Identity = ()
@@ -155,7 +157,16 @@ def normalize(
         if row.notional_usd is not None and not inverse:
             notional = row.notional_usd
         events.append(
-            VenueLiquidationEvent(row.ts_ms, venue, symbol, row.side, notional, row.price, row.identity)
+            VenueLiquidationEvent(
+                row.ts_ms,
+                venue,
+                symbol,
+                row.side,
+                notional,
+                row.price,
+                event_id=identity_key(row.identity),
+                identity=row.identity,
+            )
         )
     return events
 
