@@ -28,6 +28,7 @@ from cockpit.headless import demo_engine
 from cockpit.models import CandleClosed, FearGreedReading, PriceTick, SentimentUpdate, Snapshot
 from cockpit.sources.demo import DemoSource
 from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, SYMBOL
+from cockpit.sources.fear_greed import SOURCE_NAME as FEAR_GREED
 
 CONFIG = Config(alarms=AlarmSettings(cooldown_s=0.0))
 
@@ -162,7 +163,7 @@ def test_fear_greed_and_rsi_alarms() -> None:
     )
     assert [f.alarm_id for f in engine.snapshot().fired_alarms] == [now]  # a condition holds at once
     reading = FearGreedReading(clock.ms, 9, "Extreme Fear")
-    engine.emit(SentimentUpdate("fear_greed", reading, (*snap.sentiment.history, reading)))
+    engine.emit(SentimentUpdate(FEAR_GREED, reading, (*snap.sentiment.history, reading)))
     engine.drain()
     (f,) = engine.snapshot().fired_alarms
     assert (f.alarm_id, f.value, f.prev_value) == (later, 9.0, 14.0)
