@@ -22,6 +22,7 @@ from tests.fakes.base import FakeVenue, now_ms
 
 CONTRACT = "BTC_USDT"
 CONTRACT_SIZE = "0.0001"  # BTC per contract (quanto_multiplier)
+MAX_WINDOW_S = 3600  # liq_orders: the longest from..to span answered
 
 
 def contract_info() -> dict[str, Any]:
@@ -198,6 +199,9 @@ class FakeGate(FakeVenue):
     async def _liq_orders(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
             return bad
+        start, end = request.query.get("from"), request.query.get("to")
+        if start is not None and int(end or now_ms() // 1000) - int(start) > MAX_WINDOW_S:
+            return self._error("INVALID_PARAM_VALUE", "from and to must be at most 3600 seconds apart")
         rows = list(self.liquidations)
         if "from" in request.query:  # seconds, per Gate's docs
             rows = [r for r in rows if r["time"] >= int(request.query["from"])]

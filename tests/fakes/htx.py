@@ -7,12 +7,14 @@ Wire facts: the older endpoints answer ``{"status":"ok","data":..,"ts":..}`` (er
 ``/v5/market/liquidation_orders`` for linear swaps, whose rows carry ``side`` (the ORDER side: sell = a long
 was liquidated) and ``position_side`` (the liquidated position); the older v3 endpoint named it
 ``direction``.
-``start_time``/``end_time`` are in milliseconds. BTC-USDT contracts are 0.001 BTC.
+``start_time``/``end_time`` are in milliseconds, at most two hours apart (third-party notes; an absent
+``end_time`` means now). BTC-USDT contracts are 0.001 BTC.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +24,7 @@ from tests.fakes.base import FakeVenue, now_ms
 
 CONTRACT = "BTC-USDT"
 CONTRACT_SIZE = 0.001  # BTC per contract
+MAX_WINDOW_MS = 2 * 3_600_000  # liquidation_orders: the longest start_time..end_time span answered
 
 CONTRACT_INFO: dict[str, Any] = {
     "symbol": "BTC",
@@ -80,6 +83,8 @@ class FakeHtx(FakeVenue):
     def __init__(self) -> None:
         super().__init__()
         self.liquidations: list[dict[str, Any]] = []
+        # The venue's present, for a liquidation query without end_time (a test on a simulated clock sets it).
+        self.now_ms: Callable[[], int] = now_ms
 
     def routes(self) -> None:
         self.add_rest("GET", "/linear-swap-api/v1/swap_contract_info", "markets", self._contract_info)
@@ -202,6 +207,16 @@ class FakeHtx(FakeVenue):
     async def _liquidations(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
             return bad
+        start, end = request.query.get("start_time"), request.query.get("end_time")
+        if start is not None and int(end or self.now_ms()) - int(start) > MAX_WINDOW_MS:
+            # Third-party notes say HTX answers at most two hours per request (the error is assumed).
+            body = {
+                "status": "error",
+                "err_code": 1999,
+                "err_msg": "time range exceeds 2 hours",
+                "ts": now_ms(),
+            }
+            return web.json_response(body)
         rows = list(self.liquidations)
         if "start_time" in request.query:
             rows = [r for r in rows if int(r["liquidation_time"]) >= int(request.query["start_time"])]

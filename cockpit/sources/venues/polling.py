@@ -6,6 +6,12 @@ only the newest rows: the poller pages back (``until`` = the oldest row seen, in
 full or reaches the cursor, and only then may the cursor move to the newest row. Rows repeated at the page
 edges are dropped later by the deduper. Were a venue to answer oldest first, the second page starts at the
 cursor and the loop stops at once, so either order reads everything.
+
+A row can appear in the history after a row stamped later was already read (Gate stamps whole seconds, a
+venue writes a liquidation when its order is done, and our clock and the venue's differ), so every poll
+reads again from ``LATE_MARGIN_MS`` behind the cursor; the deduper drops what it read before. Each query
+asks for a bounded time window (``WINDOW_MS``: Gate answers at most an hour, HTX is said to answer at most
+two): when the window ends before now, the next window is asked for at once.
 """
 
 from __future__ import annotations
@@ -18,7 +24,13 @@ from cockpit.clock import Clock
 POLL_LIMIT = 100  # rows per request
 POLL_BACKFILL_MS = 3_600_000  # how far back the first poll reaches
 MAX_PAGES = 50  # per poll: 5,000 rows; beyond that a venue is misbehaving and the oldest rows are skipped
-GATE_WINDOW_S = 3600  # Gate answers at most an hour per query (from/to in seconds)
+# Longest span one query may ask for: Gate documents an hour (from/to in seconds); for HTX third-party notes
+# say two hours (unverified), and ccxt 4.5.90 sends since/until as its start_time/end_time (ms).
+WINDOW_MS = {"gate": 3_600_000, "htx": 7_200_000}
+# How far behind the cursor each poll reads again, for rows written after a later-stamped row was read.
+# A minute: well past a venue's write delay and a whole-second stamp, and cheap (the deduper keeps 30 min
+# of identities, and a minute of rows is a page or two even in a cascade).
+LATE_MARGIN_MS = 60_000
 
 # (symbol, since_ms, limit, params) -> the ccxt call's result, JSON-checked by the caller.
 Fetch = Callable[[str, int | None, int, dict[str, Any]], Awaitable[Any]]
@@ -37,13 +49,9 @@ class LiquidationPoller:
 
     async def poll(self, symbol: str) -> tuple[list[Any], bool]:
         """Every row since the cursor (ccxt liquidation structures), and whether more are already waiting
-        (Gate: the hour asked for ended before now, so the next hour should be asked for at once)."""
+        (the window asked for ended before now, so the next one should be asked for at once)."""
         now = self.clock.now_ms()
-        since = self.cursor_ms.get(symbol, now - POLL_BACKFILL_MS)
-        until: int | None = None
-        if self.venue_id == "gate":
-            since = max(since, now - POLL_BACKFILL_MS) // 1000 * 1000
-            until = min(now // 1000 * 1000, since + GATE_WINDOW_S * 1000)
+        since, until = self._window(symbol, now)
         page = await self._page(symbol, since, until)
         rows = list(page)
         whole = False
@@ -57,25 +65,37 @@ class LiquidationPoller:
             if not any(t is not None and t < oldest for t in map(_ts, page)):
                 break  # more than a page share one instant: nothing older can be reached by time
             rows += page
-        self.covered[symbol] = (since, now if until is None else until) if whole else None
-        more = until is not None and until < now // 1000 * 1000
-        if not rows and more:
-            assert until is not None
-            self.cursor_ms[symbol] = until  # nothing in that hour: the next poll asks for the next one
+        self.covered[symbol] = (since, until) if whole else None
+        more = until < self._end(now)
+        if more and whole:
+            # That window is read: the next poll asks for the next one even when every row in this one
+            # was read before (the margin re-reads some), or the cursor would never move past it.
+            self.advance(symbol, until)
         return rows, more
 
+    def _window(self, symbol: str, now: int) -> tuple[int, int]:
+        """[since, until] of the next query: from the margin behind the cursor, at most a window long."""
+        cursor = self.cursor_ms.get(symbol)
+        since = now - POLL_BACKFILL_MS if cursor is None else cursor - LATE_MARGIN_MS
+        if self.venue_id == "gate":
+            since = max(since, now - POLL_BACKFILL_MS) // 1000 * 1000
+        return since, min(self._end(now), since + WINDOW_MS.get(self.venue_id, POLL_BACKFILL_MS))
+
+    def _end(self, now: int) -> int:
+        """The newest time a query may ask for (Gate's are whole seconds)."""
+        return now // 1000 * 1000 if self.venue_id == "gate" else now
+
     def advance(self, symbol: str, newest_ms: int) -> None:
-        """The next poll starts at the newest event read (inclusive: the deduper drops the overlap)."""
+        """The next poll starts at the newest event read, less the margin (the deduper drops the overlap)."""
         self.cursor_ms[symbol] = max(self.cursor_ms.get(symbol, 0), newest_ms)
 
-    async def _page(self, symbol: str, since_ms: int, until_ms: int | None) -> list[Any]:
+    async def _page(self, symbol: str, since_ms: int, until_ms: int) -> list[Any]:
         if self.venue_id == "gate":
             # ccxt 4.5.90 passes `since` to Gate unchanged as `from`, but Gate wants seconds: send them.
-            assert until_ms is not None
             params = {"from": since_ms // 1000, "to": until_ms // 1000}
             return list(await self._fetch(symbol, None, POLL_LIMIT, params) or [])
-        params = {} if until_ms is None else {"until": until_ms}
-        return list(await self._fetch(symbol, since_ms, POLL_LIMIT, params) or [])
+        # HTX: ccxt 4.5.90 sends since as start_time and params["until"] as end_time.
+        return list(await self._fetch(symbol, since_ms, POLL_LIMIT, {"until": until_ms}) or [])
 
 
 def _ts(row: Any) -> int | None:
