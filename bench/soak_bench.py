@@ -78,7 +78,9 @@ def section(r: SoakResult, command: str) -> list[str]:
         f"{r.plan.settle_s:g} s to settle. A streamed event is owed to the engine when its frame was written "
         "whole to a subscribed socket; one published while no socket was subscribed, cut by a dropped "
         "connection, truncated or sent to a dead stream is lost for good (streams have no backfill) and "
-        "counted apart. A polled venue's row is owed once published: the venue keeps its history.",
+        "counted apart. A polled venue's row is owed once published: the venue keeps its history. HTX "
+        "twins (a liquidation equal to the one before it in every number, another id) and Gate partial "
+        "liquidations are in the traffic; the engine keeps its liquidation history on disk, as the app does.",
         "",
         "| measure | value |",
         "|---|---|",
@@ -93,6 +95,9 @@ def section(r: SoakResult, command: str) -> list[str]:
         f"| shown exactly once / missing / duplicated / shown but not owed "
         f"| {sum(v['once'] for v in t.values()):,} / {sum(v['missing'] for v in t.values())} "
         f"/ {sum(v['duplicated'] for v in t.values())} / {sum(v['shown_not_owed'] for v in t.values())} |",
+        f"| HTX twins / Gate partial liquidations: shown once of owed "
+        f"| {t['htx']['hard_once']:,}/{t['htx']['hard_owed']:,} / {t['gate']['hard_once']:,}/"
+        f"{t['gate']['hard_owed']:,} |",
         f"| total owed / from the snapshots' new liquidations / 24h window "
         f"| {_usd(sum(v['owed_usd'] for v in t.values()))} / {_usd(r.engine_usd)} / {_usd(r.window_usd)} "
         f"({r.window_count:,} events) |",

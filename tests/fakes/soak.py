@@ -4,7 +4,11 @@ many times the engine showed it).
 
 Event k is priced ``P0 + k / 10`` on every venue, so a price read back from the engine names exactly one
 published event: nothing needs an id field that a normaliser might drop. Every event is ``units x 0.01 BTC``
-(in the venue's own contracts), long or short.
+(in the venue's own contracts), long or short. Two kinds of rows test the counting harder: HTX twins, a
+liquidation equal to the one before it in time, side, size and price, told apart only by HTX's id (a twin
+is priced as its original: the engine's events of that price are shared out over the group), and Gate
+partial liquidations, where the order closes part of a bigger position and part of it may go to the book
+as maker (the owed notional is the order's, never the position's).
 
 "Delivered" per venue (VENUES.md; ``tests.fakes.delivery``):
 
@@ -55,23 +59,27 @@ class Traffic:
     )
     cascades: tuple[tuple[float, float], ...] = ()  # (start, length) in simulated seconds from the start
     cascade_factor: float = 6.0
+    htx_twin_share: float = 0.15  # HTX events followed by a twin (equal numbers, another id)
 
 
 @dataclass(frozen=True)
 class Events:
     """The whole run's liquidations, made up front (so the run's own memory does not grow): time from the
-    start, venue index into ``VENUES``, long or short, size in units of 0.01 BTC. Index = event id."""
+    start, venue index into ``VENUES``, long or short, size in units of 0.01 BTC, and for a twin the event
+    it repeats (else -1). Index = event id."""
 
     t_ms: np.ndarray
     venue: np.ndarray
     long: np.ndarray
     units: np.ndarray
+    twin_of: np.ndarray
 
     def __len__(self) -> int:
         return len(self.t_ms)
 
     def price(self, k: int) -> float:
-        return P0 + k / 10
+        original = int(self.twin_of[k])
+        return P0 + (k if original < 0 else original) / 10
 
     def notional_usd(self, k: int) -> float:
         return float(self.units[k]) * 0.01 * self.price(k)
@@ -80,8 +88,9 @@ class Events:
 def make_events(traffic: Traffic, seconds: float, seed: int) -> Events:
     """Poisson arrivals per venue and second, ``cascade_factor`` times faster inside a cascade."""
     rng = np.random.default_rng(seed)
+    twin_rng = np.random.default_rng(seed + 1)  # its own stream: the other events stay as they were
     rates = dict(traffic.rate_per_s)
-    t, v, lg, u = [], [], [], []
+    t, v, lg, u, tw = [], [], [], [], []
     for s in range(int(seconds)):
         boost = any(a <= s < a + n for a, n in traffic.cascades)
         for vi, venue in enumerate(VENUES):
@@ -93,12 +102,19 @@ def make_events(traffic: Traffic, seconds: float, seed: int) -> Events:
                 v.append(vi)
                 lg.append(bool(rng.random() < (0.8 if boost else 0.5)))  # cascades liquidate longs
                 u.append(int(1 + rng.geometric(0.15)))
+                tw.append(False)
+                if venue == "htx" and twin_rng.random() < traffic.htx_twin_share:
+                    for column, value in ((t, t[-1]), (v, vi), (lg, lg[-1]), (u, u[-1]), (tw, True)):
+                        column.append(value)
+    # Stable: a twin stays right after its original (appended next, at the same time).
     order = np.argsort(np.asarray(t, dtype=np.int64), kind="stable")
+    twin = np.asarray(tw, dtype=bool)[order]
     return Events(
         np.asarray(t, dtype=np.int64)[order],
         np.asarray(v, dtype=np.int8)[order],
         np.asarray(lg, dtype=bool)[order],
         np.asarray(u, dtype=np.int32)[order],
+        np.where(twin, np.arange(len(twin)) - 1, -1).astype(np.int32),
     )
 
 
@@ -110,12 +126,27 @@ def row(events: Events, k: int, start_ms: int) -> dict[str, Any]:
     venue, ts = VENUES[events.venue[k]], start_ms + int(events.t_ms[k])
     long, units = bool(events.long[k]), int(events.units[k])
     price = f"{events.price(k):.1f}"
-    if venue == "gate":  # signed position size, 0.0001 BTC contracts
-        return gate.liq_order(units * 100 * (1 if long else -1), price, ts_s=ts // 1000)
+    if venue == "gate":
+        return gate_row(k, units * 100 * (1 if long else -1), price, ts // 1000)  # 0.0001 BTC contracts
     side, pos = ("sell", "long") if long else ("buy", "short")
     r = htx.liquidation_order(side, pos, units * 10, price, ts=ts)  # 0.001 BTC contracts
-    r["id"] = str(10**11 + k)  # HTX numbers its liquidations
+    r["id"] = str(HTX_ID0 + k)  # HTX numbers its liquidations (a twin has its own number)
     return r
+
+
+def gate_partial(k: int) -> bool:
+    return k % 3 == 0
+
+
+def gate_row(k: int, order: int, price: str, ts_s: int) -> dict[str, Any]:
+    """Gate row of event k, whose liquidation order closes ``order`` contracts (signed like the position).
+    Every third is a partial liquidation (the position was twice the order); of those, some put half the
+    order on the book as maker, and some all of it (nothing taken: fill_price 0, priced at the order)."""
+    if not gate_partial(k):
+        return gate.liq_order(order, price, ts_s=ts_s)
+    left = {0: 0, 1: abs(order) // 2, 2: abs(order)}[k // 3 % 3]
+    fill = "0" if left == abs(order) else price
+    return gate.liq_order(2 * order, price, ts_s=ts_s, left=left, order_size=-order, fill_price=fill)
 
 
 def messages(events: Events, ks: list[int], start_ms: int) -> list[dict[str, Any]]:
@@ -160,7 +191,7 @@ def prices_in(venue: str, message: Any) -> list[str]:
             return []
         return [d["bkPx"] for item in message["data"] for d in item["details"]]
     if venue == "gate":
-        return [message["fill_price"]]
+        return [message["fill_price"] if float(message["fill_price"]) > 0 else message["order_price"]]
     if venue == "htx":
         return [message["bankrupt_price"]]
     return []
@@ -168,6 +199,9 @@ def prices_in(venue: str, message: Any) -> list[str]:
 
 def event_id(price: float) -> int:
     return round((float(price) - P0) * 10)
+
+
+HTX_ID0 = 10**11  # HTX row of event k has id HTX_ID0 + k
 
 
 # -- the ledger ------------------------------------------------------------------------------------------
@@ -184,8 +218,16 @@ class Ledger:
         self.engine_count = np.zeros(len(events), dtype=np.int16)
         self.engine_usd = 0.0
         self.strangers: list[str] = []  # engine events that name no published event (or the wrong venue)
+        # event -> the events of its price (itself and its twins): the engine's events of one price are
+        # shared out over them, the least shown first, so a twin counted once each shows as once each.
+        self.group: dict[int, list[int]] = {}
+        for k in np.flatnonzero(events.twin_of >= 0):
+            original = int(events.twin_of[k])
+            self.group.setdefault(original, [original]).append(int(k))
 
     def _ids(self, venue: str, message: Any) -> list[int]:
+        if venue == "htx" and isinstance(message, dict) and "id" in message:
+            return [int(message["id"]) - HTX_ID0]  # a twin shares its original's price, not its id
         return [event_id(p) for p in prices_in(venue, message)]
 
     # Deliveries
@@ -222,7 +264,8 @@ class Ledger:
             if VENUE_NAMES[VENUES[self.events.venue[k]]] != e.venue:
                 self.strangers.append(f"{e.venue} {e.price}: published on {VENUES[self.events.venue[k]]}")
                 continue
-            self.engine_count[k] += 1
+            members = self.group.get(k, [k])
+            self.engine_count[min(members, key=lambda m: self.engine_count[m])] += 1
             self.engine_usd += e.notional_usd
 
     # the verdict
@@ -232,9 +275,12 @@ class Ledger:
 
     def tally(self) -> dict[str, dict[str, Any]]:
         """Per venue: published, owed, shown once, missing, duplicated, lost by reason, owed USD, rows
-        never served (polled venues: the cockpit's polling skipped them)."""
+        never served (polled venues: the cockpit's polling skipped them), and the owed rows of the harder
+        kinds (HTX twins, Gate partial liquidations) with how many of those were shown once."""
         out: dict[str, dict[str, Any]] = {}
         owed = self.owed()
+        partial = np.array([gate_partial(k) for k in range(len(self.events))], bool)
+        hard = (self.events.twin_of >= 0) | (partial & (self.events.venue == VENUES.index("gate")))
         for vi, venue in enumerate(VENUES):
             mine = self.events.venue == vi
             published = mine & (self.fate != SCHEDULED)
@@ -254,6 +300,10 @@ class Ledger:
                 "lost": lost,
                 "owed_usd": usd,
                 "never_served": int(np.sum(mine & (self.fate == IN_HISTORY) & (self.served_times == 0)))
+                if venue in POLLED
+                else 0,
+                "hard_owed": int(np.sum(mine & owed & hard)) if venue in POLLED else 0,
+                "hard_once": int(np.sum(mine & owed & hard & (self.engine_count == 1)))
                 if venue in POLLED
                 else 0,
             }

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from cockpit.clock import SimClock
 from cockpit.config import Config, LiveSettings, SentimentSettings, VenueSettings
 from cockpit.engine import Engine
 from cockpit.headless import live_engine
+from cockpit.history import DB_NAME, LiquidationHistory
 from cockpit.models import MarketEvent, Snapshot, SourceError
 from cockpit.sources.venues.normalize import VENUE_NAMES
 from tests.fakes import fixtures
@@ -54,6 +57,7 @@ class SoakPlan:
     timeout_real_s: float = 1.0
     keepalive_real_s: float = 1.0
     rss_every_s: float = 60.0
+    history: bool = True  # the engine keeps a liquidation history on disk, as the app does
 
     def __post_init__(self) -> None:
         # Each fault is judged on its own venue's status: two at once on one venue would blur both.
@@ -192,9 +196,9 @@ async def run_soak(plan: SoakPlan) -> SoakResult:
     ledger = Ledger(make_events(plan.traffic, plan.seconds, plan.seed))
     began = time.monotonic()
     try:
-        with refuse_lookups(refused):
+        with refuse_lookups(refused), tempfile.TemporaryDirectory(prefix="cockpit-soak-") as tmp:
             async with fake_venues() as fakes:
-                run = await _soak(fakes, plan, ledger, escaped)
+                run = await _soak(fakes, plan, ledger, escaped, Path(tmp))
     finally:
         loop.set_exception_handler(previous)
     escaped += [f"tried to resolve {host!r}: only 127.0.0.1 may be reached" for host in refused]
@@ -211,14 +215,16 @@ class _Run:
     errors: Counter[str]
     crashed: list[str]
     windows_nbytes: int
+    history_error: str | None
 
 
-async def _soak(fakes: FakeVenues, plan: SoakPlan, ledger: Ledger, escaped: list[str]) -> _Run:
+async def _soak(fakes: FakeVenues, plan: SoakPlan, ledger: Ledger, escaped: list[str], tmp: Path) -> _Run:
     for fake in fakes.venues.values():
         fake.replay_missed, fake.listener = False, ledger
         fake.bound_log(200)
     clock = SimClock(START_MS, plan.speed)
-    engine = live_engine(soak_config(fakes, plan), clock)
+    history = LiquidationHistory(tmp / DB_NAME) if plan.history else None
+    engine = live_engine(soak_config(fakes, plan), clock, history=history)
     errors: Counter[str] = Counter()
 
     def tap(e: MarketEvent) -> None:
@@ -248,7 +254,10 @@ async def _soak(fakes: FakeVenues, plan: SoakPlan, ledger: Ledger, escaped: list
     if isinstance(outcome, Exception):
         escaped.append(f"the snapshot drain raised {type(outcome).__name__}: {outcome}")
     watcher.take(engine.snapshot())  # whatever arrived after the last published snapshot
-    return _Run(driver, watcher, records, errors, crashed, engine.state.windows.nbytes)
+    if engine.history is not None:
+        engine.history.close()
+    nbytes = engine.state.windows.nbytes
+    return _Run(driver, watcher, records, errors, crashed, nbytes, engine.history_error)
 
 
 def _subscribed(fakes: FakeVenues, venue: str) -> bool:
@@ -265,6 +274,7 @@ def _result(plan: SoakPlan, real_s: float, run: _Run, escaped: list[str]) -> Soa
     nexts = [next((at for at, v in starts if v == r.venue and at > r.start_ms), None) for r in run.records]
     faults = [watcher.judge(r, driver.start_ms, n) for r, n in zip(run.records, nexts, strict=True)]
     problems = [f"exception escaped: {e}" for e in escaped] + [f"source task ended: {n}" for n in run.crashed]
+    problems += [] if run.history_error is None else [f"the history store failed: {run.history_error}"]
     for venue, t in tally.items():
         for what in ("missing", "duplicated", "shown_not_owed"):
             if t[what]:

@@ -1,7 +1,9 @@
 """A short soak run (issue 9): four simulated minutes at 60x against every fake venue, with one fault of most
-kinds and a cascade meeting a 429 on a polled venue. No exception, every owed liquidation shown exactly once
-(ids and totals to the cent), every disruptive fault shown as error or stale and then recovered. The hour-long
-run with memory samples is ``bench/soak_bench.py``; no timing or memory is asserted here.
+kinds and a cascade meeting a 429 on a polled venue, HTX twins (equal numbers, another id) and Gate partial
+liquidations in the traffic, and a history store under the engine as in the app. No exception, every owed
+liquidation shown exactly once (ids and totals to the cent), every disruptive fault shown as error or stale
+and then recovered. The hour-long run with memory samples is ``bench/soak_bench.py``; no timing or memory
+is asserted here.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def test_a_short_soak_loses_nothing_counts_once_and_shows_every_fault() -> None:
     owed = sum(t["owed"] for t in tally)
     assert owed > 500 and all(t["owed"] > 0 for t in tally)
     assert sum(t["once"] for t in tally) == owed == result.window_count
+    # HTX twins (equal numbers, another id) and Gate partial liquidations were owed, and shown once each.
+    for venue in ("htx", "gate"):
+        assert 0 < result.tally[venue]["hard_once"] == result.tally[venue]["hard_owed"], result.tally[venue]
     assert abs(result.window_usd - sum(t["owed_usd"] for t in tally)) < 0.005
     # The faults happened: streams lost what was published while they were down, and every fault was judged.
     assert sum(n for t in tally for n in t["lost"].values()) > 0
