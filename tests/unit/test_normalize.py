@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -761,3 +762,11 @@ def test_unknown_venue_and_missing_info() -> None:
         "info.T",
         lambda: normalize("bybit", {**liq, "info": {**BYBIT_LONG, "T": 1739502302}}, ex.market(BTC)),
     )  # seconds, not milliseconds
+
+
+def test_a_venue_events_string_identity_is_always_its_tuple() -> None:
+    (liq,), market = htx_fetch([HTX_SHORT])
+    e = only(normalize("htx", liq, market))
+    assert e.key == e.event_id == json.dumps(event_key("htx", e)) and isinstance(e, VenueLiquidationEvent)
+    made = VenueLiquidationEvent(1, "HTX", BTC, "long", 1.0, 1.0, event_id="other", identity=("HTX", "x"))
+    assert made.key == '["HTX", "x"]'

@@ -106,6 +106,11 @@ class VenueLiquidationEvent(LiquidationEvent):
 
     identity: Identity = ()
 
+    def __post_init__(self) -> None:
+        LiquidationEvent.__post_init__(self)  # (no zero-argument super() in a slots dataclass)
+        if self.identity:  # one identity: the string form is always the tuple's
+            object.__setattr__(self, "event_id", identity_key(self.identity))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LiquidationEvent):
             return NotImplemented
@@ -158,14 +163,7 @@ def normalize(
             notional = row.notional_usd
         events.append(
             VenueLiquidationEvent(
-                row.ts_ms,
-                venue,
-                symbol,
-                row.side,
-                notional,
-                row.price,
-                event_id=identity_key(row.identity),
-                identity=row.identity,
+                row.ts_ms, venue, symbol, row.side, notional, row.price, identity=row.identity
             )
         )
     return events
