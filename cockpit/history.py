@@ -3,11 +3,14 @@ after a restart and a REST backfill that overlaps what is stored counts each eve
 
 An event is stored under its identity, ``LiquidationEvent.key``: the venue identity the normaliser gave it
 (HTX's id, or the content of the venue's message), the very key the venue source's deduper drops repeats
-by, so two liquidations the deduper keeps apart are two rows, and a repeat is one. A backfill that returns
-events already stored inserts nothing (``INSERT OR IGNORE``), and only the events that were new reach the
-in-memory windows. The watermark is the newest event time stored per venue: where a venue's backfill after
-a gap needs to start. Retention deletes events older than ``retention_days``; ``max_mb`` bounds the file
-by deleting the oldest.
+by, so two liquidations the deduper keeps apart are two rows, and a repeat is one. The primary key is
+(time, identity): every identity holds the event's time, so the pair is exactly as unique as the identity,
+and the table is clustered by time, as range reads and retention want (the identity alone as the key, plus
+an index on time, measured 215 bytes a row against 128; 108 before identities were stored). A backfill
+that returns events already stored inserts nothing (``INSERT OR IGNORE``), and only the events that were
+new reach the in-memory windows. The watermark is the newest event time stored per venue: where a venue's
+backfill after a gap needs to start. Retention deletes events older than ``retention_days``; ``max_mb``
+bounds the file by deleting the oldest.
 
 Files written before identities were stored (schema 1: the six fields were the key) are migrated when
 opened: each row gets its content identity. Such a row may be an event a venue re-sends after the upgrade
@@ -38,9 +41,9 @@ _COLUMNS = (
     "venue TEXT NOT NULL, ts_ms INTEGER NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL, "
     "notional_usd REAL NOT NULL, price REAL NOT NULL"
 )
+_TABLE = f"(key TEXT NOT NULL, {_COLUMNS}, PRIMARY KEY (ts_ms, key)) WITHOUT ROWID"
 _SCHEMA = (
-    f"CREATE TABLE IF NOT EXISTS liquidations (key TEXT PRIMARY KEY, {_COLUMNS}) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS liquidations_ts ON liquidations (ts_ms)",
+    f"CREATE TABLE IF NOT EXISTS liquidations {_TABLE}",
     "CREATE TABLE IF NOT EXISTS watermarks (venue TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS coverage "
@@ -72,7 +75,7 @@ def _create_schema(db: sqlite3.Connection) -> None:
 
 def _migrate_v1(db: sqlite3.Connection) -> None:
     """Schema 1 (keyed on the six fields) -> 2: every row under its content identity."""
-    db.execute(f"CREATE TABLE liquidations_v2 (key TEXT PRIMARY KEY, {_COLUMNS}) WITHOUT ROWID")
+    db.execute(f"CREATE TABLE liquidations_v2 {_TABLE}")
     rows = db.execute("SELECT venue, ts_ms, symbol, side, notional_usd, price FROM liquidations")
     while chunk := rows.fetchmany(_MIGRATE_CHUNK):
         db.executemany(
@@ -83,7 +86,7 @@ def _migrate_v1(db: sqlite3.Connection) -> None:
             ],
         )
     (newest,) = db.execute("SELECT max(ts_ms) FROM liquidations").fetchone()
-    db.execute("DROP TABLE liquidations")  # and its index, made again for the new table
+    db.execute("DROP TABLE liquidations")  # and its index on time: the new key starts with the time
     db.execute("ALTER TABLE liquidations_v2 RENAME TO liquidations")
     if newest is not None:
         db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
@@ -147,7 +150,8 @@ class LiquidationHistory:
         if self._legacy_until_ms is None or e.ts_ms > self._legacy_until_ms or not e.event_id:
             return False
         cur = self._db.execute(
-            "UPDATE OR IGNORE liquidations SET key = ? WHERE key = ?", (e.key, content_key(e))
+            "UPDATE OR IGNORE liquidations SET key = ? WHERE ts_ms = ? AND key = ?",
+            (e.key, e.ts_ms, content_key(e)),
         )
         return cur.rowcount > 0
 

@@ -549,7 +549,7 @@ def test_htx_v3_row_uses_direction_and_query_id() -> None:
     e = only(normalize("htx", liq, market))
     assert (e.side, e.ts_ms, e.price) == ("long", 1638593647864, 51441.7)
     assert e.notional_usd == pytest.approx(24_640.5743)  # 479 x 0.001 x 51,441.7
-    assert event_key("htx", e) == ("HTX", BTC, "id", "452057")
+    assert event_key("htx", e) == ("HTX", BTC, 1638593647864, "id", "452057")
 
 
 def test_normalized_events_compare_equal_to_plain_events() -> None:

@@ -39,7 +39,7 @@ maintenance margin); notional; identity.
   0.001 BTC); price ``bankrupt_price`` / ``price``, the BANKRUPTCY price; notional ``trade_turnover``, the
   venue's exact USDT value (volume x contract size x bankruptcy price, in the venue's decimals) on a linear
   market, else computed; time ``liquidation_time`` / ``created_at``; identity: the venue's ``id`` (v5) /
-  ``query_id`` (v3).
+  ``query_id`` (v3), with the time (every identity holds the time: the history store keys on both).
 
 (1) Binance, Bybit, OKX and Gate publish no id for public liquidations, so their identity is the content:
 venue, symbol, time, side, contracts and price (the raw numbers, not the derived notional). A repeat of
@@ -275,7 +275,7 @@ def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol:
     if ref is None or not str(ref):
         row = _content_row(venue_id, symbol, ts, side, contracts, price)
         return [_Row(ts, side, contracts, price, row.identity, exact)]
-    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, "id", str(ref)), exact)]
+    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, ts, "id", str(ref)), exact)]
 
 
 _READERS = {
