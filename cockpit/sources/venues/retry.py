@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["transient", "permanent", "geo-block"]
 
@@ -49,6 +49,30 @@ def classify(exc: BaseException, headers: dict[str, str] | None = None, venue: s
     if isinstance(exc, ValueError | KeyError | TypeError):
         return Failure("transient", f"bad data from venue: {text}")
     return Failure("transient", text)
+
+
+def require_json_bodies(exchange: Any, venue: str) -> None:
+    """Make a 2xx answer of ``exchange`` whose body is not JSON raise ``BadResponse`` naming ``venue``.
+
+    ccxt 4.5.90 raises nothing for an HTML page or a cut body with status 200 and parses it into empty or
+    None-filled results (VENUES.md): HTX's liquidations come back as ``[]``, indistinguishable from a quiet
+    market. The check runs inside each request, where ccxt hands ``handle_errors`` that request's own body
+    and parsed JSON, so concurrent calls on the one shared instance cannot see each other's answers
+    (``last_http_response``, read after the call, could).
+    """
+    handle = exchange.handle_errors
+
+    def checked(
+        code: int, reason: str, url: str, method: str, headers: Any, body: Any, response: Any, *rest: Any
+    ) -> Any:
+        handled = handle(code, reason, url, method, headers, body, response, *rest)
+        if 200 <= int(code) < 300 and response is None and body:
+            import ccxt
+
+            raise ccxt.BadResponse(f"{venue} answered with a non-JSON body: {str(body)[:80]!r}")
+        return handled
+
+    exchange.handle_errors = checked
 
 
 def _retry_after(text: str, headers: dict[str, str] | None) -> float | None:

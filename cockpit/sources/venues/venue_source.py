@@ -31,7 +31,7 @@ from cockpit.models import (
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
 from cockpit.sources.venues.polling import LiquidationPoller
-from cockpit.sources.venues.retry import Backoff, classify
+from cockpit.sources.venues.retry import Backoff, classify, require_json_bodies
 
 # Venues whose liquidation feeds are samples, so totals including them are lower bounds (VENUES.md).
 SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
@@ -91,36 +91,13 @@ class VenueSource:
             self.name, self.settings.rest_url or None, self.settings.ws_url or None, streaming=self.streaming
         )
         ex.timeout = int(self.settings.timeout_s * 1000)
-        self._guard_bodies(ex)
+        require_json_bodies(ex, self.name)
         if self.streaming:
             self._guard_frames(ex)
             # A stream that stops answering pings is dead even if the socket looks open (a half-read frame
             # kills ccxt's reader silently): two missed pongs raise, and the next watch reconnects.
             ex.streaming = {**ex.streaming, "keepAlive": int(self.settings.ws_keepalive_s * 1000)}
         return ex
-
-    def _guard_bodies(self, ex: Any) -> None:
-        """Make a 2xx answer whose body is not JSON raise ``BadResponse`` naming the venue.
-
-        ccxt 4.5.90 raises nothing for an HTML page or a cut body with status 200 and parses it into empty
-        or None-filled results (VENUES.md): HTX's liquidations come back as ``[]``, indistinguishable from a
-        quiet market. The check runs inside each request, where ccxt hands ``handle_errors`` that request's
-        own body and parsed JSON, so concurrent calls on the shared instance cannot see each other's answer
-        (reading ``last_http_response`` after the call could).
-        """
-        handle = ex.handle_errors
-
-        def checked(
-            code: int, reason: str, url: str, method: str, headers: Any, body: Any, response: Any, *rest: Any
-        ) -> Any:
-            handled = handle(code, reason, url, method, headers, body, response, *rest)
-            if 200 <= int(code) < 300 and response is None and body:
-                import ccxt
-
-                raise ccxt.BadResponse(f"{self.name} answered with a non-JSON body: {str(body)[:80]!r}")
-            return handled
-
-        ex.handle_errors = checked
 
     def _guard_frames(self, ex: Any) -> None:
         """Keep ccxt's websocket reader alive past an undecodable frame.
@@ -285,8 +262,8 @@ class VenueSource:
         return step
 
     async def _rest(self, call: Awaitable[Any]) -> Any:
-        """A ccxt REST call. Its body must have been JSON: the instance's ``handle_errors`` checks that per
-        request (``_guard_bodies``); what the parsed result holds is checked where it is read (``_number``,
+        """A ccxt REST call. Its body must have been JSON: the instance checks that per request
+        (``require_json_bodies``); what the parsed result holds is checked where it is read (``_number``,
         ``normalize``, the market list)."""
         return await call
 
