@@ -170,7 +170,9 @@ def normalize(
 
 
 def event_key(venue_id: str, liquidation_or_event: LiquidationEvent | Mapping[str, Any]) -> Identity:
-    """The venue identity of an event or of a raw ccxt liquidation structure, for de-duplication.
+    """The venue identity of an event or of a raw ccxt liquidation structure, as a tuple. Its string form
+    (``identity_key``) is the event's ``event_id``, the ``LiquidationEvent.key`` that the deduper and the
+    history store key on.
 
     - an event from ``normalize``: the identity read from its venue message (see the module table);
     - any other ``LiquidationEvent``: its content (venue, symbol, time, side, notional, price);
