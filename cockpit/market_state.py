@@ -36,6 +36,7 @@ from cockpit.models import (
     Snapshot,
     SourceError,
     SourceOk,
+    SourceState,
     SourceStatus,
 )
 
@@ -368,6 +369,7 @@ class MarketState:
         factor = self.config.engine.stale_after_cadences
         out = []
         for name, t in sorted(self.sources.items()):
+            state: SourceState
             if t.error is not None:
                 state = "error"
             elif t.last_ok_ms is None:
@@ -380,7 +382,7 @@ class MarketState:
             out.append(
                 SourceStatus(
                     name, state, t.last_ok_ms, t.error, t.simulated, t.retry_at_ms, t.sampled, rejected, first
-                )  # type: ignore[arg-type]
+                )
             )
         return tuple(out)
 
