@@ -47,6 +47,15 @@ EXCHANGE_INFO_SYMBOL: dict[str, Any] = {
     "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"],
     "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
 }
+# A second market, so a source following several symbols can be tested (only its market data is served).
+ETH_SYMBOL = "ETHUSDT"
+ETH_EXCHANGE_INFO_SYMBOL: dict[str, Any] = {
+    **EXCHANGE_INFO_SYMBOL,
+    "symbol": ETH_SYMBOL,
+    "pair": ETH_SYMBOL,
+    "baseAsset": "ETH",
+    "onboardDate": 1569398400000,
+}
 
 
 def force_order(
@@ -122,7 +131,7 @@ class FakeBinanceUsdm(FakeVenue):
             ],
             "exchangeFilters": [],
             "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
-            "symbols": [dict(EXCHANGE_INFO_SYMBOL)],
+            "symbols": [dict(EXCHANGE_INFO_SYMBOL), dict(ETH_EXCHANGE_INFO_SYMBOL)],
         }
 
     def _check_symbol(self, request: web.Request) -> web.Response | None:

@@ -20,6 +20,7 @@ from cockpit.clock import Clock
 from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
 from cockpit.engine import Emit
 from cockpit.models import Backfill, CandleClosed, DerivativesUpdate, PriceTick, SourceError, SourceOk
+from cockpit.sources.venues.cache_reader import CacheReader
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.normalize import normalize
 from cockpit.sources.venues.polling import LiquidationPoller
@@ -65,7 +66,7 @@ class VenueSource:
         self._last_candle_ms: int | None = None
         self._last_price: float | None = None
         self.malformed = 0  # liquidation messages that could not be read (skipped, counted)
-        self._last_cached: Any = None  # newest ccxt cache entry already read
+        self._cached = CacheReader()  # one read position over ccxt's liquidation cache, for every symbol
         self._emit: Emit | None = None
         self._bad_frame_at: float | None = None  # monotonic time of the last undecodable frame
         self.exchange: Any = None
@@ -200,10 +201,9 @@ class VenueSource:
 
     def _liquidation_step(self, symbol: str) -> Step:
         async def step(emit: Emit) -> float:
-            market = self.exchange.market(symbol)
             if self.streaming:
                 await self._watch(emit, f"liquidations {symbol}", self.exchange.watch_liquidations(symbol))
-                raw = self._new_cached(symbol)
+                raw = self._new_cached(emit)
                 wait = 0.0
             else:
                 raw, more = await self._poller.poll(symbol)
@@ -212,6 +212,8 @@ class VenueSource:
             bad: list[str] = []
             for item in raw or []:
                 try:
+                    # A stream's items are of every followed symbol (whichever loop reads them).
+                    market = self.exchange.market(item["symbol"] if self.streaming else symbol)
                     events.extend(normalize(self.name, item, market))
                 except ValueError as exc:  # one malformed message must not cost the good ones
                     bad.append(str(exc))
@@ -277,20 +279,18 @@ class VenueSource:
             for c in clients
         )
 
-    def _new_cached(self, symbol: str) -> list[Any]:
-        """Everything ccxt cached since the last call: a watch returns only the first message of a burst,
-        the rest wait in ``exchange.liquidations`` (an append-only ring shared by all symbols)."""
-        items = list(self.exchange.liquidations or [])
-        start = 0
-        last = self._last_cached
-        if last is not None:
-            for k in range(len(items) - 1, -1, -1):
-                if items[k] is last:
-                    start = k + 1
-                    break
-        if items:
-            self._last_cached = items[-1]
-        return [it for it in items[start:] if it.get("symbol") == symbol]
+    def _new_cached(self, emit: Emit) -> list[Any]:
+        """Every liquidation of a followed symbol that ccxt cached since any loop of this venue last looked:
+        a watch returns only the first message of a burst, the rest wait in ``exchange.liquidations``, one
+        cache for all symbols (see ``cache_reader``)."""
+        overruns = self._cached.overruns
+        items = self._cached.take(self.exchange.liquidations)
+        if self._cached.overruns > overruns:
+            self._bad_frame_at = time.monotonic()  # shown as a stream notice, cleared like a bad frame's
+            message = "stream: liquidations arrived faster than they were read; some were lost"
+            emit(SourceError(self.name, self.clock.now_ms(), message, task="stream"))
+        followed = set(self._symbols())
+        return [it for it in items if it.get("symbol") in followed]
 
     async def _fetch_liquidations(
         self, symbol: str, since: int | None, limit: int, params: dict[str, Any]
