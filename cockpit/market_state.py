@@ -118,6 +118,9 @@ class MarketState:
     sentiment: SentimentUpdate | None = None
     funding_rate: float | None = None
     open_interest_usd: float | None = None
+    funding_interval_h: float | None = None
+    funding_venue: str | None = None
+    open_interest_venue: str | None = None
     pending: list[LiquidationEvent] = field(default_factory=list)
     sources: dict[str, _Track] = field(default_factory=dict)
     seq: int = 0
@@ -170,8 +173,7 @@ class MarketState:
         elif isinstance(event, SentimentUpdate):
             self.sentiment = event
         elif isinstance(event, DerivativesUpdate):
-            self.funding_rate = event.funding_rate if event.funding_rate is not None else self.funding_rate
-            self.open_interest_usd = event.open_interest_usd or self.open_interest_usd
+            self._derivatives(event)
         elif isinstance(event, SourceError):
             track = self.sources.setdefault(source, _Track(1.0, self.simulated))
             retry_at = now_ms + int(event.retry_in_s * 1000) if event.retry_in_s is not None else None
@@ -189,6 +191,14 @@ class MarketState:
         track = self.sources.setdefault(name, _Track(1.0, self.simulated))
         track.last_ok_ms = now_ms
         track.errors.pop("", None)  # data from the source clears its source-wide error, not a task's
+
+    def _derivatives(self, d: DerivativesUpdate) -> None:
+        """Keep the last known value of each, with whose it is (a poll may bring only one of them)."""
+        if d.funding_rate is not None:
+            self.funding_rate, self.funding_interval_h = d.funding_rate, d.funding_interval_h
+            self.funding_venue = d.venue or None
+        if d.open_interest_usd:
+            self.open_interest_usd, self.open_interest_venue = d.open_interest_usd, d.venue or None
 
     def _tick(self, t: PriceTick) -> None:
         if self.alarm_book is not None:
@@ -378,4 +388,7 @@ class MarketState:
             alarms=self.alarm_book.statuses() if self.alarm_book is not None else (),
             fired_alarms=self.alarm_book.take_fired() if self.alarm_book is not None else (),
             alarm_error=self.alarm_error,
+            funding_interval_h=self.funding_interval_h,
+            funding_venue=self.funding_venue,
+            open_interest_venue=self.open_interest_venue,
         )

@@ -60,13 +60,15 @@ class SentimentUpdate:
 
 @dataclass(frozen=True, slots=True)
 class DerivativesUpdate:
-    """Funding rate (per 8h, as a fraction) and open interest (USD) of a venue's perpetual."""
+    """Funding rate (per funding interval, as a fraction) and open interest (USD) of a venue's perpetual."""
 
     source: str
     symbol: str
     ts_ms: int
     funding_rate: float | None
     open_interest_usd: float | None
+    venue: str = ""  # the venue's display name ("Binance"); "" for the simulated market
+    funding_interval_h: float | None = None  # hours between settlements: what the rate is per
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,3 +197,6 @@ class Snapshot:
     replay: ReplayInfo | None = None  # set while a recording plays (not market data: not in the JSON)
     history_error: str | None = None  # the liquidation history stopped (windows go on from memory)
     record_error: str | None = None  # `--record` stopped writing (the session goes on)
+    funding_interval_h: float | None = None  # what ``funding_rate`` is per (hours between settlements)
+    funding_venue: str | None = None  # whose funding rate it is ("Binance")
+    open_interest_venue: str | None = None  # whose open interest it is

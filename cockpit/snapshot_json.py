@@ -92,7 +92,10 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
         },
         "sentiment": sentiment,
         "funding_rate": s.funding_rate,
+        "funding_interval_h": s.funding_interval_h,  # what the rate is per
+        "funding_venue": s.funding_venue,
         "open_interest_usd": s.open_interest_usd,
+        "open_interest_venue": s.open_interest_venue,
         "levels": levels,
         "rsi": {
             "timeframe": rsi_timeframe,

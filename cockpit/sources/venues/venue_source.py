@@ -22,7 +22,8 @@ from cockpit.engine import Emit
 from cockpit.models import Backfill, CandleClosed, DerivativesUpdate, PriceTick, SourceError, SourceOk
 from cockpit.sources.venues.cache_reader import CacheReader
 from cockpit.sources.venues.dedup import Deduper
-from cockpit.sources.venues.normalize import normalize
+from cockpit.sources.venues.funding import interval_hours, listed_interval_hours
+from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify
 
@@ -58,6 +59,7 @@ class VenueSource:
         self.is_price_venue = is_price_venue
         self.streaming = venue_id in STREAMING_VENUES
         self.sampled = venue_id in SAMPLED_VENUES
+        self.label = VENUE_NAMES.get(venue_id, venue_id)  # the name its liquidations carry ("Binance")
         # Streams deliver tickers every second or so; polled venues answer once per poll.
         self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
         self._factory = exchange_factory
@@ -370,9 +372,20 @@ class VenueSource:
                 self.clock.now_ms(),
                 None if rate is None else _number(rate, "funding rate"),
                 None if value is None else _number(value, "open interest"),
+                venue=self.label,
+                funding_interval_h=await self._funding_interval_h(symbol, funding),
             )
         )
         return self.settings.derivatives_poll_s
+
+    async def _funding_interval_h(self, symbol: str, funding: dict[str, Any]) -> float | None:
+        """What the rate is per: from the funding answer or the market, else (Binance) from the list of
+        symbols whose interval was adjusted (weight 0, so asking on every poll costs nothing)."""
+        hours = interval_hours(self.name, funding, self.exchange.market(symbol))
+        if hours is None and self.exchange.has.get("fetchFundingIntervals") is True:
+            listed = await self._rest(self.exchange.fetch_funding_intervals([symbol]))
+            hours = listed_interval_hours(self.name, listed or {}, symbol)
+        return hours
 
 
 def _number(value: object, what: str) -> float:
