@@ -95,7 +95,10 @@ class Engine:
         self.state = MarketState(self.config, self._symbol, self._kind, simulated)
         self.state.alarm_book = self.alarms.book
         for s in self.sources:
-            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False))
+            # Optional: ``feeds`` (feed -> cadence in s) to be judged per feed, ``label`` the venue name its
+            # liquidations carry; a source without them is judged as one feed on ``cadence_s``.
+            extra = {k: getattr(s, k) for k in ("feeds", "label") if hasattr(s, k)}
+            self.state.register(s.name, s.cadence_s, s.simulated, getattr(s, "sampled", False), **extra)
         while not self._queue.empty():
             self._queue.get_nowait()
 

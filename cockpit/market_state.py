@@ -7,6 +7,7 @@ immutable ``Snapshot`` the UI renders. Analytics run only when the closed bars t
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +36,7 @@ from cockpit.models import (
     SourceOk,
     SourceStatus,
 )
+from cockpit.source_health import SourceHealth, SourceTrack, feed_of
 
 WINDOWS_S = {"1h": 3600, "4h": 14_400, "24h": 86_400}
 MAX_MINUTES = 60 * 24 * 45  # 1m candles kept: enough for 45 daily bars, ~3 MB
@@ -73,26 +75,6 @@ class CandleStore:
 
 
 @dataclass
-class _Track:
-    """Health bookkeeping of one source."""
-
-    cadence_s: float
-    simulated: bool
-    sampled: bool = False
-    last_ok_ms: int | None = None
-    errors: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # task -> (message, retry at)
-
-    @property
-    def error(self) -> str | None:
-        return next(iter(self.errors.values()))[0] if self.errors else None
-
-    @property
-    def retry_at_ms(self) -> int | None:
-        times = [t for _, t in self.errors.values() if t is not None]
-        return min(times) if times else None
-
-
-@dataclass
 class _Forming:
     """The minute being built from ticks."""
 
@@ -122,7 +104,7 @@ class MarketState:
     funding_venue: str | None = None
     open_interest_venue: str | None = None
     pending: list[LiquidationEvent] = field(default_factory=list)
-    sources: dict[str, _Track] = field(default_factory=dict)
+    sources: dict[str, SourceTrack] = field(default_factory=dict)  # health, kept by ``self.health``
     seq: int = 0
     changed: bool = True
     coverage_start_ms: int | None = None  # set for live markets: streams cannot be backfilled
@@ -137,10 +119,19 @@ class MarketState:
 
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
+        self.health = SourceHealth(self.sources, self.config.engine, self.simulated)
 
-    def register(self, name: str, cadence_s: float, simulated: bool, sampled: bool = False) -> None:
-        """Track a source's health from now on."""
-        self.sources[name] = _Track(cadence_s, simulated, sampled)
+    def register(
+        self,
+        name: str,
+        cadence_s: float,
+        simulated: bool,
+        sampled: bool = False,
+        feeds: Mapping[str, float] | None = None,
+        label: str | None = None,
+    ) -> None:
+        """Track a source's health from now on, per feed when it says which it delivers (feed -> cadence)."""
+        self.health.register(name, cadence_s, simulated, sampled, feeds, label)
 
     def apply_many(self, events: list[MarketEvent], now_ms: int) -> None:
         """Fold a batch of events in arrival order; liquidations are ingested in one call."""
@@ -149,8 +140,7 @@ class MarketState:
             self.windows.ingest(liqs)
             self.pending.extend(liqs)
             self.tape.extend(liqs)
-            for venue in {e.venue for e in liqs} & self.sources.keys():  # venues that are sources themselves
-                self._ok(venue, now_ms)
+            self.health.liquidations(liqs, now_ms)
             self.changed = True
         for e in events:
             if not isinstance(e, LiquidationEvent):
@@ -175,22 +165,12 @@ class MarketState:
         elif isinstance(event, DerivativesUpdate):
             self._derivatives(event)
         elif isinstance(event, SourceError):
-            track = self.sources.setdefault(source, _Track(1.0, self.simulated))
-            retry_at = now_ms + int(event.retry_in_s * 1000) if event.retry_in_s is not None else None
-            track.errors[event.task] = (event.message, retry_at)
+            self.health.error(event, now_ms)
             return
         elif isinstance(event, SourceOk):
-            track = self.sources.setdefault(source, _Track(1.0, self.simulated))
-            track.errors.pop(event.task, None)
-            if event.data:
-                track.last_ok_ms = now_ms
+            self.health.ok(event, now_ms)
             return
-        self._ok(source, now_ms)
-
-    def _ok(self, name: str, now_ms: int) -> None:
-        track = self.sources.setdefault(name, _Track(1.0, self.simulated))
-        track.last_ok_ms = now_ms
-        track.errors.pop("", None)  # data from the source clears its source-wide error, not a task's
+        self.health.data(source, feed_of(event), now_ms)
 
     def _derivatives(self, d: DerivativesUpdate) -> None:
         """Keep the last known value of each, with whose it is (a poll may bring only one of them)."""
@@ -336,22 +316,8 @@ class MarketState:
         )
 
     def statuses(self, now_ms: int) -> tuple[SourceStatus, ...]:
-        """ok / stale (no data for N cadences) / error (with its text) / starting, per source."""
-        factor = self.config.engine.stale_after_cadences
-        out = []
-        for name, t in sorted(self.sources.items()):
-            if t.error is not None:
-                state = "error"
-            elif t.last_ok_ms is None:
-                state = "starting"
-            elif now_ms - t.last_ok_ms > factor * t.cadence_s * 1000:
-                state = "stale"
-            else:
-                state = "ok"
-            out.append(
-                SourceStatus(name, state, t.last_ok_ms, t.error, t.simulated, t.retry_at_ms, t.sampled)  # type: ignore[arg-type]
-            )
-        return tuple(out)
+        """ok / stale / error / starting per source, the worst of its feeds (see ``source_health``)."""
+        return self.health.statuses(now_ms)
 
     def snapshot(self, now_ms: int, chart_timeframe: str) -> Snapshot:
         """Freeze the state; hands over (and clears) the liquidations since the previous snapshot."""

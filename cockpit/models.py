@@ -15,6 +15,10 @@ from cockpit.analytics.pipeline import Analysis
 
 SourceState = Literal["ok", "stale", "error", "starting"]
 
+# The feeds a venue delivers, each with its own health (cockpit.source_health); "" in an event means the
+# source as a whole (its markets, its stream connection). A source that declares no feeds has one, DATA.
+LIQUIDATIONS, TICKER, CANDLES, FUNDING, DATA = "liquidations", "ticker", "candles", "funding", "data"
+
 
 @dataclass(frozen=True, slots=True)
 class PriceTick:
@@ -81,6 +85,7 @@ class SourceError:
     permanent: bool = False
     retry_in_s: float | None = None  # when the source will try again (shown as a countdown)
     task: str = ""  # which of the source's loops failed; its next success clears only this error
+    feed: str = ""  # the feed that loop delivers ("liquidations"); "" = the source as a whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,9 @@ class SourceOk:
     ts_ms: int
     task: str = ""  # the loop that succeeded: clears that loop's error
     data: bool = True
+    feed: str = (
+        ""  # the feed that loop delivers; with ``data`` False it is alive (connected) but sent nothing
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +127,30 @@ MarketEvent = (
 
 
 @dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """What the status bar shows for one source."""
+class FeedStatus:
+    """One feed of a source: ok / stale / error / starting, judged on its own cadence."""
 
     name: str
     state: SourceState
-    last_ok_ms: int | None
+    last_ok_ms: int | None  # last sign of life: data, an answered poll, or a connected stream
+    last_data_ms: int | None  # last data delivered
+    error: str | None = None
+    retry_at_ms: int | None = None
+    note: str | None = None  # why it is stale when the reason is not plain silence
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What the status bar shows for one source; ``state`` is the worst of its feeds'."""
+
+    name: str
+    state: SourceState
+    last_ok_ms: int | None  # last data from any of its feeds
     error: str | None = None
     simulated: bool = False
     retry_at_ms: int | None = None  # next attempt after an error
     sampled: bool = False  # the venue publishes a sample of liquidations: its totals are lower bounds
+    feeds: tuple[FeedStatus, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,26 @@ What ccxt 4.5.90's ``fetch_funding_rate`` gives per venue:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 # A venue whose interval is only published when it differs from its default.
 DEFAULT_INTERVAL_H = {"binanceusdm": 8.0}
+
+
+Rest = Callable[[Awaitable[Any]], Awaitable[Any]]  # a REST call checked for a non-JSON answer
+
+
+async def funding_interval_h(
+    exchange: Any, venue_id: str, symbol: str, funding: Mapping[str, Any], rest: Rest
+) -> float | None:
+    """What the rate is per: from the funding answer or the market, else (Binance) from the list of symbols
+    whose interval was adjusted (weight 0, so asking on every derivatives poll costs nothing)."""
+    hours = interval_hours(venue_id, funding, exchange.market(symbol))
+    if hours is None and exchange.has.get("fetchFundingIntervals") is True:
+        listed = await rest(exchange.fetch_funding_intervals([symbol]))
+        hours = listed_interval_hours(venue_id, listed or {}, symbol)
+    return hours
 
 
 def interval_hours(venue_id: str, funding: Mapping[str, Any], market: Mapping[str, Any]) -> float | None:

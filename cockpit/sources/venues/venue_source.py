@@ -19,10 +19,22 @@ from typing import Any
 from cockpit.clock import Clock
 from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
 from cockpit.engine import Emit
-from cockpit.models import Backfill, CandleClosed, DerivativesUpdate, PriceTick, SourceError, SourceOk
+from cockpit.models import (
+    CANDLES,
+    FUNDING,
+    LIQUIDATIONS,
+    TICKER,
+    Backfill,
+    CandleClosed,
+    DerivativesUpdate,
+    PriceTick,
+    SourceError,
+    SourceOk,
+)
 from cockpit.sources.venues.cache_reader import CacheReader
 from cockpit.sources.venues.dedup import Deduper
-from cockpit.sources.venues.funding import interval_hours, listed_interval_hours
+from cockpit.sources.venues.feeds import HEARTBEAT_S, feed_cadences
+from cockpit.sources.venues.funding import funding_interval_h
 from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify
@@ -62,6 +74,7 @@ class VenueSource:
         self.label = VENUE_NAMES.get(venue_id, venue_id)  # the name its liquidations carry ("Binance")
         # Streams deliver tickers every second or so; polled venues answer once per poll.
         self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
+        self.feeds = feed_cadences(settings, streaming=self.streaming, is_price_venue=is_price_venue)
         self._factory = exchange_factory
         self._dedup = Deduper()
         self._poller = LiquidationPoller(venue_id, clock, self._fetch_liquidations)
@@ -124,17 +137,18 @@ class VenueSource:
         self._emit = emit
         self.exchange = self._make()
         try:
-            await self._until_ok(emit, "markets", self._load_markets)
+            await self._until_ok(emit, "markets", self._load_markets, "")
             loops = [
-                self._forever(emit, f"liquidations {s}", self._liquidation_step(s)) for s in self._symbols()
+                self._forever(emit, f"liquidations {s}", self._liquidation_step(s), LIQUIDATIONS)
+                for s in self._symbols()
             ]
             if self.streaming:
-                loops.append(self._forever(emit, "ticker", self._ticker_step))
+                loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
             if self.is_price_venue:
                 loops.append(self._price_feed(emit))
-                loops.append(self._forever(emit, "funding/open interest", self._derivatives_step))
+                loops.append(self._forever(emit, "funding/open interest", self._derivatives_step, FUNDING))
                 if not self.streaming:
-                    loops.append(self._forever(emit, "ticker", self._ticker_step))
+                    loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
             await asyncio.gather(*loops)
         finally:
             # Bounded: closing a connection the venue stopped answering must not keep the cockpit from
@@ -144,16 +158,17 @@ class VenueSource:
 
     async def _price_feed(self, emit: Emit) -> None:
         """Candle history first, then new closed minutes; runs beside the liquidation loops, never before."""
-        await self._until_ok(emit, "candles", self._backfill)
-        await self._forever(emit, "candles", self._candles_step)
+        await self._until_ok(emit, "candles", self._backfill, CANDLES)
+        await self._forever(emit, "candles", self._candles_step, CANDLES)
 
     def _symbols(self) -> tuple[str, ...]:
         return self.settings.symbols
 
     # -- the retry machinery -------------------------------------------------------------------------
 
-    async def _attempt(self, emit: Emit, what: str, step: Step, backoff: Backoff) -> float | None:
-        """Run one step; on failure report it and return None after waiting the backoff."""
+    async def _attempt(self, emit: Emit, what: str, step: Step, backoff: Backoff, feed: str) -> float | None:
+        """Run one step of ``feed`` ("" = the venue as a whole); on failure report it and return None after
+        waiting the backoff."""
         try:
             wait = await step(emit)
         except asyncio.CancelledError:
@@ -169,23 +184,24 @@ class VenueSource:
                     permanent=failure.kind != "transient",
                     retry_in_s=delay,
                     task=what,
+                    feed=feed,
                 )
             )
             await asyncio.sleep(self.clock.real_seconds(delay))
             return None
         backoff.reset()
-        emit(SourceOk(self.name, self.clock.now_ms(), what))
+        emit(SourceOk(self.name, self.clock.now_ms(), what, feed=feed))
         return wait
 
-    async def _until_ok(self, emit: Emit, what: str, step: Step) -> None:
+    async def _until_ok(self, emit: Emit, what: str, step: Step, feed: str) -> None:
         backoff = Backoff(cap_s=self.settings.backoff_max_s)
-        while await self._attempt(emit, what, step, backoff) is None:
+        while await self._attempt(emit, what, step, backoff, feed) is None:
             pass
 
-    async def _forever(self, emit: Emit, what: str, step: Step) -> None:
+    async def _forever(self, emit: Emit, what: str, step: Step, feed: str) -> None:
         backoff = Backoff(cap_s=self.settings.backoff_max_s)
         while True:
-            wait = await self._attempt(emit, what, step, backoff)
+            wait = await self._attempt(emit, what, step, backoff, feed)
             if wait:
                 await asyncio.sleep(self.clock.real_seconds(wait))
 
@@ -244,15 +260,17 @@ class VenueSource:
         return result
 
     async def _watch(self, emit: Emit, what: str, call: Awaitable[Any]) -> Any:
-        """Await a watch; while it waits, report the task healthy once every stream is connected again,
-        so a reconnect on a quiet market clears the error instead of waiting for the next liquidation.
-        Neither that nor an expired dropped-frame notice is data (``data=False``): a stream that connects
-        but delivers nothing still goes stale."""
+        """Await a liquidation watch; while it waits and every stream is connected, say the feed is alive
+        at once (so a reconnect on a quiet market clears the error instead of waiting for the next
+        liquidation) and again every HEARTBEAT_S (so a quiet market's silent stream stays ok). Neither that
+        nor an expired dropped-frame notice is data (``data=False``): a stream that is not connected, or
+        connected while the other venues' liquidations pour in, still goes stale (``source_health``)."""
         task = asyncio.ensure_future(call)
-        announced = False
+        alive_at: int | None = None  # market time of the last "alive"
+        tick_s = max(0.02, min(0.25, self.clock.real_seconds(HEARTBEAT_S)))  # a fast clock beats as often
         try:
             while True:
-                done, _ = await asyncio.wait({task}, timeout=0.25)
+                done, _ = await asyncio.wait({task}, timeout=tick_s)
                 if done:
                     result = task.result()
                     self._bad_frame_at = None
@@ -260,9 +278,10 @@ class VenueSource:
                     return result
                 if not self._streams_connected():
                     continue
-                if not announced:
-                    emit(SourceOk(self.name, self.clock.now_ms(), what, data=False))
-                    announced = True
+                now = self.clock.now_ms()
+                if alive_at is None or now - alive_at >= HEARTBEAT_S * 1000:
+                    emit(SourceOk(self.name, now, what, data=False, feed=LIQUIDATIONS))
+                    alive_at = now
                 hold_s = 2 * self.settings.ws_keepalive_s  # keep a dropped-frame notice up this long
                 if self._bad_frame_at is not None and time.monotonic() - self._bad_frame_at > hold_s:
                     self._bad_frame_at = None
@@ -365,6 +384,7 @@ class VenueSource:
             price = self._last_price or _number(funding.get("markPrice"), "mark price")
             size = float(self.exchange.market(symbol).get("contractSize") or 1.0)
             value = float(oi["openInterestAmount"]) * size * price
+        interval_h = await funding_interval_h(self.exchange, self.name, symbol, funding, self._rest)
         emit(
             DerivativesUpdate(
                 self.name,
@@ -373,19 +393,10 @@ class VenueSource:
                 None if rate is None else _number(rate, "funding rate"),
                 None if value is None else _number(value, "open interest"),
                 venue=self.label,
-                funding_interval_h=await self._funding_interval_h(symbol, funding),
+                funding_interval_h=interval_h,
             )
         )
         return self.settings.derivatives_poll_s
-
-    async def _funding_interval_h(self, symbol: str, funding: dict[str, Any]) -> float | None:
-        """What the rate is per: from the funding answer or the market, else (Binance) from the list of
-        symbols whose interval was adjusted (weight 0, so asking on every poll costs nothing)."""
-        hours = interval_hours(self.name, funding, self.exchange.market(symbol))
-        if hours is None and self.exchange.has.get("fetchFundingIntervals") is True:
-            listed = await self._rest(self.exchange.fetch_funding_intervals([symbol]))
-            hours = listed_interval_hours(self.name, listed or {}, symbol)
-        return hours
 
 
 def _number(value: object, what: str) -> float:
