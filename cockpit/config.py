@@ -84,6 +84,9 @@ class EngineSettings:
     snapshot_hz: float = field(default=10.0, metadata=_spec("float", 0, 60, lo_open=True))
     levels_timeframe: str = field(default="1h", metadata=_spec("choice", choices=TIMEFRAMES))
     stale_after_cadences: float = field(default=3.0, metadata=_spec("float", 1, 100))
+    # A venue's liquidation feed with none for this long while the other venues had this many is stale.
+    silent_liquidations_s: float = field(default=900.0, metadata=_spec("float", 0, 86_400))
+    silent_liquidations_peers: int = field(default=300, metadata=_spec("int", 0, 1_000_000))
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,10 @@ class Engine:
         self.state.alarm_book = self.alarms.book
         self._restored = False  # the history goes into each fresh state once, never twice
         for s in self.sources:
+            # Optional: ``feeds`` (feed -> cadence in s) to be judged per feed, ``label`` the venue name its
+            # liquidations carry; a source without them is judged as one feed on ``cadence_s``. A source
+            # that delivers liquidations names their ``venues`` and ``symbols`` (coverage, totals' scope).
+            extra = {k: getattr(s, k) for k in ("feeds", "label") if hasattr(s, k)}
             self.state.register(
                 s.name,
                 s.cadence_s,
@@ -108,6 +112,7 @@ class Engine:
                 getattr(s, "sampled", False),
                 venues=tuple(getattr(s, "venues", ())),
                 symbols=tuple(getattr(s, "symbols", ())),
+                **extra,
             )
         while not self._queue.empty():
             self._queue.get_nowait()

@@ -45,6 +45,15 @@ def pct(value: float | None, *, signed: bool = True) -> str:
     return f"{value:+.2f}%" if signed else f"{value:.1f}%"
 
 
+def interval(hours: float | None) -> str:
+    """A funding interval as venues name it: 8h, 4h, 30m; '' when unknown."""
+    if hours is None:
+        return ""
+    if hours >= 1 and float(hours).is_integer():
+        return f"{hours:.0f}h"
+    return f"{hours * 60:.0f}m" if hours < 1 else f"{hours:g}h"
+
+
 def clock(ts_ms: int) -> str:
     """HH:MM:SS in UTC."""
     return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%H:%M:%S")

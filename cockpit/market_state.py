@@ -7,7 +7,8 @@ immutable ``Snapshot`` the UI renders. Analytics run only when the closed bars t
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,9 +37,9 @@ from cockpit.models import (
     Snapshot,
     SourceError,
     SourceOk,
-    SourceState,
     SourceStatus,
 )
+from cockpit.source_health import SourceHealth, SourceTrack, feed_of
 
 MAX_MINUTES = 60 * 24 * 45  # 1m candles kept: enough for 45 daily bars, ~3 MB
 
@@ -76,26 +77,6 @@ class CandleStore:
 
 
 @dataclass
-class _Track:
-    """Health bookkeeping of one source."""
-
-    cadence_s: float
-    simulated: bool
-    sampled: bool = False
-    last_ok_ms: int | None = None
-    errors: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # task -> (message, retry at)
-
-    @property
-    def error(self) -> str | None:
-        return next(iter(self.errors.values()))[0] if self.errors else None
-
-    @property
-    def retry_at_ms(self) -> int | None:
-        times = [t for _, t in self.errors.values() if t is not None]
-        return min(times) if times else None
-
-
-@dataclass
 class _Forming:
     """The minute being built from ticks."""
 
@@ -122,8 +103,11 @@ class MarketState:
     sentiment: SentimentUpdate | None = None
     funding_rate: float | None = None
     open_interest_usd: float | None = None
+    funding_interval_h: float | None = None
+    funding_venue: str | None = None
+    open_interest_venue: str | None = None
     pending: list[LiquidationEvent] = field(default_factory=list)
-    sources: dict[str, _Track] = field(default_factory=dict)
+    sources: dict[str, SourceTrack] = field(default_factory=dict)  # health, kept by ``self.health``
     seq: int = 0
     changed: bool = True
     coverage: Coverage = field(default_factory=Coverage)  # what each liquidation source watched, when
@@ -140,6 +124,7 @@ class MarketState:
 
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
+        self.health = SourceHealth(self.sources, self.config.engine, self.simulated)
 
     def register(
         self,
@@ -147,13 +132,16 @@ class MarketState:
         cadence_s: float,
         simulated: bool,
         sampled: bool = False,
+        feeds: Mapping[str, float] | None = None,
+        label: str | None = None,
         *,
         venues: tuple[str, ...] = (),
         symbols: tuple[str, ...] = (),
     ) -> None:
-        """Track a source's health from now on; one naming ``venues`` delivers their liquidations (of
-        ``symbols``), and its coverage claims decide which parts of the windows are whole."""
-        self.sources[name] = _Track(cadence_s, simulated, sampled)
+        """Track a source's health from now on, per feed when it says which it delivers (feed -> cadence);
+        one naming ``venues`` delivers their liquidations (of ``symbols``), and its coverage claims decide
+        which parts of the windows are whole."""
+        self.health.register(name, cadence_s, simulated, sampled, feeds, label)
         if venues:
             self.feeds[name] = LiquidationFeed(name, venues, symbols, sampled, cadence_s)
 
@@ -176,8 +164,7 @@ class MarketState:
             self.windows.ingest(liqs)
             self.pending.extend(liqs)
             self.tape.extend(liqs)
-            for venue in {e.venue for e in liqs} & self.sources.keys():  # venues that are sources themselves
-                self._ok(venue, now_ms)
+            self.health.liquidations(liqs, now_ms)
             self.changed = True
         for e in events:
             if not isinstance(e, LiquidationEvent):
@@ -200,28 +187,25 @@ class MarketState:
         elif isinstance(event, SentimentUpdate):
             self.sentiment = event
         elif isinstance(event, DerivativesUpdate):
-            self.funding_rate = event.funding_rate if event.funding_rate is not None else self.funding_rate
-            self.open_interest_usd = event.open_interest_usd or self.open_interest_usd
+            self._derivatives(event)
         elif isinstance(event, SourceError):
-            track = self.sources.setdefault(source, _Track(1.0, self.simulated))
-            retry_at = now_ms + int(event.retry_in_s * 1000) if event.retry_in_s is not None else None
-            track.errors[event.task] = (event.message, retry_at)
+            self.health.error(event, now_ms)
             return
         elif isinstance(event, SourceOk):
-            track = self.sources.setdefault(source, _Track(1.0, self.simulated))
-            track.errors.pop(event.task, None)
-            if event.data:
-                track.last_ok_ms = now_ms
+            self.health.ok(event, now_ms)
             return
         elif isinstance(event, Covered):  # not data: a quiet, connected stream covers without delivering
             self.coverage.claim(source, event.start_ms, event.end_ms)
             return
-        self._ok(source, now_ms)
+        self.health.data(source, feed_of(event), now_ms)
 
-    def _ok(self, name: str, now_ms: int) -> None:
-        track = self.sources.setdefault(name, _Track(1.0, self.simulated))
-        track.last_ok_ms = now_ms
-        track.errors.pop("", None)  # data from the source clears its source-wide error, not a task's
+    def _derivatives(self, d: DerivativesUpdate) -> None:
+        """Keep the last known value of each, with whose it is (a poll may bring only one of them)."""
+        if d.funding_rate is not None:
+            self.funding_rate, self.funding_interval_h = d.funding_rate, d.funding_interval_h
+            self.funding_venue = d.venue or None
+        if d.open_interest_usd:
+            self.open_interest_usd, self.open_interest_venue = d.open_interest_usd, d.venue or None
 
     def _observe_price(self, ts_ms: int, price: float, *, live: bool = True) -> None:
         """The newest price wins, whichever feed brought it: a ticker stream that went silent while the
@@ -365,26 +349,14 @@ class MarketState:
         )
 
     def statuses(self, now_ms: int) -> tuple[SourceStatus, ...]:
-        """ok / stale (no data for N cadences) / error (with its text) / starting, per source."""
-        factor = self.config.engine.stale_after_cadences
-        out = []
-        for name, t in sorted(self.sources.items()):
-            state: SourceState
-            if t.error is not None:
-                state = "error"
-            elif t.last_ok_ms is None:
-                state = "starting"
-            elif now_ms - t.last_ok_ms > factor * t.cadence_s * 1000:
-                state = "stale"
-            else:
-                state = "ok"
-            rejected, first = self.rejected.get(name, (0, None))
-            out.append(
-                SourceStatus(
-                    name, state, t.last_ok_ms, t.error, t.simulated, t.retry_at_ms, t.sampled, rejected, first
-                )
-            )
-        return tuple(out)
+        """ok / stale / error / starting per source, the worst of its feeds (see ``source_health``), with
+        the implausible events dropped at the boundary."""
+        return tuple(
+            replace(s, rejected=self.rejected[s.name][0], rejected_first=self.rejected[s.name][1])
+            if s.name in self.rejected
+            else s
+            for s in self.health.statuses(now_ms)
+        )
 
     def snapshot(self, now_ms: int, chart_timeframe: str) -> Snapshot:
         """Freeze the state; hands over (and clears) the liquidations since the previous snapshot."""
@@ -420,4 +392,7 @@ class MarketState:
             alarms=self.alarm_book.statuses() if self.alarm_book is not None else (),
             fired_alarms=self.alarm_book.take_fired() if self.alarm_book is not None else (),
             alarm_error=self.alarm_error,
+            funding_interval_h=self.funding_interval_h,
+            funding_venue=self.funding_venue,
+            open_interest_venue=self.open_interest_venue,
         )

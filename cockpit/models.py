@@ -16,6 +16,10 @@ from cockpit.analytics.pipeline import Analysis
 
 SourceState = Literal["ok", "stale", "error", "starting"]
 
+# The feeds a venue delivers, each with its own health (cockpit.source_health); "" in an event means the
+# source as a whole (its markets, its stream connection). A source that declares no feeds has one, DATA.
+LIQUIDATIONS, TICKER, CANDLES, FUNDING, DATA = "liquidations", "ticker", "candles", "funding", "data"
+
 
 @dataclass(frozen=True, slots=True)
 class PriceTick:
@@ -61,13 +65,15 @@ class SentimentUpdate:
 
 @dataclass(frozen=True, slots=True)
 class DerivativesUpdate:
-    """Funding rate (per 8h, as a fraction) and open interest (USD) of a venue's perpetual."""
+    """Funding rate (per funding interval, as a fraction) and open interest (USD) of a venue's perpetual."""
 
     source: str
     symbol: str
     ts_ms: int
     funding_rate: float | None
     open_interest_usd: float | None
+    venue: str = ""  # the venue's display name ("Binance"); "" for the simulated market
+    funding_interval_h: float | None = None  # hours between settlements: what the rate is per
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,7 @@ class SourceError:
     permanent: bool = False
     retry_in_s: float | None = None  # when the source will try again (shown as a countdown)
     task: str = ""  # which of the source's loops failed; its next success clears only this error
+    feed: str = ""  # the feed that loop delivers ("liquidations"); "" = the source as a whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,9 @@ class SourceOk:
     ts_ms: int
     task: str = ""  # the loop that succeeded: clears that loop's error
     data: bool = True
+    feed: str = (
+        ""  # the feed that loop delivers; with ``data`` False it is alive (connected) but sent nothing
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,18 +140,32 @@ MarketEvent = (
 
 
 @dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """What the status bar shows for one source."""
+class FeedStatus:
+    """One feed of a source: ok / stale / error / starting, judged on its own cadence."""
 
     name: str
     state: SourceState
-    last_ok_ms: int | None
+    last_ok_ms: int | None  # last sign of life: data, an answered poll, or a connected stream
+    last_data_ms: int | None  # last data delivered
+    error: str | None = None
+    retry_at_ms: int | None = None
+    note: str | None = None  # why it is stale when the reason is not plain silence
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What the status bar shows for one source; ``state`` is the worst of its feeds'."""
+
+    name: str
+    state: SourceState
+    last_ok_ms: int | None  # last data from any of its feeds
     error: str | None = None
     simulated: bool = False
     retry_at_ms: int | None = None  # next attempt after an error
     sampled: bool = False  # the venue publishes a sample of liquidations: its totals are lower bounds
     rejected: int = 0  # implausible events dropped at the boundary (sources/checks.py)
     rejected_first: str | None = None  # why the first of them was dropped
+    feeds: tuple[FeedStatus, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,3 +256,6 @@ class Snapshot:
     replay: ReplayInfo | None = None  # set while a recording plays (not market data: not in the JSON)
     history_error: str | None = None  # the liquidation history stopped (windows go on from memory)
     record_error: str | None = None  # `--record` stopped writing (the session goes on)
+    funding_interval_h: float | None = None  # what ``funding_rate`` is per (hours between settlements)
+    funding_venue: str | None = None  # whose funding rate it is ("Binance")
+    open_interest_venue: str | None = None  # whose open interest it is

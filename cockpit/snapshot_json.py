@@ -112,7 +112,10 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
         "liquidations": liquidations_json(s),
         "sentiment": sentiment,
         "funding_rate": s.funding_rate,
+        "funding_interval_h": s.funding_interval_h,  # what the rate is per
+        "funding_venue": s.funding_venue,
         "open_interest_usd": s.open_interest_usd,
+        "open_interest_venue": s.open_interest_venue,
         "levels": levels,
         "rsi": {
             "timeframe": rsi_timeframe,
@@ -130,6 +133,18 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
                 "simulated": x.simulated,
                 "sampled": x.sampled,
                 "retry_at_ms": x.retry_at_ms,
+                "feeds": [
+                    {
+                        "name": f.name,
+                        "state": f.state,
+                        "last_ok_ms": f.last_ok_ms,  # last sign of life (data, a poll answered, connected)
+                        "last_data_ms": f.last_data_ms,
+                        "error": f.error,
+                        "retry_at_ms": f.retry_at_ms,
+                        "note": f.note,
+                    }
+                    for f in x.feeds
+                ],
             }
             for x in s.sources
         ],

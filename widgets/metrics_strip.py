@@ -11,6 +11,12 @@ from cockpit import formatting as fmt
 from cockpit.models import Snapshot
 
 
+def _whose(interval: str, venue: str | None) -> str:
+    """' 8h · Binance' (muted): what a number is per and whose it is, as far as either is known."""
+    text = (interval + (f" · {escape(venue)}" if venue else "")).strip()
+    return f" [$muted]{text}[/]" if text else ""
+
+
 class MetricsStrip(Pane):
     """Price and 24h change, liquidations 1h/24h with long share, Fear & Greed, key support, RSI."""
 
@@ -47,9 +53,11 @@ class MetricsStrip(Pane):
         parts.append(f"RSI {self.rsi_timeframe} {value}")
         if s.funding_rate is not None:
             tone = "$bear" if s.funding_rate < 0 else "$bull"
-            parts.append(f"Funding [{tone}]{s.funding_rate * 100:+.4f}%[/] [$muted]8h[/]")
+            # The rate is per the venue's interval (Binance 8h, some markets 4h or 1h): never assume one.
+            per = _whose(fmt.interval(s.funding_interval_h), s.funding_venue)
+            parts.append(f"Funding [{tone}]{s.funding_rate * 100:+.4f}%[/]{per}")
         if s.open_interest_usd is not None:
-            parts.append(f"OI [b]{fmt.usd(s.open_interest_usd)}[/b]")
+            parts.append(f"OI [b]{fmt.usd(s.open_interest_usd)}[/b]{_whose('', s.open_interest_venue)}")
         return Content("\n").join(Content.from_markup(p) for p in parts)
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:

@@ -9,9 +9,20 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from cockpit import formatting as fmt
-from cockpit.models import Snapshot
+from cockpit.models import DATA, Snapshot, SourceStatus
 
 STATE_STYLE = {"ok": "$success", "stale": "$stale", "error": "$error", "starting": "$muted"}
+
+
+def _which(src: SourceStatus) -> str:
+    """': liquidations' — the feeds that make a venue stale (or keep it starting while others run); an
+    error's message already names its loop."""
+    if src.state not in ("stale", "starting") or [f.name for f in src.feeds] in ([], [DATA]):
+        return ""  # a source that delivers one undivided feed (the simulator, the index)
+    names = [f.name for f in src.feeds if f.state == src.state]
+    if src.state == "starting" and len(names) == len(src.feeds):
+        return ""  # nothing has started yet: naming every feed says nothing
+    return ": " + escape(", ".join(names))
 
 
 class StatusBar(Static):
@@ -32,7 +43,7 @@ class StatusBar(Static):
         if s.simulated:
             parts.append("[b reverse $simulated] SIMULATED [/]")
         for src in s.sources:
-            text = f"[{STATE_STYLE[src.state]}]●[/] {escape(src.name)} {src.state}"
+            text = f"[{STATE_STYLE[src.state]}]●[/] {escape(src.name)} {src.state}{_which(src)}"
             if src.error:
                 text += f" [$error]{escape(src.error[:60])}[/]"
                 if src.retry_at_ms is not None:

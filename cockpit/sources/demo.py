@@ -37,7 +37,9 @@ class DemoSource:
         last_ms = int(h.candles_1m.ts_ms[-1]) + 60_000
         return [
             Backfill(self.name, SYMBOL, h.candles_1m, tuple(h.liquidations), sentiment),
-            DerivativesUpdate(self.name, SYMBOL, last_ms, h.funding_rate, h.open_interest_usd),
+            DerivativesUpdate(
+                self.name, SYMBOL, last_ms, h.funding_rate, h.open_interest_usd, funding_interval_h=8.0
+            ),
             Covered(self.name, OPENING_MS - DAY_MS, OPENING_MS),
         ]
 

@@ -317,7 +317,8 @@ class DemoMarket:
             SOURCE, SYMBOL, start, tick_px[0], max(tick_px), min(tick_px), tick_px[-1], round(volume_btc, 3)
         )
         out.append((end, candle))
-        out.append((end, DerivativesUpdate(SOURCE, SYMBOL, end, book.funding, book.oi_usd)))
+        deriv = DerivativesUpdate(SOURCE, SYMBOL, end, book.funding, book.oi_usd, funding_interval_h=8.0)
+        out.append((end, deriv))
         if end % DAY_MS == 0:
             out.append((end, self._new_day(end)))
         return out

@@ -497,3 +497,58 @@ def test_no_colour_literals_outside_themes() -> None:
     ]
     offenders += [str(p) for p in (root / "cockpit").glob("*.tcss") if literal.search(p.read_text())]
     assert offenders == []
+
+
+def test_funding_and_open_interest_say_whose_and_per_what() -> None:
+    import dataclasses
+
+    live = dataclasses.replace(
+        opening(),
+        funding_rate=0.0001,
+        funding_interval_h=4.0,
+        funding_venue="Binance",
+        open_interest_usd=5.7e9,
+        open_interest_venue="Bybit",
+    )
+
+    async def run() -> str:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(160, 40)) as pilot:
+            app.post_message(SnapshotReady(live))
+            await pilot.pause()
+            return str(app.query_one("#metrics").render())
+
+    text = asyncio.run(run())
+    assert "Funding +0.0100% 4h · Binance" in text  # the venue's own interval, not a fixed 8h
+    assert "OI $5.70B · Bybit" in text
+
+
+def test_status_bar_names_the_feed_that_makes_a_venue_stale() -> None:
+    import dataclasses
+
+    from cockpit.models import FeedStatus, SourceStatus
+
+    snap = opening()
+    t = snap.as_of_ms
+    bybit = SourceStatus(
+        "bybit",
+        "stale",
+        t,
+        feeds=(
+            FeedStatus("liquidations", "stale", t, None, note="no liquidation for 16 min"),
+            FeedStatus("ticker", "ok", t, t),
+        ),
+    )
+    okx = SourceStatus("okx", "ok", t, feeds=(FeedStatus("liquidations", "ok", t, t),))
+    live = dataclasses.replace(snap, simulated=False, source="live", sources=(bybit, okx))
+
+    async def run() -> str:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(160, 40)) as pilot:
+            app.post_message(SnapshotReady(live))
+            await pilot.pause()
+            return str(app.query_one("#status").render())
+
+    status = asyncio.run(run())
+    assert "bybit stale: liquidations" in status and "ticker" not in status
+    assert "okx ok" in status

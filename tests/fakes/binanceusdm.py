@@ -1,5 +1,6 @@
-"""Fake Binance USD-M futures: fapi REST (exchangeInfo, klines, ticker/24hr, premiumIndex, openInterest) and
-the market websocket (``/market/ws/<n>``: ``<symbol>@forceOrder`` liquidations, ``<symbol>@miniTicker``).
+"""Fake Binance USD-M futures: fapi REST (exchangeInfo, klines, ticker/24hr, premiumIndex, openInterest,
+fundingInfo) and the market websocket (``/market/ws/<n>``: ``<symbol>@forceOrder`` liquidations,
+``<symbol>@miniTicker``).
 
 Wire facts: subscriptions are ``{"method":"SUBSCRIBE","params":[...],"id":N}`` acked with
 ``{"result":null,"id":N}``; keepalive is protocol-level ping/pong frames. A ``forceOrder`` with ``"S":"SELL"``
@@ -47,6 +48,15 @@ EXCHANGE_INFO_SYMBOL: dict[str, Any] = {
     "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"],
     "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
 }
+# A second market, so a source following several symbols can be tested (only its market data is served).
+ETH_SYMBOL = "ETHUSDT"
+ETH_EXCHANGE_INFO_SYMBOL: dict[str, Any] = {
+    **EXCHANGE_INFO_SYMBOL,
+    "symbol": ETH_SYMBOL,
+    "pair": ETH_SYMBOL,
+    "baseAsset": "ETH",
+    "onboardDate": 1569398400000,
+}
 
 
 def force_order(
@@ -91,12 +101,18 @@ def mini_ticker(close: str = "71481.90", ts: int | None = None) -> dict[str, Any
 class FakeBinanceUsdm(FakeVenue):
     name = "binanceusdm"
 
+    def __init__(self) -> None:
+        # fundingInfo lists only symbols whose funding interval (or cap) Binance adjusted: none by default.
+        self.adjusted_funding_hours: dict[str, int] = {}
+        super().__init__()
+
     def routes(self) -> None:
         self.add_rest("GET", "/fapi/v1/exchangeInfo", "markets", self._exchange_info)
         self.add_rest("GET", "/fapi/v1/klines", "ohlcv", self._klines)
         self.add_rest("GET", "/fapi/v1/ticker/24hr", "ticker", self._ticker)
         self.add_rest("GET", "/fapi/v1/premiumIndex", "funding", self._premium_index)
         self.add_rest("GET", "/fapi/v1/openInterest", "open_interest", self._open_interest)
+        self.add_rest("GET", "/fapi/v1/fundingInfo", "funding", self._funding_info)
         for path in ("/ws", "/ws/{n}", "/market/ws/{n}", "/public/ws/{n}", "/market/ws", "/public/ws"):
             self.add_ws(path)
 
@@ -122,7 +138,7 @@ class FakeBinanceUsdm(FakeVenue):
             ],
             "exchangeFilters": [],
             "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
-            "symbols": [dict(EXCHANGE_INFO_SYMBOL)],
+            "symbols": [dict(EXCHANGE_INFO_SYMBOL), dict(ETH_EXCHANGE_INFO_SYMBOL)],
         }
 
     def _check_symbol(self, request: web.Request) -> web.Response | None:
@@ -163,6 +179,18 @@ class FakeBinanceUsdm(FakeVenue):
             "nextFundingTime": (now // 28_800_000 + 1) * 28_800_000,
             "time": now,
         }
+
+    async def _funding_info(self, request: web.Request) -> Any:
+        return [
+            {
+                "symbol": symbol,
+                "adjustedFundingRateCap": "0.02000000",
+                "adjustedFundingRateFloor": "-0.02000000",
+                "fundingIntervalHours": hours,
+                "disclaimer": False,
+            }
+            for symbol, hours in self.adjusted_funding_hours.items()
+        ]
 
     async def _open_interest(self, request: web.Request) -> Any:
         if (bad := self._check_symbol(request)) is not None:

@@ -50,6 +50,10 @@ INSTRUMENT: dict[str, Any] = {
     "preListingInfo": None,
 }
 
+# A second market, so a source following several symbols can be tested (only its market data is served).
+ETH_SYMBOL = "ETHUSDT"
+ETH_INSTRUMENT: dict[str, Any] = {**INSTRUMENT, "symbol": ETH_SYMBOL, "baseCoin": "ETH", "priceScale": "2"}
+
 INTERVALS = ("1", "60")
 
 
@@ -102,7 +106,7 @@ class FakeBybit(FakeVenue):
     async def _instruments(self, request: web.Request) -> Any:
         if request.query.get("category") != "linear":
             return envelope({"category": request.query.get("category"), "list": [], "nextPageCursor": ""})
-        items = [] if request.query.get("status") == "PreLaunch" else [dict(INSTRUMENT)]
+        items = [] if request.query.get("status") == "PreLaunch" else [dict(INSTRUMENT), dict(ETH_INSTRUMENT)]
         return envelope({"category": "linear", "list": items, "nextPageCursor": ""})
 
     async def _kline(self, request: web.Request) -> Any:

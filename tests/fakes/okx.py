@@ -50,6 +50,19 @@ INSTRUMENT: dict[str, Any] = {
     "uly": "BTC-USDT",
 }
 
+# A second market, so a source following several symbols can be tested (only its market data is served).
+ETH_INST_ID = "ETH-USDT-SWAP"
+ETH_CONTRACT_SIZE = 0.1  # ETH per contract
+ETH_INSTRUMENT: dict[str, Any] = {
+    **INSTRUMENT,
+    "ctVal": "0.1",
+    "ctValCcy": "ETH",
+    "instFamily": "ETH-USDT",
+    "instId": ETH_INST_ID,
+    "tickSz": "0.01",
+    "uly": "ETH-USDT",
+}
+
 BARS = ("1m", "1H")
 
 
@@ -63,6 +76,7 @@ def liquidation_order(
     contracts: str = "13",
     price: str = "75180.1",
     ts: int | None = None,
+    inst_id: str = INST_ID,
 ) -> dict[str, Any]:
     """A raw ``liquidation-orders`` push with one detail. side sell + posSide long = a long was liquidated."""
     ts = now_ms() if ts is None else ts
@@ -79,10 +93,10 @@ def liquidation_order(
         "arg": {"channel": "liquidation-orders", "instType": "SWAP"},
         "data": [
             {
-                "instId": INST_ID,
-                "instFamily": "BTC-USDT",
+                "instId": inst_id,
+                "instFamily": inst_id.removesuffix("-SWAP"),
                 "instType": "SWAP",
-                "uly": "BTC-USDT",
+                "uly": inst_id.removesuffix("-SWAP"),
                 "details": [detail],
             }
         ],
@@ -114,7 +128,7 @@ class FakeOkx(FakeVenue):
         return None
 
     async def _instruments(self, request: web.Request) -> Any:
-        return ok([dict(INSTRUMENT)] if request.query.get("instType") == "SWAP" else [])
+        return ok([dict(INSTRUMENT), dict(ETH_INSTRUMENT)] if request.query.get("instType") == "SWAP" else [])
 
     async def _candles(self, request: web.Request) -> Any:
         if (bad := self._bad_inst(request)) is not None:

@@ -147,7 +147,7 @@ class Driver:
                 await self._publish(range(next_event, upto), rows, start_ms)
                 next_event = upto
                 if now >= next_ticker_ms:
-                    await self._tickers(start_ms + now)
+                    await self.tickers(start_ms + now)
                     next_ticker_ms = now + 2_000
                 await asyncio.sleep(self.clock.real_seconds(self.tick_s))
         finally:
@@ -177,7 +177,7 @@ class Driver:
         r.end_ms = self.clock.now_ms()
         self._active.remove(r)
 
-    async def _tickers(self, ts_ms: int) -> None:
+    async def tickers(self, ts_ms: int) -> None:
         """Streams carry tickers between liquidations (Binance's is the price the cockpit shows)."""
         ticker = {
             "binanceusdm": lambda: binanceusdm.mini_ticker(ts=ts_ms),

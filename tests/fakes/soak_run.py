@@ -235,17 +235,18 @@ async def _soak(fakes: FakeVenues, plan: SoakPlan, ledger: Ledger, escaped: list
     watcher = Watcher(ledger, plan.rss_every_s)
     drain = asyncio.create_task(watcher.drain(engine))
     names = [*VENUES, "alternative.me"]
+    driver = Driver(fakes, clock, ledger.events, ledger, plan.faults, dict(plan.hold_s))
     deadline = time.monotonic() + 60
     while not (watcher.all_ok(names) and all(_subscribed(fakes, v) for v in TOPICS)):
         if time.monotonic() > deadline or drain.done():
             drain.cancel()
             await asyncio.gather(drain, return_exceptions=True)
             raise RuntimeError(f"soak: the venues never came up: {watcher.states}")
+        await driver.tickers(clock.now_ms())  # tickers stream from the start (a silent one goes stale)
         await asyncio.sleep(0.05)
     # Held from now on: a finished task leaves asyncio.all_tasks(), and a source task that finished before
     # the end crashed (the engine turns its exception into one last SourceError).
     sources = [t for t in asyncio.all_tasks() if t.get_name().startswith("source:")]
-    driver = Driver(fakes, clock, ledger.events, ledger, plan.faults, dict(plan.hold_s))
     records = await driver.run(plan.seconds)
     await asyncio.sleep(clock.real_seconds(plan.settle_s))
     crashed = [t.get_name() for t in sources if t.done()]

@@ -120,6 +120,11 @@ async def run_case(venue: str, fault_name: str, fault: Fault) -> dict[str, Any]:
                 result["error_seen"], result["error_after_s"] = await until(
                     engine, lambda s: state_of(venue)(s) in ("error", "stale"), deadline
                 )
+                # A slow answer times out (1 s) just as the feed, last heard a poll (0.5 s) before the fault,
+                # reaches 3 cadences of silence: stale may show a moment before the error and its text.
+                await until(
+                    engine, lambda s: next(x.error for x in s.sources if x.name == venue) is not None, 1
+                )
                 result["error_text"] = next(s.error for s in engine.snapshot().sources if s.name == venue)
             f[venue].clear_faults()
             backoff_s = BACKOFF_MAX_S * (5 if fault_name == "451" else 1)  # permanent errors wait 5x the cap

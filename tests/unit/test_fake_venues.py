@@ -178,8 +178,10 @@ def test_load_markets_only_the_usdt_perpetual(venue: str) -> None:
         exchange = fakes.exchange(venue)
         try:
             markets = await exchange.load_markets()
-            assert list(markets) == [SYMBOL]
-            assert markets[SYMBOL]["swap"] and markets[SYMBOL]["linear"]
+            # The streaming venues' fakes list a second market (ETH), for sources following several symbols.
+            second = ["ETH/USDT:USDT"] if venue in ("binanceusdm", "bybit", "okx") else []
+            assert sorted(markets) == [SYMBOL, *second]
+            assert all(m["swap"] and m["linear"] for m in markets.values())
             calls = sorted(((c.path, c.query) for c in fakes[venue].calls(kind="rest")), key=repr)
             assert calls == sorted(MARKET_CALLS[venue], key=repr)
         finally:
@@ -381,7 +383,7 @@ def test_non_json_200_is_not_an_error(venue: str, kind: Any) -> None:
             assert await fresh.load_markets() == {}  # the empty result is cached
             with pytest.raises(ccxt.BadSymbol):
                 await fresh.fetch_ticker(SYMBOL)
-            assert list(await fresh.load_markets(reload=True)) == [SYMBOL]
+            assert SYMBOL in await fresh.load_markets(reload=True)
         finally:
             await fresh.close()
 

@@ -101,6 +101,18 @@ def test_snapshot_json_has_the_documented_keys() -> None:
             "simulated": True,
             "sampled": False,
             "retry_at_ms": None,
+            # The simulator says nothing of its feeds: it is judged as one.
+            "feeds": [
+                {
+                    "name": "data",
+                    "state": "ok",
+                    "last_ok_ms": s["as_of_ms"],
+                    "last_data_ms": s["as_of_ms"],
+                    "error": None,
+                    "retry_at_ms": None,
+                    "note": None,
+                }
+            ],
         }
     ]
 

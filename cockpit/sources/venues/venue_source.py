@@ -20,6 +20,10 @@ from cockpit.clock import Clock
 from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
 from cockpit.engine import Emit
 from cockpit.models import (
+    CANDLES,
+    FUNDING,
+    LIQUIDATIONS,
+    TICKER,
     Backfill,
     CandleClosed,
     Covered,
@@ -28,7 +32,10 @@ from cockpit.models import (
     SourceError,
     SourceOk,
 )
+from cockpit.sources.venues.cache_reader import CacheReader
 from cockpit.sources.venues.dedup import Deduper
+from cockpit.sources.venues.feeds import HEARTBEAT_S, feed_cadences
+from cockpit.sources.venues.funding import funding_interval_h
 from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify, require_json_bodies
@@ -68,15 +75,17 @@ class VenueSource:
         self.sampled = venue_id in SAMPLED_VENUES
         self.venues: tuple[str, ...] = (VENUE_NAMES.get(venue_id, venue_id),)
         self.symbols: tuple[str, ...] = tuple(settings.symbols)
+        self.label = self.venues[0]  # the name its liquidations carry ("Binance")
         # Streams deliver tickers every second or so; polled venues answer once per poll.
         self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
+        self.feeds = feed_cadences(settings, streaming=self.streaming, is_price_venue=is_price_venue)
         self._factory = exchange_factory
         self._dedup = Deduper()
         self._poller = LiquidationPoller(venue_id, clock, self._fetch_liquidations)
         self._last_candle_ms: int | None = None
         self._last_price: float | None = None
         self.malformed = 0  # liquidation messages that could not be read (skipped, counted)
-        self._last_cached: Any = None  # newest ccxt cache entry already read
+        self._cached = CacheReader()  # one read position over ccxt's liquidation cache, for every symbol
         self._emit: Emit | None = None
         self._bad_frame_at: float | None = None  # monotonic time of the last undecodable frame
         self._subscribed = False  # a liquidation watch has been answered or acknowledged since connecting
@@ -133,18 +142,19 @@ class VenueSource:
         self._emit = emit
         self.exchange = self._make()
         try:
-            await self._until_ok(emit, "markets", self._load_markets)
+            await self._until_ok(emit, "markets", self._load_markets, "")
             loops = [
-                self._forever(emit, f"liquidations {s}", self._liquidation_step(s)) for s in self._symbols()
+                self._forever(emit, f"liquidations {s}", self._liquidation_step(s), LIQUIDATIONS)
+                for s in self._symbols()
             ]
             if self.streaming:
-                loops.append(self._forever(emit, "ticker", self._ticker_step))
+                loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
                 loops.append(self._claim_stream_coverage(emit))
             if self.is_price_venue:
                 loops.append(self._price_feed(emit))
-                loops.append(self._forever(emit, "funding/open interest", self._derivatives_step))
+                loops.append(self._forever(emit, "funding/open interest", self._derivatives_step, FUNDING))
                 if not self.streaming:
-                    loops.append(self._forever(emit, "ticker", self._ticker_step))
+                    loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
             await asyncio.gather(*loops)
         finally:
             # Bounded: closing a connection the venue stopped answering must not keep the cockpit from
@@ -154,8 +164,8 @@ class VenueSource:
 
     async def _price_feed(self, emit: Emit) -> None:
         """Candle history first, then new closed minutes; runs beside the liquidation loops, never before."""
-        await self._until_ok(emit, "candles", self._backfill)
-        await self._forever(emit, "candles", self._candles_step)
+        await self._until_ok(emit, "candles", self._backfill, CANDLES)
+        await self._forever(emit, "candles", self._candles_step, CANDLES)
 
     async def _claim_stream_coverage(self, emit: Emit) -> None:
         """While the venue's streams are connected, every liquidation it publishes reaches us: claim that
@@ -179,8 +189,9 @@ class VenueSource:
 
     # -- the retry machinery -------------------------------------------------------------------------
 
-    async def _attempt(self, emit: Emit, what: str, step: Step, backoff: Backoff) -> float | None:
-        """Run one step; on failure report it and return None after waiting the backoff."""
+    async def _attempt(self, emit: Emit, what: str, step: Step, backoff: Backoff, feed: str) -> float | None:
+        """Run one step of ``feed`` ("" = the venue as a whole); on failure report it and return None after
+        waiting the backoff."""
         try:
             wait = await step(emit)
         except asyncio.CancelledError:
@@ -196,23 +207,24 @@ class VenueSource:
                     permanent=failure.kind != "transient",
                     retry_in_s=delay,
                     task=what,
+                    feed=feed,
                 )
             )
             await asyncio.sleep(self.clock.real_seconds(delay))
             return None
         backoff.reset()
-        emit(SourceOk(self.name, self.clock.now_ms(), what))
+        emit(SourceOk(self.name, self.clock.now_ms(), what, feed=feed))
         return wait
 
-    async def _until_ok(self, emit: Emit, what: str, step: Step) -> None:
+    async def _until_ok(self, emit: Emit, what: str, step: Step, feed: str) -> None:
         backoff = Backoff(cap_s=self.settings.backoff_max_s)
-        while await self._attempt(emit, what, step, backoff) is None:
+        while await self._attempt(emit, what, step, backoff, feed) is None:
             pass
 
-    async def _forever(self, emit: Emit, what: str, step: Step) -> None:
+    async def _forever(self, emit: Emit, what: str, step: Step, feed: str) -> None:
         backoff = Backoff(cap_s=self.settings.backoff_max_s)
         while True:
-            wait = await self._attempt(emit, what, step, backoff)
+            wait = await self._attempt(emit, what, step, backoff, feed)
             if wait:
                 await asyncio.sleep(self.clock.real_seconds(wait))
 
@@ -230,12 +242,11 @@ class VenueSource:
 
     def _liquidation_step(self, symbol: str) -> Step:
         async def step(emit: Emit) -> float:
-            market = self.exchange.market(symbol)
             covered: tuple[int, int] | None = None
             if self.streaming:
                 await self._watch(emit, f"liquidations {symbol}", self.exchange.watch_liquidations(symbol))
                 self._subscribed = True
-                raw = self._new_cached(symbol)
+                raw = self._new_cached(emit)
                 wait = 0.0
             else:
                 raw, more = await self._poller.poll(symbol)
@@ -245,6 +256,8 @@ class VenueSource:
             bad: list[str] = []
             for item in raw or []:
                 try:
+                    # A stream's items are of every followed symbol (whichever loop reads them).
+                    market = self.exchange.market(item["symbol"] if self.streaming else symbol)
                     events.extend(normalize(self.name, item, market))
                 except ValueError as exc:  # one malformed message must not cost the good ones
                     bad.append(str(exc))
@@ -268,15 +281,17 @@ class VenueSource:
         return await call
 
     async def _watch(self, emit: Emit, what: str, call: Awaitable[Any]) -> Any:
-        """Await a watch; while it waits, report the task healthy once every stream is connected again,
-        so a reconnect on a quiet market clears the error instead of waiting for the next liquidation.
-        Neither that nor an expired dropped-frame notice is data (``data=False``): a stream that connects
-        but delivers nothing still goes stale."""
+        """Await a liquidation watch; while it waits and every stream is connected, say the feed is alive
+        at once (so a reconnect on a quiet market clears the error instead of waiting for the next
+        liquidation) and again every HEARTBEAT_S (so a quiet market's silent stream stays ok). Neither that
+        nor an expired dropped-frame notice is data (``data=False``): a stream that is not connected, or
+        connected while the other venues' liquidations pour in, still goes stale (``source_health``)."""
         task = asyncio.ensure_future(call)
-        announced = False
+        alive_at: int | None = None  # market time of the last "alive"
+        tick_s = max(0.02, min(0.25, self.clock.real_seconds(HEARTBEAT_S)))  # a fast clock beats as often
         try:
             while True:
-                done, _ = await asyncio.wait({task}, timeout=0.25)
+                done, _ = await asyncio.wait({task}, timeout=tick_s)
                 if done:
                     result = task.result()
                     self._bad_frame_at = None
@@ -284,9 +299,10 @@ class VenueSource:
                     return result
                 if not self._streams_connected():
                     continue
-                if not announced:
-                    emit(SourceOk(self.name, self.clock.now_ms(), what, data=False))
-                    announced = True
+                now = self.clock.now_ms()
+                if alive_at is None or now - alive_at >= HEARTBEAT_S * 1000:
+                    emit(SourceOk(self.name, now, what, data=False, feed=LIQUIDATIONS))
+                    alive_at = now
                     self._subscribed = self._subscribed or what.startswith("liquidations")
                 hold_s = 2 * self.settings.ws_keepalive_s  # keep a dropped-frame notice up this long
                 if self._bad_frame_at is not None and time.monotonic() - self._bad_frame_at > hold_s:
@@ -306,20 +322,18 @@ class VenueSource:
             for c in clients
         )
 
-    def _new_cached(self, symbol: str) -> list[Any]:
-        """Everything ccxt cached since the last call: a watch returns only the first message of a burst,
-        the rest wait in ``exchange.liquidations`` (an append-only ring shared by all symbols)."""
-        items = list(self.exchange.liquidations or [])
-        start = 0
-        last = self._last_cached
-        if last is not None:
-            for k in range(len(items) - 1, -1, -1):
-                if items[k] is last:
-                    start = k + 1
-                    break
-        if items:
-            self._last_cached = items[-1]
-        return [it for it in items[start:] if it.get("symbol") == symbol]
+    def _new_cached(self, emit: Emit) -> list[Any]:
+        """Every liquidation of a followed symbol that ccxt cached since any loop of this venue last looked:
+        a watch returns only the first message of a burst, the rest wait in ``exchange.liquidations``, one
+        cache for all symbols (see ``cache_reader``)."""
+        overruns = self._cached.overruns
+        items = self._cached.take(self.exchange.liquidations)
+        if self._cached.overruns > overruns:
+            self._bad_frame_at = time.monotonic()  # shown as a stream notice, cleared like a bad frame's
+            message = "stream: liquidations arrived faster than they were read; some were lost"
+            emit(SourceError(self.name, self.clock.now_ms(), message, task="stream"))
+        followed = set(self._symbols())
+        return [it for it in items if it.get("symbol") in followed]
 
     async def _fetch_liquidations(
         self, symbol: str, since: int | None, limit: int, params: dict[str, Any]
@@ -392,6 +406,7 @@ class VenueSource:
             price = self._last_price or _number(funding.get("markPrice"), "mark price")
             size = float(self.exchange.market(symbol).get("contractSize") or 1.0)
             value = float(oi["openInterestAmount"]) * size * price
+        interval_h = await funding_interval_h(self.exchange, self.name, symbol, funding, self._rest)
         emit(
             DerivativesUpdate(
                 self.name,
@@ -399,6 +414,8 @@ class VenueSource:
                 self.clock.now_ms(),
                 None if rate is None else _number(rate, "funding rate"),
                 None if value is None else _number(value, "open interest"),
+                venue=self.label,
+                funding_interval_h=interval_h,
             )
         )
         return self.settings.derivatives_poll_s
