@@ -237,3 +237,30 @@ def test_clearing_a_notice_is_not_news_a_silent_stream_goes_stale() -> None:
 
 def bybit_status(engine: Engine) -> Any:
     return next(s for s in engine.snapshot().sources if s.name == "bybit")
+
+
+@pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx", "gate", "htx"])
+def test_an_empty_answer_is_a_transient_fault_not_a_missing_market(venue: str) -> None:
+    """Issue 14, item 15: an empty 200 body made ccxt load no markets, reported as "has no market" (a
+    permanent BadSymbol, retried after 5x the backoff cap) instead of an empty response, retried soon."""
+
+    async def scenario() -> tuple[str, bool, int, bool]:
+        async with fake_venues(venue) as f:
+            f[venue].set_fault("markets", Fault.http(200, body=""))
+            engine = live_engine(one_venue_config(f, venue), SimClock(START_MS))
+            engine.start()
+            try:
+                seen, _ = await until(engine, lambda s: state_of(venue)(s) == "error", 10)
+                assert seen, "the empty answer was never shown"
+                status = next(s for s in engine.snapshot().sources if s.name == venue)
+                retry_in_ms = (status.retry_at_ms or 0) - engine.clock.now_ms()
+                f[venue].clear_faults()
+                recovered, _ = await until(engine, lambda s: state_of(venue)(s) == "ok", 10)
+                return status.error or "", status.state == "error", retry_in_ms, recovered
+            finally:
+                await engine.stop()
+
+    error, shown, retry_in_ms, recovered = asyncio.run(asyncio.wait_for(scenario(), 40))
+    assert shown and "empty" in error and "no market" not in error, error
+    assert retry_in_ms <= BACKOFF_MAX_S * 1000  # transient: tried again within the backoff, not 5x the cap
+    assert recovered

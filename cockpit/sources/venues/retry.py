@@ -52,7 +52,8 @@ def classify(exc: BaseException, headers: dict[str, str] | None = None, venue: s
 
 
 def require_json_bodies(exchange: Any, venue: str) -> None:
-    """Make a 2xx answer of ``exchange`` whose body is not JSON raise ``BadResponse`` naming ``venue``.
+    """Make a 2xx answer of ``exchange`` whose body is not JSON (or is empty) raise ``BadResponse`` naming
+    ``venue``, a transient failure.
 
     ccxt 4.5.90 raises nothing for an HTML page or a cut body with status 200 and parses it into empty or
     None-filled results (VENUES.md): HTX's liquidations come back as ``[]``, indistinguishable from a quiet
@@ -66,9 +67,13 @@ def require_json_bodies(exchange: Any, venue: str) -> None:
         code: int, reason: str, url: str, method: str, headers: Any, body: Any, response: Any, *rest: Any
     ) -> Any:
         handled = handle(code, reason, url, method, headers, body, response, *rest)
-        if 200 <= int(code) < 300 and response is None and body:
+        if 200 <= int(code) < 300 and response is None:
             import ccxt
 
+            if not body or not str(body).strip():
+                # Parsed, an empty body is no markets at all ("has no market", permanent) or no rows (a
+                # quiet market): say what it is, an empty answer, which the next try may not repeat.
+                raise ccxt.BadResponse(f"{venue} answered with an empty body")
             raise ccxt.BadResponse(f"{venue} answered with a non-JSON body: {str(body)[:80]!r}")
         return handled
 
