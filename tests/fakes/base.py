@@ -41,6 +41,7 @@ from tests.fakes.faults import (
     SLOW,
     TIMEOUT,
     WS_CLOSE,
+    WS_RAW_TEXT,
     WS_TRUNCATED_FRAME,
     WS_TRUNCATED_JSON,
     Fault,
@@ -347,6 +348,10 @@ class FakeVenue:
             if kind in (WS_CLOSE, WS_TRUNCATED_FRAME, WS_TRUNCATED_JSON):
                 await self._break(conn, kind, batch[0])
                 continue
+            if kind == WS_RAW_TEXT and fault is not None:
+                for frame in fault.frames:
+                    self.requests.append(Recorded("ws-broken-by-fake", kind, conn.path, message=frame))
+                    await self.send(conn, frame)
             for message in batch:
                 if await self.send(conn, message) and self.listener is not None:
                     self.listener.delivered(self.name, topic, message)

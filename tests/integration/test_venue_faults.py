@@ -25,16 +25,20 @@ TIMEOUT_S = 1.0
 POLL_S = 0.5
 
 
-def one_venue_config(f: FakeVenues, venue: str) -> Config:
+def one_venue_config(f: FakeVenues, venue: str, **overrides: Any) -> Config:
+    """Only ``venue`` enabled, pointed at its fake, with short timeouts; ``overrides`` are its settings."""
+    settings: dict[str, Any] = {
+        "timeout_s": TIMEOUT_S,
+        "liquidations_poll_s": POLL_S,
+        "backoff_max_s": BACKOFF_MAX_S,
+        "ws_keepalive_s": 0.5,
+    }
     venues = {
         v: VenueSettings(
             enabled=v == venue,
             rest_url=f.rest_url(v) if v == venue else "",
             ws_url=f.ws_url(v) if v == venue else "",
-            timeout_s=TIMEOUT_S,
-            liquidations_poll_s=POLL_S,
-            backoff_max_s=BACKOFF_MAX_S,
-            ws_keepalive_s=0.5,
+            **{**settings, **(overrides if v == venue else {})},
         )
         for v in ("binanceusdm", "bybit", "okx", "gate", "htx")
     }
@@ -264,3 +268,51 @@ def test_an_empty_answer_is_a_transient_fault_not_a_missing_market(venue: str) -
     assert shown and "empty" in error and "no market" not in error, error
     assert retry_in_ms <= BACKOFF_MAX_S * 1000  # transient: tried again within the backoff, not 5x the cap
     assert recovered
+
+
+STREAMS = ("binanceusdm", "bybit", "okx")
+
+
+async def streaming(f: FakeVenues, venue: str, engine: Engine) -> None:
+    """Start ``engine`` and wait until ``venue``'s stream is subscribed and the source is ok."""
+    engine.start()
+    fake = f[venue]
+    await fake.wait_until(lambda: len(fake.ws_received()) > 0 and fake.live_conns(), timeout=10)
+    ok, _ = await until(engine, lambda s: state_of(venue)(s) == "ok", 10)
+    assert ok, "never became ok"
+
+
+def counted(engine: Engine) -> int:
+    return engine.state.windows.totals(3600, engine.clock.now_ms()).count
+
+
+def venue_error(engine: Engine, venue: str) -> str:
+    return next(s.error for s in engine.snapshot().sources if s.name == venue) or ""
+
+
+@pytest.mark.parametrize("venue", STREAMS)
+def test_frames_that_are_not_json_are_counted_shown_and_skipped(venue: str) -> None:
+    """Issue 14, item 6: one text frame that is not JSON (``}{garbage``, a proxy's 502 page) raised a
+    TypeError in ccxt's binance handler that ended the websocket reader (the guard caught ValueError only):
+    the status stayed ok and what followed was lost until the keepalive reconnected. Bybit and OKX dropped
+    such a frame without a word. Now every one is counted and shown, and the stream goes on."""
+
+    async def scenario() -> tuple[int, str, int]:
+        async with fake_venues(venue) as f:
+            # A long keepalive: neither a reconnect nor the notice's expiry happens during the test.
+            engine = live_engine(one_venue_config(f, venue, ws_keepalive_s=10.0), SimClock(START_MS))
+            try:
+                await streaming(f, venue, engine)
+                f[venue].set_fault("liquidations", Fault.ws_raw_text())
+                await f[venue].push_liquidations(*batch(venue, engine.clock.now_ms(), 0, 3))
+                await until(engine, lambda s: counted(engine) == 3, 5)
+                await until(engine, lambda s: "2 so far" in venue_error(engine, venue), 5)
+                source = next(s for s in engine.sources if s.name == venue)
+                return counted(engine), venue_error(engine, venue), source.bad_frames  # type: ignore[attr-defined]
+            finally:
+                await engine.stop()
+
+    count, error, bad_frames = asyncio.run(asyncio.wait_for(scenario(), 40))
+    assert count == 3  # every good liquidation after the bad frames arrived, on the same connection
+    assert bad_frames == 2
+    assert "unreadable frame" in error and "not JSON" in error and "2 so far" in error, error

@@ -56,6 +56,7 @@ A message whose side, size, price or time is missing or not a number raises ``Ma
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ __all__ = [
     "VENUE_NAMES",
     "MalformedLiquidation",
     "VenueLiquidationEvent",
+    "brief",
     "event_key",
     "normalize",
 ]
@@ -293,6 +295,31 @@ _READERS = {
 
 
 # -- field helpers -------------------------------------------------------------------------------------
+
+
+class _Brief(reprlib.Repr):
+    """reprlib with room for a message's worth of a venue value, and huge integers that cannot fail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxstring, self.maxother, self.maxlong = 3, 60, 60, 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        # repr of an int over 4,300 digits raises ValueError (CPython's int-to-str limit).
+        return super().repr_int(x, level) if x.bit_length() < 4_000 else f"<{x.bit_length()}-bit integer>"
+
+
+_BRIEF = _Brief()
+
+
+def brief(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message: one line, control characters escaped, at most ``limit`` characters
+    and a few levels deep whatever a venue sent (a 10 MB string, nesting 10,000 deep, a 1e5-digit int)."""
+    try:
+        text = _BRIEF.repr(value)
+    except Exception:  # a repr that fails (RecursionError, a broken __repr__) must not cost the message
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _content_row(

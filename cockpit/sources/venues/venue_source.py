@@ -36,7 +36,7 @@ from cockpit.sources.venues.cache_reader import CacheReader
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.feeds import HEARTBEAT_S, feed_cadences
 from cockpit.sources.venues.funding import funding_interval_h
-from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
+from cockpit.sources.venues.normalize import VENUE_NAMES, brief, normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify, require_json_bodies
 
@@ -44,6 +44,9 @@ from cockpit.sources.venues.retry import Backoff, classify, require_json_bodies
 SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
 MINUTE_MS = 60_000
 COVER_EVERY_S = 5.0  # how often a connected stream claims the time since its last claim as covered
+NOTICE = "notice"  # the task of a source's notices: input it skipped and counted (``VenueSource._notice``)
+# Text frames that are not JSON yet mean something: okx answers its text ping with the text "pong".
+KEEPALIVE_TEXT = frozenset({"ping", "pong"})
 
 Step = Callable[[Emit], Awaitable[float]]  # one unit of work; returns seconds to wait before the next
 
@@ -84,10 +87,12 @@ class VenueSource:
         self._poller = LiquidationPoller(venue_id, clock, self._fetch_liquidations)
         self._last_candle_ms: int | None = None
         self._last_price: float | None = None
-        self.malformed = 0  # liquidation messages that could not be read (skipped, counted)
+        # Input skipped and counted, each shown as a notice (``_notice``) that costs no retry:
+        self.bad_frames = 0  # websocket frames that could not be read (not JSON, or ccxt failed on them)
+        self.malformed = 0  # liquidation messages that could not be read
         self._cached = CacheReader()  # one read position over ccxt's liquidation cache, for every symbol
         self._emit: Emit | None = None
-        self._bad_frame_at: float | None = None  # monotonic time of the last undecodable frame
+        self._notice_at: float | None = None  # monotonic time of the last notice still shown
         self._subscribed = False  # a liquidation watch has been answered or acknowledged since connecting
         self.exchange: Any = None
 
@@ -109,11 +114,15 @@ class VenueSource:
         return ex
 
     def _guard_frames(self, ex: Any) -> None:
-        """Keep ccxt's websocket reader alive past an undecodable frame.
+        """Keep ccxt's websocket reader alive past a frame it cannot read, and count every such frame.
 
-        ccxt 4.5.90 decodes frames inside the callback that schedules the next read, so one frame of
-        broken JSON kills the reader silently and every watch hangs. Wrapping each client's decoder drops
-        that frame, counts it and reports it, and the stream carries on with the next message.
+        ccxt 4.5.90 decodes frames and runs the venue's handler inside the callback that schedules the next
+        read, so any exception there (a cut JSON frame's ValueError, or the TypeError binance's handler
+        raises on a text frame such as ``}{garbage`` or a proxy's "502 Bad Gateway" page) ends the reader
+        silently: every watch hangs until the keepalive gives up. A text frame that is not JSON reaches the
+        handler as a string, which bybit and okx drop without a word. Wrapping each client's decoder skips
+        such a frame before ccxt sees it, catches whatever ccxt raises on the others, and counts and shows
+        both (``_skipped_frame``); the stream carries on with the next frame.
         """
         make_client = ex.client
 
@@ -123,20 +132,38 @@ class VenueSource:
                 decode = c.handle_text_or_binary_message
 
                 def guarded(data: Any, _decode: Any = decode) -> None:
-                    try:
-                        _decode(data)
-                    except ValueError as exc:
-                        self.malformed += 1
-                        self._bad_frame_at = time.monotonic()
-                        if self._emit is not None:
-                            message = f"stream: dropped an undecodable frame ({type(exc).__name__})"
-                            self._emit(SourceError(self.name, self.clock.now_ms(), message, task="stream"))
+                    why = _not_json(data)
+                    if why is None:
+                        try:
+                            _decode(data)
+                            return
+                        except Exception as exc:  # anything escaping here would end ccxt's reader
+                            why = f"{type(exc).__name__}: {brief(str(exc))}"
+                    self._skipped_frame(why)
 
                 c.handle_text_or_binary_message = guarded
                 c._cockpit_guarded = True
             return c
 
         ex.client = client
+
+    def _skipped_frame(self, why: str) -> None:
+        self.bad_frames += 1
+        if self._emit is not None:
+            self._notice(self._emit, f"stream: skipped an unreadable frame ({why}); {self.bad_frames} so far")
+
+    def _notice(self, emit: Emit, message: str) -> None:
+        """Show a problem that needs no retry (input skipped and counted): the source shows it as an error
+        for ``2 x ws_keepalive_s`` after the last one, then it is cleared (``_expire_notice``). Held, not
+        cleared by the next good message, so that a notice followed at once by good data is still seen."""
+        self._notice_at = time.monotonic()
+        emit(SourceError(self.name, self.clock.now_ms(), message[:300], task=NOTICE))
+
+    def _expire_notice(self, emit: Emit) -> None:
+        hold_s = 2 * self.settings.ws_keepalive_s
+        if self._notice_at is not None and time.monotonic() - self._notice_at > hold_s:
+            self._notice_at = None
+            emit(SourceOk(self.name, self.clock.now_ms(), NOTICE, data=False))  # not news: see ``_watch``
 
     async def run(self, emit: Emit) -> None:
         self._emit = emit
@@ -293,10 +320,8 @@ class VenueSource:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=tick_s)
                 if done:
-                    result = task.result()
-                    self._bad_frame_at = None
-                    emit(SourceOk(self.name, self.clock.now_ms(), "stream"))  # frames decode again
-                    return result
+                    self._expire_notice(emit)
+                    return task.result()
                 if not self._streams_connected():
                     continue
                 now = self.clock.now_ms()
@@ -304,10 +329,7 @@ class VenueSource:
                     emit(SourceOk(self.name, now, what, data=False, feed=LIQUIDATIONS))
                     alive_at = now
                     self._subscribed = self._subscribed or what.startswith("liquidations")
-                hold_s = 2 * self.settings.ws_keepalive_s  # keep a dropped-frame notice up this long
-                if self._bad_frame_at is not None and time.monotonic() - self._bad_frame_at > hold_s:
-                    self._bad_frame_at = None
-                    emit(SourceOk(self.name, self.clock.now_ms(), "stream", data=False))
+                self._expire_notice(emit)
         finally:
             if not task.done():
                 task.cancel()
@@ -329,9 +351,8 @@ class VenueSource:
         overruns = self._cached.overruns
         items = self._cached.take(self.exchange.liquidations)
         if self._cached.overruns > overruns:
-            self._bad_frame_at = time.monotonic()  # shown as a stream notice, cleared like a bad frame's
             message = "stream: liquidations arrived faster than they were read; some were lost"
-            emit(SourceError(self.name, self.clock.now_ms(), message, task="stream"))
+            self._notice(emit, message)
         followed = set(self._symbols())
         return [it for it in items if it.get("symbol") in followed]
 
@@ -430,3 +451,19 @@ def _number(value: object, what: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{what} is {number}, not finite")
     return number
+
+
+def _not_json(data: object) -> str | None:
+    """Why a websocket frame's payload cannot be a venue message, or None when ccxt should decode it: text
+    that does not start like a JSON object or array (ccxt 4.5.90 would pass it on as a string) and is no
+    keepalive word. A binary frame arrives here decompressed and is judged as its text."""
+    if isinstance(data, bytes | bytearray):  # ccxt decodes these to text first, then the same applies
+        try:
+            data = bytes(data).decode()
+        except UnicodeDecodeError:
+            return None  # ccxt raises on it: caught and counted by the guard
+    if not isinstance(data, str):
+        return None
+    if (len(data) >= 2 and data[0] in "{[") or data.strip() in KEEPALIVE_TEXT:  # ccxt's own JSON test
+        return None
+    return f"not JSON: {brief(data, 40)}"
