@@ -316,3 +316,72 @@ def test_frames_that_are_not_json_are_counted_shown_and_skipped(venue: str) -> N
     assert count == 3  # every good liquidation after the bad frames arrived, on the same connection
     assert bad_frames == 2
     assert "unreadable frame" in error and "not JSON" in error and "2 so far" in error, error
+
+
+def malformed(venue: str, now_ms: int) -> dict[str, Any]:
+    """A liquidation ccxt parses but the normaliser cannot read: its side is no side."""
+    if venue == "binanceusdm":
+        return binanceusdm.force_order("SIDEWAYS", "0.1", "70000", ts=now_ms - 3_000)
+    if venue == "bybit":
+        return bybit.all_liquidation("Sideways", "0.1", "70000", ts=now_ms - 3_000)
+    return okx.liquidation_order("sideways", "sideways", "10", "70000", ts=now_ms - 3_000)
+
+
+@pytest.mark.parametrize("venue", STREAMS)
+def test_a_malformed_liquidation_does_not_hold_the_good_ones_behind_it(venue: str) -> None:
+    """Issue 14, item 8: a read that found only malformed messages raised, so the retry machinery backed off
+    (8 s observed) and the good liquidations received meanwhile waited in ccxt's cache. Market time runs
+    50x slower than real time here, so a backoff of even half a market second would hold them 25 s."""
+
+    async def scenario() -> tuple[str, int, int]:
+        async with fake_venues(venue) as f:
+            config = one_venue_config(f, venue, ws_keepalive_s=10.0)
+            engine = live_engine(config, SimClock(START_MS, 0.02))
+            try:
+                await streaming(f, venue, engine)
+                await f[venue].push_liquidations(malformed(venue, engine.clock.now_ms()))
+                shown, _ = await until(engine, lambda s: venue_error(engine, venue) != "", 10)
+                assert shown, "the malformed message was never shown"
+                error = venue_error(engine, venue)
+                await f[venue].push_liquidations(*batch(venue, engine.clock.now_ms(), 0, 3))
+                await until(engine, lambda s: counted(engine) == 3, 10)
+                source = next(s for s in engine.sources if s.name == venue)
+                return error, counted(engine), source.malformed  # type: ignore[attr-defined]
+            finally:
+                await engine.stop()
+
+    error, count, malformed_count = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert count == 3, f"the good liquidations waited behind a backoff ({error})"
+    assert malformed_count == 1
+    assert "malformed" in error and "side" in error.lower(), error
+
+
+def test_a_malformed_row_of_a_polled_venue_is_shown_once_and_costs_no_backoff() -> None:
+    """Issue 14, item 8 on a polled venue: a poll whose only row was malformed raised, so the next poll
+    waited a backoff, and every poll (each reads its last minute again) counted the same row once more."""
+
+    async def scenario() -> tuple[Any, int, int]:
+        async with fake_venues("gate") as f:
+            engine = live_engine(one_venue_config(f, "gate"), SimClock(START_MS))
+            engine.start()
+            try:
+                ok, _ = await until(engine, lambda s: state_of("gate")(s) == "ok", 10)
+                assert ok, "never became ok"
+                now = engine.clock.now_ms()
+                await f.gate.push_liquidations(gate.liq_order(0, "70000", ts_s=now // 1000 - 3))
+                shown, _ = await until(engine, lambda s: venue_error(engine, "gate") != "", 10)
+                assert shown, "the malformed row was never shown"
+                status = next(s for s in engine.snapshot().sources if s.name == "gate")
+                polls = len(f.gate.calls("liquidations"))
+                await f.gate.wait_until(lambda: len(f.gate.calls("liquidations")) >= polls + 3, timeout=10)
+                await f.gate.push_liquidations(*batch("gate", engine.clock.now_ms(), 0, 2))
+                await until(engine, lambda s: counted(engine) == 2, 10)
+                source = next(s for s in engine.sources if s.name == "gate")
+                return status, source.malformed, counted(engine)  # type: ignore[attr-defined]
+            finally:
+                await engine.stop()
+
+    status, malformed_count, count = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert "malformed" in (status.error or "") and status.retry_at_ms is None, status  # a notice, no retry
+    assert malformed_count == 1  # read by every poll since, counted once
+    assert count == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -47,6 +48,7 @@ COVER_EVERY_S = 5.0  # how often a connected stream claims the time since its la
 NOTICE = "notice"  # the task of a source's notices: input it skipped and counted (``VenueSource._notice``)
 # Text frames that are not JSON yet mean something: okx answers its text ping with the text "pong".
 KEEPALIVE_TEXT = frozenset({"ping", "pong"})
+BAD_SEEN_MAX = 1_000  # unreadable liquidations remembered, so that a poll reading one again counts it once
 
 Step = Callable[[Emit], Awaitable[float]]  # one unit of work; returns seconds to wait before the next
 
@@ -90,6 +92,7 @@ class VenueSource:
         # Input skipped and counted, each shown as a notice (``_notice``) that costs no retry:
         self.bad_frames = 0  # websocket frames that could not be read (not JSON, or ccxt failed on them)
         self.malformed = 0  # liquidation messages that could not be read
+        self._bad_seen: dict[str, None] = {}  # the latest BAD_SEEN_MAX of them, oldest first
         self._cached = CacheReader()  # one read position over ccxt's liquidation cache, for every symbol
         self._emit: Emit | None = None
         self._notice_at: float | None = None  # monotonic time of the last notice still shown
@@ -287,19 +290,39 @@ class VenueSource:
                     market = self.exchange.market(item["symbol"] if self.streaming else symbol)
                     events.extend(normalize(self.name, item, market))
                 except ValueError as exc:  # one malformed message must not cost the good ones
-                    bad.append(str(exc))
-            self.malformed += len(bad)
-            if bad and not events:
-                raise ValueError(f"{len(bad)} malformed liquidation message(s): {bad[0]}")
+                    if self._first_sight(item):
+                        bad.append(str(exc))
+            if bad:
+                # Counted and shown, never raised: a raise would back off and hold the good messages
+                # that arrived meanwhile (they wait in ccxt's cache) for the length of the backoff.
+                self.malformed += len(bad)
+                what = "a malformed message" if len(bad) == 1 else f"{len(bad)} malformed messages"
+                self._notice(emit, f"liquidations: skipped {what} ({bad[0]}); {self.malformed} so far")
             if events and not self.streaming:
                 self._poller.advance(symbol, max(e.ts_ms for e in events))
             for e in self._dedup.fresh(self.name, events):
                 emit(e)
             if covered is not None:  # after its events: the range was read whole
                 emit(Covered(self.name, *covered))
+            self._expire_notice(emit)  # a polled venue has no ``_watch`` to do it
             return wait
 
         return step
+
+    def _first_sight(self, item: object) -> bool:
+        """Whether this unreadable liquidation was not seen before: a poll reads its last minute again (and
+        all of it while nothing newer arrives), so the same bad row must be counted and shown once."""
+        info = item.get("info") if isinstance(item, dict) else item
+        try:
+            key = json.dumps(info, sort_keys=True, default=repr)
+        except (ValueError, TypeError, RecursionError):
+            key = brief(info, 400)
+        if key in self._bad_seen:
+            return False
+        self._bad_seen[key] = None
+        if len(self._bad_seen) > BAD_SEEN_MAX:
+            del self._bad_seen[next(iter(self._bad_seen))]
+        return True
 
     async def _rest(self, call: Awaitable[Any]) -> Any:
         """A ccxt REST call. Its body must have been JSON: the instance checks that per request
