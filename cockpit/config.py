@@ -146,6 +146,9 @@ class VenueSettings:
     backoff_max_s: float = field(default=60.0, metadata=_spec("float", 1, 3600))
     timeout_s: float = field(default=10.0, metadata=_spec("float", 0.1, 120))
     ws_keepalive_s: float = field(default=15.0, metadata=_spec("float", 0.5, 600))
+    # Streaming venues: how many liquidations ccxt keeps between two reads (ccxt's own default is 1,000);
+    # sources/venues/cache_reader.py says why this size and what it costs.
+    liquidations_cache: int = field(default=10_000, metadata=_spec("int", 1_000, 1_000_000))
     rest_url: str = field(default="", metadata=_spec("str"))  # "" = the venue's own; tests point at fakes
     ws_url: str = field(default="", metadata=_spec("str"))
 

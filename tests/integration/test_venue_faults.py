@@ -385,3 +385,46 @@ def test_a_malformed_row_of_a_polled_venue_is_shown_once_and_costs_no_backoff() 
     assert "malformed" in (status.error or "") and status.retry_at_ms is None, status  # a notice, no retry
     assert malformed_count == 1  # read by every poll since, counted once
     assert count == 2
+
+
+def one_message(venue: str, now_ms: int, first: int, n: int) -> dict[str, Any]:
+    """``batch`` as ONE message (a Bybit push carries every liquidation of its 500 ms, an OKX push several):
+    ccxt caches all of it before any reader can run, so it is a burst between two reads by construction."""
+    messages = batch(venue, now_ms, first, n)
+    return {**messages[0], "data": [m["data"][0] for m in messages]}
+
+
+async def burst(venue: str, size: int | None, n: int) -> tuple[int, int, str]:
+    """Two liquidations, then ``n`` in one message, through a source whose cache holds ``size`` (None:
+    the default): how many counted, how many the source says it lost, and what it shows."""
+    async with fake_venues(venue) as f:
+        overrides = {"ws_keepalive_s": 10.0} | ({} if size is None else {"liquidations_cache": size})
+        engine = live_engine(one_venue_config(f, venue, **overrides), SimClock(START_MS))
+        try:
+            await streaming(f, venue, engine)
+            await f[venue].push_liquidations(one_message(venue, engine.clock.now_ms(), 0, 2))
+            await until(engine, lambda s: counted(engine) == 2, 10)
+            await f[venue].push_liquidations(one_message(venue, engine.clock.now_ms(), 2, n))
+            last_price = 70_000 + 2 + n - 1
+            await until(engine, lambda s: any(e.price == last_price for e in engine.state.tape), 10)
+            await until(engine, lambda s: counted(engine) == 2 + n, 2)  # anything else has arrived by now
+            source = next(s for s in engine.sources if s.name == venue)
+            lost = source.lost  # type: ignore[attr-defined]
+            return counted(engine) - 2, lost, venue_error(engine, venue)
+        finally:
+            await engine.stop()
+
+
+@pytest.mark.parametrize("venue", ["bybit", "okx"])
+def test_a_burst_larger_than_ccxts_default_cache_arrives_whole(venue: str) -> None:
+    """Issue 14, item 7: ccxt keeps 1,000 liquidations and evicts unread ones; 1,500 between two reads
+    lost 500 without a word."""
+    count, lost, error = asyncio.run(asyncio.wait_for(burst(venue, None, 1_500), 60))
+    assert (count, lost) == (1_500, 0), error
+
+
+@pytest.mark.parametrize("venue", ["bybit", "okx"])
+def test_a_burst_larger_than_the_cache_is_counted_as_lost_and_shown(venue: str) -> None:
+    count, lost, error = asyncio.run(asyncio.wait_for(burst(venue, 1_000, 1_500), 60))
+    assert (count, lost) == (1_000, 500)  # the newest 1,000 are kept
+    assert "lost 500 liquidations" in error, error

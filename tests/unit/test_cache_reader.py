@@ -49,3 +49,22 @@ def test_a_recreated_cache_is_read_from_its_start() -> None:
     new = ArrayCache(10)  # ccxt's clean_ws_data sets the cache to None; the next message makes a new one
     new.append(item("BTC", 1))
     assert reader.take(new) == [item("BTC", 1)] and reader.overruns == 0
+
+
+def test_a_counting_cache_says_how_many_were_lost() -> None:
+    """Issue 14, item 7: an overflow was noticed but not counted, and one before the first read not at all."""
+    from cockpit.sources.venues.cache_reader import counting_cache
+
+    cache = counting_cache(5)
+    reader = CacheReader()
+    for k in range(8):  # before anyone read: three of eight already gone
+        cache.append(item("BTC", k))
+    assert [i["price"] for i in reader.take(cache)] == [3, 4, 5, 6, 7]
+    assert (reader.overruns, reader.lost) == (1, 3)
+    for k in range(8, 20):  # twelve more into a ring of five: seven lost
+        cache.append(item("BTC", k))
+    assert [i["price"] for i in reader.take(cache)] == [15, 16, 17, 18, 19]
+    assert (reader.overruns, reader.lost) == (2, 10)
+    cache.append(item("ETH", 20))
+    assert reader.take(cache) == [item("ETH", 20)] and (reader.overruns, reader.lost) == (2, 10)
+    assert cache.appended == 21 and len(cache) == 5

@@ -33,7 +33,7 @@ from cockpit.models import (
     SourceError,
     SourceOk,
 )
-from cockpit.sources.venues.cache_reader import CacheReader
+from cockpit.sources.venues.cache_reader import CacheReader, counting_cache
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.feeds import HEARTBEAT_S, feed_cadences
 from cockpit.sources.venues.funding import funding_interval_h
@@ -99,6 +99,11 @@ class VenueSource:
         self._subscribed = False  # a liquidation watch has been answered or acknowledged since connecting
         self.exchange: Any = None
 
+    @property
+    def lost(self) -> int:
+        """Liquidations a stream delivered but ccxt's cache dropped before they were read (counted, shown)."""
+        return self._cached.lost
+
     def _make(self) -> Any:
         if self._factory is not None:
             return self._factory(self.name, self.settings, streaming=self.streaming)
@@ -111,6 +116,10 @@ class VenueSource:
         require_json_bodies(ex, self.name)
         if self.streaming:
             self._guard_frames(ex)
+            # A ring sized for bursts, that counts what it is given (see cache_reader); ccxt fills the one it
+            # finds, and makes one of this size should it ever drop it.
+            ex.options["liquidationsLimit"] = self.settings.liquidations_cache
+            ex.liquidations = counting_cache(self.settings.liquidations_cache)
             # A stream that stops answering pings is dead even if the socket looks open (a half-read frame
             # kills ccxt's reader silently): two missed pongs raise, and the next watch reconnects.
             ex.streaming = {**ex.streaming, "keepAlive": int(self.settings.ws_keepalive_s * 1000)}
@@ -371,11 +380,17 @@ class VenueSource:
         """Every liquidation of a followed symbol that ccxt cached since any loop of this venue last looked:
         a watch returns only the first message of a burst, the rest wait in ``exchange.liquidations``, one
         cache for all symbols (see ``cache_reader``)."""
-        overruns = self._cached.overruns
+        overruns, lost = self._cached.overruns, self._cached.lost
         items = self._cached.take(self.exchange.liquidations)
         if self._cached.overruns > overruns:
-            message = "stream: liquidations arrived faster than they were read; some were lost"
-            self._notice(emit, message)
+            n = self._cached.lost - lost
+            what = f"{n:,} liquidations" if n else "some liquidations"
+            size = self.settings.liquidations_cache
+            self._notice(
+                emit,
+                f"stream: lost {what}: more than {size:,} arrived between two reads "
+                f"({self._cached.lost:,} lost so far)",
+            )
         followed = set(self._symbols())
         return [it for it in items if it.get("symbol") in followed]
 
