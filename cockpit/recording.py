@@ -22,6 +22,7 @@ import numpy as np
 
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.excerpt import excerpt
 from cockpit.models import (
     Backfill,
     CandleClosed,
@@ -204,42 +205,79 @@ def _flat(cls: type[Any], obj: dict[str, Any]) -> Any:
     spec = {f.name: str(f.type) for f in fields(cls)}
     unknown = set(obj) - set(spec)
     if unknown:
-        raise ValueError(f"unknown field {sorted(unknown)[0]!r}")
+        raise ValueError(f"unknown field {excerpt(sorted(unknown)[0])}")
     for name, value in obj.items():
         if not _check(value, spec[name]):
-            raise ValueError(f"field {name!r} has a bad value {value!r}")
+            raise ValueError(f"field {excerpt(name)} has a bad value {excerpt(value)}")
     return cls(**obj)
 
 
 def _decode_reading(v: Any) -> FearGreedReading:
+    if not (isinstance(v, list) and len(v) == 3):
+        raise ValueError(f"bad sentiment reading {excerpt(v)}")
     ts, value, label = v
-    if not (isinstance(ts, int) and isinstance(value, int) and isinstance(label, str)):
-        raise ValueError(f"bad sentiment reading {v!r}")
+    if not (_is_int(ts) and _is_int(value) and isinstance(label, str)):
+        raise ValueError(f"bad sentiment reading {excerpt(v)}")
     return FearGreedReading(ts, value, label)
 
 
 def _decode_sentiment(o: dict[str, Any]) -> SentimentUpdate:
+    if not isinstance(o["history"], list):
+        raise ValueError(f"sentiment history {excerpt(o['history'])} is not a list")
     history = tuple(_decode_reading(r) for r in o["history"])
-    return SentimentUpdate(str(o["source"]), _decode_reading(o["latest"]), history)
+    return SentimentUpdate(_str(o["source"], "source"), _decode_reading(o["latest"]), history)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _str(v: Any, what: str) -> str:
+    if not isinstance(v, str):
+        raise ValueError(f"{what} {excerpt(v)} is not a string")
+    return v
+
+
+def _ms(v: Any, what: str) -> int:
+    """A time in ms as a recording holds it: an integer a 64-bit clock can hold (10**30 is no time)."""
+    if not _is_int(v) or not -(2**63) <= v < 2**63:
+        raise ValueError(f"{what} {excerpt(v)} is not a time in milliseconds")
+    return int(v)
 
 
 def decode_event(obj: dict[str, Any]) -> MarketEvent:
     """The event a line encodes; ValueError/KeyError/TypeError say what is wrong with it."""
     tag = obj.pop("type", None)
+    if not isinstance(tag, str):
+        raise ValueError(f"unknown event type {excerpt(tag)}")
     if tag in _FLAT:
         return _flat(_FLAT[tag], obj)  # type: ignore[no-any-return]
     if tag == "sentiment":
         return _decode_sentiment(obj)
     if tag == "backfill":
         cols = obj["candles_1m"]
-        ts = np.cumsum(np.asarray(cols["ts_ms"], dtype=np.int64))
-        candles = Candles.from_arrays(ts, *(np.asarray(cols[k], dtype=np.float64) for k in _CANDLE_COLS))
+        try:
+            deltas = np.asarray(cols["ts_ms"], dtype=np.int64)
+            prices = [np.asarray(cols[k], dtype=np.float64) for k in _CANDLE_COLS]
+        except OverflowError:  # a number beyond int64 / float64
+            raise ValueError("backfill candles hold a number out of range") from None
+        if deltas.ndim != 1 or any(col.ndim != 1 or len(col) != len(deltas) for col in prices):
+            raise ValueError("backfill candle columns are not lists of numbers of one length")
+        candles = Candles.from_arrays(np.cumsum(deltas), *prices)
+        if not isinstance(obj["liquidations"], list) or not all(
+            isinstance(row, list) for row in obj["liquidations"]
+        ):
+            raise ValueError("backfill liquidations are not a list of rows")
         liqs = tuple(LiquidationEvent(*row) for row in obj["liquidations"])
         s = obj.get("sentiment")
         return Backfill(
-            str(obj["source"]), str(obj["symbol"]), candles, liqs, None if s is None else _decode_sentiment(s)
+            _str(obj["source"], "source"),
+            _str(obj["symbol"], "symbol"),
+            candles,
+            liqs,
+            None if s is None else _decode_sentiment(s),
         )
-    raise ValueError(f"unknown event type {tag!r}")
+    raise ValueError(f"unknown event type {excerpt(tag)}")
 
 
 def _header(path: str, line: str) -> Header:
@@ -249,40 +287,47 @@ def _header(path: str, line: str) -> Header:
             raise ValueError("not a cockpit recording (no header)")
         if o.get("version") not in READABLE_VERSIONS:
             raise ValueError(
-                f"format version {o.get('version')!r} is not supported (this cockpit reads "
+                f"format version {excerpt(o.get('version'))} is not supported (this cockpit reads "
                 f"{' and '.join(map(str, READABLE_VERSIONS))})"
             )
+        if not isinstance(o["sources"], list) or not isinstance(o["venues"], list):
+            raise ValueError("sources and venues must be lists")
         sources = tuple(_source_info(row) for row in o["sources"])
-        start = o["start_ms"]
-        if not isinstance(start, int):
-            raise ValueError(f"start_ms {start!r} is not an integer")
-        return Header(str(o["source"]), str(o["symbol"]), start, sources, tuple(map(str, o["venues"])))
-    except (ValueError, KeyError, TypeError) as exc:
+        start = _ms(o["start_ms"], "start_ms")
+        venues = tuple(_str(v, "venue") for v in o["venues"])
+        return Header(_str(o["source"], "source"), _str(o["symbol"], "symbol"), start, sources, venues)
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise RecordingError(f"{path}:1: bad header: {_why(exc)}") from None
 
 
 def _source_info(row: list[Any]) -> SourceInfo:
     """``[name, cadence_s, simulated, sampled]``, then (version 2) ``venues`` and ``symbols`` lists."""
+    if not isinstance(row, list):
+        raise ValueError(f"source {excerpt(row)} is not a list")
     name, cadence, simulated, sampled, *rest = row
     venues, symbols = [*rest, [], []][:2]
     if not (isinstance(venues, list) and isinstance(symbols, list)):
-        raise ValueError(f"source {name!r}: venues and symbols must be lists")
+        raise ValueError(f"source {excerpt(name)}: venues and symbols must be lists")
+    if isinstance(cadence, bool) or not isinstance(cadence, int | float) or not 0 < cadence < 1e9:
+        raise ValueError(f"source {excerpt(name)}: cadence {excerpt(cadence)} is not a number of seconds")
     return SourceInfo(
-        str(name),
+        _str(name, "source"),
         float(cadence),
         bool(simulated),
         bool(sampled),
-        tuple(map(str, venues)),
-        tuple(map(str, symbols)),
+        tuple(_str(v, "venue") for v in venues),
+        tuple(_str(v, "symbol") for v in symbols),
     )
 
 
 def _why(exc: Exception) -> str:
     if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
+        return f"missing field {excerpt(exc.args[0])}"
     if isinstance(exc, json.JSONDecodeError):
         return f"not JSON ({exc.msg} at column {exc.colno})"
-    return str(exc)
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return " ".join(str(exc).split())[:200]  # one line, whatever the exception said
 
 
 def read_recording(path: str | Path) -> Recording:
@@ -303,11 +348,11 @@ def read_recording(path: str | Path) -> Recording:
                     raise RecordingError(f"{p}:{lineno}: truncated line (the recording stopped mid-write)")
                 try:
                     obj = json.loads(line)
-                    at = obj.pop("at")
-                    if not isinstance(at, int) or isinstance(at, bool):
-                        raise ValueError(f"'at' {at!r} is not an integer")
+                    if not isinstance(obj, dict):
+                        raise ValueError(f"{excerpt(obj)} is not an event")
+                    at = _ms(obj.pop("at"), "'at'")
                     events.append((at, decode_event(obj)))
-                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                except (ValueError, KeyError, TypeError, RecursionError) as exc:
                     raise RecordingError(f"{p}:{lineno}: bad event: {_why(exc)}") from None
     except FileNotFoundError:
         raise RecordingError(f"{p}: no such file") from None

@@ -42,7 +42,10 @@ class LiquidationEvent:
             )
         if self.side not in ("long", "short"):
             raise ValueError(f"LiquidationEvent: side must be 'long' or 'short', got {self.side!r}")
-        notional, price = float(self.notional_usd), float(self.price)
+        try:
+            notional, price = float(self.notional_usd), float(self.price)
+        except OverflowError:  # an int beyond a float's range: as absurd as an infinity
+            notional = price = math.inf
         if not (math.isfinite(notional) and notional >= 0 and math.isfinite(price) and price > 0):
             raise ValueError(
                 f"LiquidationEvent: need finite notional >= 0 and price > 0, got {notional}, {price}"

@@ -17,6 +17,8 @@ Limits, and why:
   reach; a backfill may bring a week of candles).
 - Fear & Greed: an integer index in 0..100.
 - Funding: a rate of at most 100% a period in size; open interest finite, >= 0 and below $1e13.
+- A source's retry countdown: finite and at most a day (the longest backoff is five hours; NaN or 1e300
+  from a crafted recording would break the status bar's countdown or the engine itself).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.excerpt import excerpt
 from cockpit.models import (
     Backfill,
     CandleClosed,
@@ -36,6 +39,7 @@ from cockpit.models import (
     MarketEvent,
     PriceTick,
     SentimentUpdate,
+    SourceError,
 )
 
 MAX_PRICE_USD = 1e9
@@ -44,6 +48,7 @@ MAX_OPEN_INTEREST_USD = 1e13
 FUTURE_SKEW_MS = 5 * 60_000
 MAX_AGE_MS = 8 * 86_400_000  # a week of backfilled minutes and the history's 7 days, with a day to spare
 MAX_HISTORY_AGE_MS = 400 * 86_400_000  # Fear & Greed history and candle backfills reach further back
+MAX_RETRY_S = 86_400.0
 
 
 def problem(event: MarketEvent, now_ms: int, open_interest_usd: float | None = None) -> str | None:
@@ -64,9 +69,13 @@ def problem(event: MarketEvent, now_ms: int, open_interest_usd: float | None = N
         )
     if isinstance(event, Covered):
         return _time("end_ms", event.end_ms, now_ms) or (
-            None if event.start_ms <= event.end_ms else f"start_ms {event.start_ms} is after end_ms"
+            None if event.start_ms <= event.end_ms else f"start_ms {excerpt(event.start_ms)} is after end_ms"
         )
-    return None  # Backfill is checked row by row (``clean_backfill``); health events carry no numbers
+    if isinstance(event, SourceError) and event.retry_in_s is not None:
+        retry = _number(event.retry_in_s)
+        if retry is None or not 0 <= retry <= MAX_RETRY_S:
+            return f"retry_in_s {excerpt(event.retry_in_s)} is not a wait within a day"
+    return None  # Backfill is checked row by row (``clean_backfill``); SourceOk carries no numbers
 
 
 def liquidation_problem(
@@ -79,8 +88,10 @@ def liquidation_problem(
     ceiling = MAX_LIQUIDATION_USD
     if open_interest_usd is not None and math.isfinite(open_interest_usd) and open_interest_usd > 0:
         ceiling = min(ceiling, open_interest_usd)
-    if not (math.isfinite(e.notional_usd) and 0 <= e.notional_usd <= ceiling):
-        return f"notional_usd {e.notional_usd:.6g} is beyond the plausible {ceiling:.3g} for one liquidation"
+    notional = _number(e.notional_usd)
+    if notional is None or not 0 <= notional <= ceiling:
+        shown = excerpt(e.notional_usd)
+        return f"notional_usd {shown} is beyond the plausible {ceiling:.3g} for one liquidation"
     return None
 
 
@@ -118,39 +129,57 @@ def clean_backfill(b: Backfill, now_ms: int) -> tuple[Backfill, int, str | None]
     return cleaned, dropped, next((r for r in reasons if r), None)
 
 
+def _number(value: object) -> float | None:
+    """``value`` as a finite float, or None: a NaN, an infinity, a 400-digit integer (a float cannot hold
+    it: OverflowError), or something that is no number at all (a recording can hold anything)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _price(name: str, value: float) -> str | None:
-    if not (math.isfinite(value) and 0 < value <= MAX_PRICE_USD):
-        return f"{name} {value!r} is not a price in (0, {MAX_PRICE_USD:.0e}]"
+    number = _number(value)
+    if number is None or not 0 < number <= MAX_PRICE_USD:
+        return f"{name} {excerpt(value)} is not a price in (0, {MAX_PRICE_USD:.0e}]"
     return None
 
 
 def _time(name: str, ts_ms: int, now_ms: int, max_age_ms: int = MAX_AGE_MS) -> str | None:
     if not (now_ms - max_age_ms <= ts_ms <= now_ms + FUTURE_SKEW_MS):
-        return f"{name} {ts_ms} is not within {max_age_ms // 86_400_000} days before and 5 minutes after now"
+        days = max_age_ms // 86_400_000
+        return f"{name} {excerpt(ts_ms)} is not within {days} days before and 5 minutes after now"
     return None
 
 
 def _candle(o: float, h: float, lo: float, c: float, v: float) -> str | None:
     for name, value in (("open", o), ("high", h), ("low", lo), ("close", c)):
-        if (bad := _price(name, float(value))) is not None:
+        if (bad := _price(name, value)) is not None:
             return bad
-    if not (h >= max(o, c) and lo <= min(o, c)):
+    fo, fh, fl, fc = (float(x) for x in (o, h, lo, c))  # each a finite price by now
+    if not (fh >= max(fo, fc) and fl <= min(fo, fc)):
         return f"candle high {h!r} / low {lo!r} do not enclose open {o!r} and close {c!r}"
-    if not (math.isfinite(v) and v >= 0):
-        return f"volume {v!r} is not a finite amount >= 0"
+    volume = _number(v)
+    if volume is None or volume < 0:
+        return f"volume {excerpt(v)} is not a finite amount >= 0"
     return None
 
 
 def _derivatives(d: DerivativesUpdate) -> str | None:
-    if d.funding_rate is not None and not (math.isfinite(d.funding_rate) and abs(d.funding_rate) <= 1.0):
-        return f"funding_rate {d.funding_rate!r} is not a rate within ±100%"
-    oi = d.open_interest_usd
-    if oi is not None and not (math.isfinite(oi) and 0 <= oi < MAX_OPEN_INTEREST_USD):
-        return f"open_interest_usd {oi!r} is not an amount in [0, {MAX_OPEN_INTEREST_USD:.0e})"
+    rate = _number(d.funding_rate)
+    if d.funding_rate is not None and (rate is None or abs(rate) > 1.0):
+        return f"funding_rate {excerpt(d.funding_rate)} is not a rate within ±100%"
+    oi = _number(d.open_interest_usd)
+    if d.open_interest_usd is not None and (oi is None or not 0 <= oi < MAX_OPEN_INTEREST_USD):
+        shown = excerpt(d.open_interest_usd)
+        return f"open_interest_usd {shown} is not an amount in [0, {MAX_OPEN_INTEREST_USD:.0e})"
     return None
 
 
 def _reading(r: FearGreedReading, now_ms: int) -> str | None:
     if isinstance(r.value, bool) or not isinstance(r.value, int) or not 0 <= r.value <= 100:
-        return f"Fear & Greed value {r.value!r} is not an index in 0..100"
+        return f"Fear & Greed value {excerpt(r.value)} is not an index in 0..100"
     return _time("Fear & Greed ts_ms", r.ts_ms, now_ms, MAX_HISTORY_AGE_MS * 20)

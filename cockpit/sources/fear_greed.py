@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import Any
 
 from cockpit.clock import Clock
 from cockpit.config import SentimentSettings
 from cockpit.engine import Emit
+from cockpit.excerpt import excerpt
 from cockpit.formatting import fear_greed_band
 from cockpit.models import FearGreedReading, SentimentUpdate, SourceError, SourceOk
 from cockpit.sources.venues.retry import Backoff
@@ -27,31 +29,60 @@ class FearGreedError(Exception):
 
 
 def parse_fng(payload: Any) -> tuple[list[FearGreedReading], float | None]:
-    """Readings oldest first, and seconds until the next update (None when the API does not say)."""
+    """Readings oldest first, and seconds until the next update (None when the API does not say).
+
+    Whatever the payload holds, the only error is ``FearGreedError`` with one short line: a value or time
+    that is not a whole number (a 5,000-digit integer, NaN, a nested list), or a value outside 0..100, is
+    a bad row; a timestamp that is a number but absurd is left to the engine's boundary check.
+    """
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), list) or not payload["data"]:
-        raise FearGreedError(f"unexpected response: {str(payload)[:120]!r}")
-    meta = payload.get("metadata") or {}
-    if meta.get("error"):
-        raise FearGreedError(f"API error: {meta['error']}")
+        raise FearGreedError(f"unexpected response: {excerpt(payload, 120)}")
+    meta = payload.get("metadata")
+    if isinstance(meta, dict) and meta.get("error"):
+        raise FearGreedError(f"API error: {excerpt(meta['error'], 120)}")
     readings = []
+    newest: tuple[int, Any] | None = None  # (time, time_until_update) of the newest row
     for row in payload["data"]:
-        try:
-            value = int(row["value"])
-            ts_ms = int(row["timestamp"]) * 1000
-        except (KeyError, TypeError, ValueError):
-            raise FearGreedError(f"bad row {row!r}") from None
+        value = _whole(row.get("value")) if isinstance(row, dict) else None
+        ts_s = _whole(row.get("timestamp")) if isinstance(row, dict) else None
+        if value is None or ts_s is None:
+            raise FearGreedError(f"bad row {excerpt(row, 120)}")
         if not 0 <= value <= 100:
-            raise FearGreedError(f"value {value} outside 0..100")
-        label = row.get("value_classification") or fear_greed_band(value)
-        readings.append(FearGreedReading(ts_ms, value, str(label)))
+            raise FearGreedError(f"value {excerpt(value)} outside 0..100")
+        label = row.get("value_classification")
+        label = label[:40] if isinstance(label, str) and label else fear_greed_band(value)
+        readings.append(FearGreedReading(ts_s * 1000, value, label))
+        if newest is None or ts_s > newest[0]:
+            newest = (ts_s, row.get("time_until_update"))
     readings.sort(key=lambda r: r.ts_ms)
-    newest = max(payload["data"], key=lambda r: int(r["timestamp"]))
-    until = newest.get("time_until_update")
+    return readings, _seconds(newest[1] if newest is not None else None)
+
+
+def _whole(value: object) -> int | None:
+    """An integer as the API writes it (``"14"``, 14, 14.0), or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None  # is_integer() is False for NaN and infinities
+    if isinstance(value, str) and len(value) <= 30:  # a longer one is no time or index (and int() is slow)
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _seconds(value: object) -> float | None:
+    """A finite number of seconds, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
     try:
-        until_s = float(until) if until is not None else None
-    except (TypeError, ValueError):
-        until_s = None
-    return readings, until_s
+        seconds = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def next_poll_s(until_update_s: float | None, poll_max_s: float) -> float:
@@ -88,8 +119,8 @@ class FearGreedSource:
                 raise FearGreedError(f"HTTP {resp.status} from {url}")
         try:
             payload = json.loads(text)
-        except json.JSONDecodeError:
-            raise FearGreedError(f"not JSON: {text[:80]!r}") from None
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+            raise FearGreedError(f"not JSON: {excerpt(text, 80)}") from None
         return parse_fng(payload)
 
     async def run(self, emit: Emit) -> None:

@@ -65,3 +65,12 @@ def test_retry_after_from_response_headers() -> None:
 def test_bybit_403_is_a_rate_limit_not_a_geo_block() -> None:
     assert classify(ccxt.RateLimitExceeded("bybit 403 Forbidden"), None, "bybit").kind == "transient"
     assert classify(ccxt.ExchangeNotAvailable("okx 403 Forbidden"), None, "okx").kind == "geo-block"
+
+
+def test_a_hostile_retry_after_cannot_stop_a_source() -> None:
+    """Found with the hostile-input property test: ``Retry-After: inf`` made the source sleep forever, and
+    1e9 s (31 years) showed a countdown the boundary check now drops as absurd; NaN is no wait at all."""
+    for header in ("inf", "1e9", "nan", "-5"):
+        failure = classify(ccxt.RateLimitExceeded("429"), {"Retry-After": header}, "gate")
+        delay = Backoff(base_s=1, cap_s=60, rng=random.Random(1)).next_delay(failure)
+        assert 0.5 <= delay <= 300.0, (header, delay)  # at most the wait after a permanent error

@@ -56,18 +56,17 @@ A message whose side, size, price or time is missing or not a number raises ``Ma
 from __future__ import annotations
 
 import math
-import reprlib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cockpit.analytics.liquidations import LiquidationEvent, Side, identity_key
+from cockpit.excerpt import excerpt
 
 __all__ = [
     "VENUE_NAMES",
     "MalformedLiquidation",
     "VenueLiquidationEvent",
-    "brief",
     "event_key",
     "normalize",
 ]
@@ -146,11 +145,13 @@ def normalize(
     """
     symbol = market.get("symbol") if isinstance(market, Mapping) else None
     if not isinstance(symbol, str) or not symbol:
-        raise MalformedLiquidation(venue_id, "market.symbol", f"is {symbol!r}, not a symbol")
+        raise MalformedLiquidation(venue_id, "market.symbol", f"is {excerpt(symbol)}, not a symbol")
     parsed = liquidation.get("symbol") if isinstance(liquidation, Mapping) else None
     if parsed is not None and parsed != symbol:
         # The wrong market would silently give the wrong contract size.
-        raise MalformedLiquidation(venue_id, "symbol", f"is {parsed!r} but the market is {symbol!r}")
+        raise MalformedLiquidation(
+            venue_id, "symbol", f"is {excerpt(parsed)} but the market is {excerpt(symbol)}"
+        )
     rows = _rows(venue_id, liquidation, symbol)
     if not rows:
         return []
@@ -163,6 +164,10 @@ def normalize(
         notional = base_or_usd if inverse else base_or_usd * row.price
         if row.notional_usd is not None and not inverse:
             notional = row.notional_usd
+        if not math.isfinite(notional):  # each factor is finite, their product need not be (1e200 x 1e200)
+            raise MalformedLiquidation(
+                venue_id, "notional", f"{row.contracts:g} x {contract_size:g} x {row.price:g} is not finite"
+            )
         events.append(
             VenueLiquidationEvent(
                 row.ts_ms, venue, symbol, row.side, notional, row.price, identity=row.identity
@@ -201,7 +206,7 @@ def _rows(venue_id: str, liquidation: Mapping[str, Any], symbol: str) -> list[_R
         raise MalformedLiquidation(venue_id, "liquidation", f"is a {type(liquidation).__name__}, not a dict")
     info = liquidation.get("info")
     if not isinstance(info, Mapping):
-        raise MalformedLiquidation(venue_id, "info", f"is {info!r}, not the raw venue message")
+        raise MalformedLiquidation(venue_id, "info", f"is {excerpt(info)}, not the raw venue message")
     return [row for row in reader(venue_id, liquidation, info, symbol) if row.contracts > 0]
 
 
@@ -231,12 +236,14 @@ def _bybit(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbo
 def _okx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
     details = info.get("details")
     if not isinstance(details, list) or not details:
-        raise MalformedLiquidation(venue_id, "info.details", f"is {details!r}, not a list of liquidations")
+        raise MalformedLiquidation(
+            venue_id, "info.details", f"is {excerpt(details)}, not a list of liquidations"
+        )
     rows = []
     for i, detail in enumerate(details):
         where = f"info.details[{i}]"
         if not isinstance(detail, Mapping):
-            raise MalformedLiquidation(venue_id, where, f"is {detail!r}, not a dict")
+            raise MalformedLiquidation(venue_id, where, f"is {excerpt(detail)}, not a dict")
         side = _hedged_side(venue_id, where, detail.get("posSide"), "posSide", detail.get("side"), "side")
         contracts = _size(venue_id, f"{where}.sz", detail.get("sz"))
         price = _price(venue_id, f"{where}.bkPx", detail.get("bkPx"), contracts)
@@ -258,7 +265,7 @@ def _gate(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol
     p = "fill_price" if (_maybe_number(info.get("fill_price")) or 0.0) > 0 else "order_price"
     price = _price(venue_id, f"info.{p}", info.get(p), contracts)
     ts = _time(venue_id, "timestamp (info.time)", liq.get("timestamp"))  # ccxt: seconds x 1000
-    extra = (str(info.get("size")), str(info.get("order_price")), str(info.get("left")))
+    extra = (_text(info.get("size")), _text(info.get("order_price")), _text(info.get("left")))
     return [_content_row(venue_id, symbol, ts, side, contracts, price, *extra)]
 
 
@@ -275,11 +282,11 @@ def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol:
     # trade_turnover is the exact quote (USDT) notional on a linear market: no float product of ours.
     turnover = _maybe_number(info.get("trade_turnover"))
     exact = turnover if turnover is not None and turnover > 0 else None
-    ref = info.get("id", info.get("query_id"))
-    if ref is None or not str(ref):
+    ref = _text(info.get("id", info.get("query_id")))
+    if ref in ("None", ""):
         row = _content_row(venue_id, symbol, ts, side, contracts, price)
         return [_Row(ts, side, contracts, price, row.identity, exact)]
-    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, ts, "id", str(ref)), exact)]
+    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, ts, "id", ref), exact)]
 
 
 _READERS = {
@@ -297,35 +304,20 @@ _READERS = {
 # -- field helpers -------------------------------------------------------------------------------------
 
 
-class _Brief(reprlib.Repr):
-    """reprlib with room for a message's worth of a venue value, and huge integers that cannot fail."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.maxlevel, self.maxstring, self.maxother, self.maxlong = 3, 60, 60, 40
-
-    def repr_int(self, x: int, level: int) -> str:
-        # repr of an int over 4,300 digits raises ValueError (CPython's int-to-str limit).
-        return super().repr_int(x, level) if x.bit_length() < 4_000 else f"<{x.bit_length()}-bit integer>"
-
-
-_BRIEF = _Brief()
-
-
-def brief(value: object, limit: int = 60) -> str:
-    """``repr(value)`` for a message: one line, control characters escaped, at most ``limit`` characters
-    and a few levels deep whatever a venue sent (a 10 MB string, nesting 10,000 deep, a 1e5-digit int)."""
-    try:
-        text = _BRIEF.repr(value)
-    except Exception:  # a repr that fails (RecursionError, a broken __repr__) must not cost the message
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _content_row(
     venue_id: str, symbol: str, ts: int, side: Side, contracts: float, price: float, *extra: Hashable
 ) -> _Row:
     return _Row(ts, side, contracts, price, (_display(venue_id), symbol, ts, side, contracts, price, *extra))
+
+
+def _text(value: object) -> str:
+    """A raw field as identity text: ``str(value)`` for what venues send (strings, numbers, None), and a
+    bounded stand-in for what ``str`` would choke on or blow up (a 5,000-digit int, nesting 10,000 deep)."""
+    if isinstance(value, str):
+        return value[:200]
+    if isinstance(value, float) or (isinstance(value, int) and value.bit_length() < 4_000):
+        return str(value)
+    return excerpt(value, 200)
 
 
 def _display(venue_id: str) -> str:
@@ -342,7 +334,7 @@ def _maybe_number(value: object) -> float | None:
         return None
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an int beyond a float's range (10**400)
         return None
     return number if math.isfinite(number) else None
 
@@ -352,21 +344,21 @@ def _number(venue_id: str, field: str, value: object) -> float:
         raise MalformedLiquidation(venue_id, field, "is missing")
     number = _maybe_number(value)
     if number is None:
-        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not a finite number")
+        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a finite number")
     return number
 
 
 def _size(venue_id: str, field: str, value: object) -> float:
     size = _number(venue_id, field, value)
     if size < 0:
-        raise MalformedLiquidation(venue_id, field, f"is {value!r}, a negative size")
+        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, a negative size")
     return size
 
 
 def _positive(venue_id: str, field: str, value: object) -> float:
     number = _number(venue_id, field, value)
     if number <= 0:
-        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not a positive number")
+        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a positive number")
     return number
 
 
@@ -380,7 +372,7 @@ def _price(venue_id: str, field: str, value: object, contracts: float) -> float:
 def _time(venue_id: str, field: str, value: object) -> int:
     number = _number(venue_id, field, value)
     if number < 1e12 or number != int(number):  # before 2001-09-09 in ms: seconds, or not a time
-        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not a time in milliseconds")
+        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a time in milliseconds")
     return int(number)
 
 
@@ -392,9 +384,9 @@ def _order_side(venue_id: str, field: str, value: object) -> Side:
 def _position_side(venue_id: str, field: str, value: object, meaning: Mapping[str, Side]) -> Side:
     if value is None or value == "":
         raise MalformedLiquidation(venue_id, field, "is missing: no side")
-    side = meaning.get(str(value).lower())
+    side = meaning.get(value.lower()) if isinstance(value, str) else None
     if side is None:
-        raise MalformedLiquidation(venue_id, field, f"is {value!r}, not one of {', '.join(meaning)}")
+        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not one of {', '.join(meaning)}")
     return side
 
 
@@ -406,15 +398,19 @@ def _hedged_side(
     from_order = None
     if order is not None and order != "":
         from_order = _order_side(venue_id, f"{where}.{order_name}", order)
-    pos = str(position).lower() if position is not None else ""
+    pos = position.lower() if isinstance(position, str) else ""
     if pos in ("long", "short"):
         if from_order is not None and from_order != pos:
             raise MalformedLiquidation(
-                venue_id, f"{where}.{position_name}", f"is {position!r} but {order_name} is {order!r}"
+                venue_id,
+                f"{where}.{position_name}",
+                f"is {excerpt(position)} but {order_name} is {excerpt(order)}",
             )
         return "long" if pos == "long" else "short"
     if from_order is None:
         raise MalformedLiquidation(
-            venue_id, f"{where}.{order_name}", f"is missing and {position_name} is {position!r}: no side"
+            venue_id,
+            f"{where}.{order_name}",
+            f"is missing and {position_name} is {excerpt(position)}: no side",
         )
     return from_order

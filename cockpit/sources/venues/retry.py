@@ -4,6 +4,7 @@ wait long, geo-blocks say so. Classification follows ccxt's exception tree (VENU
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -84,9 +85,10 @@ def _retry_after(text: str, headers: dict[str, str] | None) -> float | None:
     for key, value in (headers or {}).items():
         if key.lower() == "retry-after":
             try:
-                return float(value)
-            except ValueError:
+                seconds = float(value)
+            except (ValueError, OverflowError):
                 return None
+            return seconds if math.isfinite(seconds) and seconds >= 0 else None
     m = re.search(r"retry-after['\"]?\s*[:=]\s*['\"]?(\d+(?:\.\d+)?)", text, re.IGNORECASE)
     return float(m.group(1)) if m else None
 
@@ -108,7 +110,9 @@ class Backoff:
             return self.cap_s * 5
         ceiling = min(self.cap_s, self.base_s * 2 ** (self.attempt - 1))
         delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-        return float(max(delay, failure.retry_after_s or 0.0))
+        # What the venue asked for, but never longer than the wait after a permanent error: a Retry-After of
+        # "inf" or 1e9 must not stop the source for good.
+        return float(min(max(delay, failure.retry_after_s or 0.0), self.cap_s * 5))
 
     def next_delay_transient(self) -> float:
         """The delay for a failure that needs no classification (plain HTTP sources)."""

@@ -20,6 +20,7 @@ from typing import Any
 from cockpit.clock import Clock
 from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
 from cockpit.engine import Emit
+from cockpit.excerpt import excerpt
 from cockpit.models import (
     CANDLES,
     FUNDING,
@@ -37,7 +38,7 @@ from cockpit.sources.venues.cache_reader import CacheReader, counting_cache
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.feeds import HEARTBEAT_S, feed_cadences
 from cockpit.sources.venues.funding import funding_interval_h
-from cockpit.sources.venues.normalize import VENUE_NAMES, brief, normalize
+from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify, require_json_bodies
 
@@ -150,7 +151,7 @@ class VenueSource:
                             _decode(data)
                             return
                         except Exception as exc:  # anything escaping here would end ccxt's reader
-                            why = f"{type(exc).__name__}: {brief(str(exc))}"
+                            why = f"{type(exc).__name__}: {excerpt(str(exc))}"
                     self._skipped_frame(why)
 
                 c.handle_text_or_binary_message = guarded
@@ -325,7 +326,7 @@ class VenueSource:
         try:
             key = json.dumps(info, sort_keys=True, default=repr)
         except (ValueError, TypeError, RecursionError):
-            key = brief(info, 400)
+            key = excerpt(info, 400)
         if key in self._bad_seen:
             return False
         self._bad_seen[key] = None
@@ -504,4 +505,4 @@ def _not_json(data: object) -> str | None:
         return None
     if (len(data) >= 2 and data[0] in "{[") or data.strip() in KEEPALIVE_TEXT:  # ccxt's own JSON test
         return None
-    return f"not JSON: {brief(data, 40)}"
+    return f"not JSON: {excerpt(data, 40)}"
