@@ -458,6 +458,43 @@ def test_ws_truncated_json_stalls_until_the_keepalive_watchdog(venue: str) -> No
 
 
 @pytest.mark.parametrize("venue", STREAMING_VENUES)
+def test_ws_raw_text_frames_go_out_whole_before_the_batch(venue: str) -> None:
+    """``ws_raw_text`` sends its frames as text frames, then the batch. Plain ccxt 4.5.90 hands such a frame
+    to the venue's handler as a string: binance's raises TypeError on ``}{garbage`` (which, raised in its
+    reader, would stop it), bybit's and okx's drop it silently."""
+
+    @with_fakes(venue)
+    async def body(fakes: FakeVenues) -> None:
+        fake, exchange = fakes[venue], await connected(fakes, venue)
+        seen: list[tuple[object, str]] = []  # (frame, what the handler raised)
+        try:
+            await watch_liquidations_after(
+                exchange, lambda: fake.push_liquidations(LONG_LIQUIDATED[venue][0])
+            )
+            for client in exchange.clients.values():
+
+                def spy(data: object, _decode: Any = client.handle_text_or_binary_message) -> None:
+                    try:
+                        _decode(data)
+                        seen.append((data, ""))
+                    except Exception as exc:  # kept from the reader, so that it goes on
+                        seen.append((data, type(exc).__name__))
+
+                client.handle_text_or_binary_message = spy
+            fake.set_fault("liquidations", Fault.ws_raw_text(("}{garbage", "<html>502</html>")))
+            await fake.push_liquidations(LONG_LIQUIDATED[venue][0])
+            await fake.wait_until(lambda: any(str(d).startswith("{") for d, _ in seen))
+            frames = [(d, raised) for d, raised in seen if d != "pong"]  # okx's keepalive answer
+            assert [d for d, _ in frames[:2]] == ["}{garbage", "<html>502</html>"]
+            assert frames[0][1] == ("TypeError" if venue == "binanceusdm" else "")
+            assert str(frames[2][0]).startswith("{")  # then the batch, whole
+        finally:
+            await exchange.close()
+
+    body()
+
+
+@pytest.mark.parametrize("venue", STREAMING_VENUES)
 def test_ws_duplicates_and_out_of_order_pass_through(venue: str) -> None:
     make = {
         "binanceusdm": lambda i: binanceusdm.force_order(qty=f"0.00{i}"),
