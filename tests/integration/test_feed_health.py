@@ -49,11 +49,13 @@ def bybit_of(engine: Engine) -> SourceStatus:
     return next(s for s in engine.snapshot().sources if s.name == "bybit")
 
 
-async def traffic(f: FakeVenues) -> None:
-    """OKX liquidations and Bybit tickers, three a second; Bybit's liquidation topic stays silent."""
+async def traffic(f: FakeVenues, engine: Engine) -> None:
+    """OKX liquidations and Bybit tickers, three a second; Bybit's liquidation topic stays silent. Prints are
+    stamped on the engine's clock (2024 here): wall-time stamps would be dropped as from the future."""
     k = 0
     while True:
-        await f.okx.push_liquidations(okx.liquidation_order("sell", "long", "10", str(70_000 + k)))
+        ts = engine.clock.now_ms() - 1_000
+        await f.okx.push_liquidations(okx.liquidation_order("sell", "long", "10", str(70_000 + k), ts=ts))
         await f.bybit.push_tickers(fixtures.bybit_ws_tickers()[0])
         k += 1
         await asyncio.sleep(0.3)
@@ -69,12 +71,13 @@ async def scenario() -> dict[str, Any]:
             await f.okx.wait_subscribed("liquidation-orders:SWAP", timeout=10)
             up, _ = await until(engine, lambda s: {x.state for x in s.sources} == {"ok"}, 10)
             assert up, [(x.name, x.state) for x in engine.snapshot().sources]
-            pushing = asyncio.create_task(traffic(f))
+            pushing = asyncio.create_task(traffic(f, engine))
             stale, _ = await until(engine, lambda s: bybit_of(engine).state == "stale", 20)
             result: dict[str, Any] = {"stale": stale, "status": bybit_of(engine)}
             result["json"] = snapshot_to_json(engine.snapshot())["sources"]
             result["okx"] = next(s.state for s in engine.snapshot().sources if s.name == "okx")
-            await f.bybit.push_liquidations(bybit.all_liquidation("Buy", "0.1", "70000"))
+            ts = engine.clock.now_ms() - 1_000
+            await f.bybit.push_liquidations(bybit.all_liquidation("Buy", "0.1", "70000", ts=ts))
             result["back"], _ = await until(engine, lambda s: bybit_of(engine).state == "ok", 10)
             return result
         finally:
