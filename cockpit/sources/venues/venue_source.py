@@ -47,6 +47,7 @@ SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
 MINUTE_MS = 60_000
 COVER_EVERY_S = 5.0  # how often a connected stream claims the time since its last claim as covered
 NOTICE = "notice"  # the task of a source's notices: input it skipped and counted (``VenueSource._notice``)
+NOTICE_MIN_S = 5.0  # market seconds a notice stays up at least while good input follows it
 # Text frames that are not JSON yet mean something: okx answers its text ping with the text "pong".
 KEEPALIVE_TEXT = frozenset({"ping", "pong"})
 BAD_SEEN_MAX = 1_000  # unreadable liquidations remembered, so that a poll reading one again counts it once
@@ -166,15 +167,21 @@ class VenueSource:
             self._notice(self._emit, f"stream: skipped an unreadable frame ({why}); {self.bad_frames} so far")
 
     def _notice(self, emit: Emit, message: str) -> None:
-        """Show a problem that needs no retry (input skipped and counted): the source shows it as an error
-        for ``2 x ws_keepalive_s`` after the last one, then it is cleared (``_expire_notice``). Held, not
-        cleared by the next good message, so that a notice followed at once by good data is still seen."""
+        """Show a problem that needs no retry (input skipped and counted) as the source's error, until
+        ``_expire_notice`` clears it."""
         self._notice_at = time.monotonic()
         emit(SourceError(self.name, self.clock.now_ms(), message[:300], task=NOTICE))
 
-    def _expire_notice(self, emit: Emit) -> None:
-        hold_s = 2 * self.settings.ws_keepalive_s
-        if self._notice_at is not None and time.monotonic() - self._notice_at > hold_s:
+    def _expire_notice(self, emit: Emit, *, delivered: bool) -> None:
+        """Clear the notice once good input has been ``delivered`` at least ``NOTICE_MIN_S`` (market time)
+        after it, or ``2 x ws_keepalive_s`` after it whatever came. Not at the first good message: one
+        right behind the bad one would clear the notice before any snapshot showed it."""
+        if self._notice_at is None:
+            return
+        age_s = time.monotonic() - self._notice_at
+        if age_s > 2 * self.settings.ws_keepalive_s or (
+            delivered and age_s >= self.clock.real_seconds(NOTICE_MIN_S)
+        ):
             self._notice_at = None
             emit(SourceOk(self.name, self.clock.now_ms(), NOTICE, data=False))  # not news: see ``_watch``
 
@@ -314,7 +321,7 @@ class VenueSource:
                 emit(e)
             if covered is not None:  # after its events: the range was read whole
                 emit(Covered(self.name, *covered))
-            self._expire_notice(emit)  # a polled venue has no ``_watch`` to do it
+            self._expire_notice(emit, delivered=True)  # the venue answered (or a stream delivered)
             return wait
 
         return step
@@ -344,7 +351,7 @@ class VenueSource:
         """Await a liquidation watch; while it waits and every stream is connected, say the feed is alive
         at once (so a reconnect on a quiet market clears the error instead of waiting for the next
         liquidation) and again every HEARTBEAT_S (so a quiet market's silent stream stays ok). Neither that
-        nor an expired dropped-frame notice is data (``data=False``): a stream that is not connected, or
+        nor an expired notice is data (``data=False``): a stream that is not connected, or
         connected while the other venues' liquidations pour in, still goes stale (``source_health``)."""
         task = asyncio.ensure_future(call)
         alive_at: int | None = None  # market time of the last "alive"
@@ -353,7 +360,6 @@ class VenueSource:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=tick_s)
                 if done:
-                    self._expire_notice(emit)
                     return task.result()
                 if not self._streams_connected():
                     continue
@@ -362,7 +368,7 @@ class VenueSource:
                     emit(SourceOk(self.name, now, what, data=False, feed=LIQUIDATIONS))
                     alive_at = now
                     self._subscribed = self._subscribed or what.startswith("liquidations")
-                self._expire_notice(emit)
+                self._expire_notice(emit, delivered=False)
         finally:
             if not task.done():
                 task.cancel()
