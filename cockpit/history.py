@@ -5,11 +5,16 @@ An event's identity is all of its fields: a backfill that returns events already
 (``INSERT OR IGNORE``), and only the events that were new reach the in-memory windows. The watermark is
 the newest event time stored per venue: where a venue's backfill after a gap needs to start.
 Retention deletes events older than ``retention_days``; ``max_mb`` bounds the file by deleting the oldest.
+
+The file deleted or replaced while open is noticed before every write (``HistoryReplaced``; the engine
+reopens and refills it from memory). A file SQLite cannot read is reported with the fix (move it aside):
+the engine runs without a history rather than not at all.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -20,7 +25,7 @@ from cockpit.alarms.store import resolve_store
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.config import HistorySettings
 from cockpit.models import Backfill, Covered, MarketEvent
-from cockpit.sqlite_wal import open_wal
+from cockpit.sqlite_wal import file_identity, open_wal
 
 DB_NAME = "history.db"
 DAY_MS = 86_400_000
@@ -50,6 +55,20 @@ class HistoryError(Exception):
     """The history file cannot be opened or written (one line naming the file)."""
 
 
+class HistoryReplaced(HistoryError):
+    """The file at the path is not the one opened (deleted or replaced): open it again."""
+
+
+def history_problem(path: Path, exc: Exception) -> str:
+    """One line saying what is wrong with the file, the important part first, with the fix when SQLite
+    cannot read it (a damaged file stays damaged: only moving it aside lets a new one start)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        aside = shlex.quote(f"{path}.corrupt")
+        return f"{path.name} is corrupt ({text}); to start a new one: mv {shlex.quote(str(path))} {aside}"
+    return f"{path}: liquidation history: {text}"
+
+
 def history_path(settings: HistorySettings, config_source: str = "", *, demo: bool = False) -> Path:
     """``[history] store`` (relative to the config file), else the data dir; the simulated market gets its
     own file beside it so simulated events never mix with real ones."""
@@ -62,6 +81,7 @@ class LiquidationHistory:
     def __init__(self, path: str | Path, settings: HistorySettings | None = None) -> None:
         self.path = Path(path)
         self.settings = settings or HistorySettings()
+        created = not self.path.exists()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # WAL + NORMAL: a crash loses at most the last commit
@@ -69,7 +89,9 @@ class LiquidationHistory:
                 self.path, busy_timeout_ms=BUSY_TIMEOUT_MS, synchronous="NORMAL", setup=_create_schema
             )
         except (OSError, sqlite3.Error) as exc:
-            raise HistoryError(f"{self.path}: cannot open the liquidation history: {exc}") from None
+            raise HistoryError(history_problem(self.path, exc)) from None
+        self.created = created
+        self._file = file_identity(self.path)
 
     def close(self) -> None:
         self._db.close()
@@ -163,6 +185,8 @@ class LiquidationHistory:
         return sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
 
     def _tx(self) -> _Transaction:
+        if file_identity(self.path) != self._file:  # a commit to a deleted file would be lost unseen
+            raise HistoryReplaced(f"{self.path}: the file was deleted or replaced while open")
         return _Transaction(self._db, self.path)
 
 
