@@ -339,7 +339,7 @@ class AlarmStore:
 
     def _insert(self, db: sqlite3.Connection, a: Alarm, *, keep_id: bool) -> int:
         cols = DEF_COLS + (STATUS_COLS if keep_id else STATUS_COLS[1:])
-        status = [a.id] if keep_id else []
+        status: list[int | None] = [a.id] if keep_id else []
         status += [a.created_ms, a.rev, int(a.done), a.fired_count, a.last_fired_ms]
         cur = db.execute(
             f"INSERT INTO alarms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
