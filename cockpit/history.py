@@ -6,6 +6,10 @@ An event's identity is all of its fields: a backfill that returns events already
 the newest event time stored per venue: where a venue's backfill after a gap needs to start.
 Retention deletes events older than ``retention_days``; ``max_mb`` bounds the file by deleting the oldest.
 
+One cockpit at a time uses the file (``locking_mode=EXCLUSIVE``): SQLite then keeps the WAL index in
+memory instead of a mapped ``-shm`` file, which killed the process with SIGBUS when it was truncated or
+became unwritable. A second live cockpit runs without a history and says so.
+
 The file deleted or replaced while open is noticed before every write (``HistoryReplaced``; the engine
 reopens and refills it from memory). A file SQLite cannot read is reported with the fix (move it aside):
 the engine runs without a history rather than not at all.
@@ -44,7 +48,9 @@ CREATE INDEX IF NOT EXISTS coverage_source_end ON coverage (source, end_ms);
 """
 
 
-BUSY_TIMEOUT_MS = 5_000
+# Only at opening: the file is this process's alone afterwards. Short, because the usual holder is
+# another cockpit that keeps it until it quits; waiting longer would only delay this one's start.
+BUSY_TIMEOUT_MS = 500
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
@@ -66,6 +72,8 @@ def history_problem(path: Path, exc: Exception) -> str:
     if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
         aside = shlex.quote(f"{path}.corrupt")
         return f"{path.name} is corrupt ({text}); to start a new one: mv {shlex.quote(str(path))} {aside}"
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+        return f"{path.name} is in use by another cockpit ({text}); the windows are kept in memory only"
     return f"{path}: liquidation history: {text}"
 
 
@@ -86,7 +94,11 @@ class LiquidationHistory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # WAL + NORMAL: a crash loses at most the last commit
             self._db = open_wal(
-                self.path, busy_timeout_ms=BUSY_TIMEOUT_MS, synchronous="NORMAL", setup=_create_schema
+                self.path,
+                busy_timeout_ms=BUSY_TIMEOUT_MS,
+                synchronous="NORMAL",
+                setup=_create_schema,
+                exclusive=True,
             )
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(history_problem(self.path, exc)) from None

@@ -90,6 +90,7 @@ def open_wal(
     synchronous: str,
     setup: Callable[[sqlite3.Connection], None] = lambda db: None,
     check_same_thread: bool = True,
+    exclusive: bool = False,
 ) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL journal, the given sync level.
 
@@ -97,6 +98,12 @@ def open_wal(
     one transaction or idempotent. Raises ``sqlite3.Error`` when the file cannot be opened or stays locked
     past the timeout (``LeftoverWal`` when a deleted file's WAL is still in use), and whatever ``setup``
     raises; the connection is closed in those cases.
+
+    ``exclusive``: this connection alone may use the file while it is open (others get "database is
+    locked"), and SQLite keeps the WAL index in its own memory instead of mapping the ``-shm`` file. A
+    mapped ``-shm`` that another process truncates, or that stops being writable, kills the process with
+    SIGBUS at its next access (measured: a writer truncated under it exits -7), with no error SQLite could
+    report. The switch must come before the first WAL access, so it is made here.
     """
     clear_leftover_wal(path)
     db = sqlite3.connect(
@@ -105,6 +112,8 @@ def open_wal(
     deadline = time.monotonic() + busy_timeout_ms / 1000
     try:
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if exclusive:
+            db.execute("PRAGMA locking_mode = EXCLUSIVE")
         while True:
             try:
                 db.execute("PRAGMA journal_mode = WAL")

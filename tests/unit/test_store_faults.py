@@ -199,6 +199,7 @@ def test_a_deleted_history_is_recreated_with_the_events_held_in_memory(
     assert snap.liquidations.windows["1h"].count == 8
     assert (snap.history_error or "").startswith("history.db was deleted: recreated with the 5 events held")
     assert e.history is not None
+    e.history.close()  # one process at a time (exclusive locking)
     reopened = LiquidationHistory(path)
     assert len(reopened.load(T0 - 3_600_000, T0)) == 8  # what was held and what came after
     assert reopened.watermark("bybit") == T0 - 58_000
