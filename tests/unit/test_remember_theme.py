@@ -38,7 +38,7 @@ SHAPES = {
     ),
     "quoted-key": (
         "[ui]\n'theme' = 'cockpit-dark'\n\"chart_hz\" = 1.0\n",
-        "[ui]\n'theme' = \"cockpit-light\"\n\"chart_hz\" = 1.0\n",
+        '[ui]\n\'theme\' = "cockpit-light"\n"chart_hz" = 1.0\n',
     ),
     "multi-line-string": (
         '[history]\nstore = """\n[ui]\ntheme = "inside a string"\n"""\n\n[ui]\ntheme = "cockpit-dark"\n',
