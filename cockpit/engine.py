@@ -98,6 +98,7 @@ class Engine:
         self.history = history
         self.history_error: str | None = None
         self._reopen_at = 0.0  # monotonic time of the last attempt to reopen the history file
+        self._history_lost = False  # the file was deleted and is not open again yet
         self._pruned_ms = 0
         self.chart_timeframe = config.ui.chart_timeframe
         self._tasks: list[asyncio.Task[None]] = []
@@ -167,6 +168,8 @@ class Engine:
 
     def _through_history(self, batch: list[MarketEvent], retry: bool = True) -> list[MarketEvent]:
         assert self.history is not None
+        if self._history_lost and not self._reopen_history():
+            return batch  # the windows go on from memory; what they hold is written once it reopens
         try:
             batch = keep_fresh(self.history, batch)
             self.history.cover(e for e in batch if isinstance(e, Covered))
@@ -175,6 +178,7 @@ class Engine:
                 self._pruned_ms = now
                 self.history.prune(now)
         except HistoryReplaced:  # deleted under us: the next write must land in a file at the path
+            self._history_lost = True
             if retry and self._reopen_history():
                 return self._through_history(batch, retry=False)
         except (HistoryError, sqlite3.Error) as exc:  # the windows work from memory; the file stops
@@ -207,7 +211,7 @@ class Engine:
             problem = str(exc) if isinstance(exc, HistoryError) else history_problem(old.path, exc)
             self.history_error = f"{old.path.name} was deleted; not reopened yet: {problem}"
             return False
-        self.history = new
+        self.history, self._history_lost = new, False
         what = "deleted: recreated" if new.created else "replaced: reopened"
         held_n = f"{len(held)} events held in memory"
         self.history_error = f"{old.path.name} was {what} with the {held_n} [{old.path}]"

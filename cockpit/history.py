@@ -29,7 +29,7 @@ from cockpit.alarms.store import resolve_store
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.config import HistorySettings
 from cockpit.models import Backfill, Covered, MarketEvent
-from cockpit.sqlite_wal import file_identity, open_wal
+from cockpit.sqlite_wal import FileMark, open_wal
 
 DB_NAME = "history.db"
 DAY_MS = 86_400_000
@@ -100,13 +100,14 @@ class LiquidationHistory:
                 setup=_create_schema,
                 exclusive=True,
             )
+            self._file = FileMark(self.path)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(history_problem(self.path, exc)) from None
         self.created = created
-        self._file = file_identity(self.path)
 
     def close(self) -> None:
         self._db.close()
+        self._file.close()
 
     def add(self, events: Iterable[LiquidationEvent]) -> list[LiquidationEvent]:
         """Store the events; returns those that were not stored yet (in the given order)."""
@@ -197,7 +198,7 @@ class LiquidationHistory:
         return sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
 
     def _tx(self) -> _Transaction:
-        if file_identity(self.path) != self._file:  # a commit to a deleted file would be lost unseen
+        if self._file.moved():  # a commit to a deleted file would be lost unseen
             raise HistoryReplaced(f"{self.path}: the file was deleted or replaced while open")
         return _Transaction(self._db, self.path)
 

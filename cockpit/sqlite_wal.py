@@ -7,8 +7,8 @@ here, with short sleeps, until the same timeout runs out. Seen in CI as one fail
 concurrent ones.
 
 A file deleted (or replaced) while a connection has it open is not noticed by SQLite: commits keep going
-to the unlinked inode and are lost. ``file_identity`` lets the owner compare the file at the path with the
-one it opened. The deleted file's ``-wal`` and ``-shm`` stay at the path while any process has them open;
+to the unlinked inode and are lost. ``FileMark`` lets the owner compare the file at the path with the one
+it opened. The deleted file's ``-wal`` and ``-shm`` stay at the path while any process has them open;
 a new connection at the path would share that WAL index with a different database (SQLite answers "disk
 I/O error", after deleting the other process's live WAL). ``open_wal`` therefore refuses such leftovers
 while another process holds them and removes them once nobody does.
@@ -46,6 +46,33 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return st.st_dev, st.st_ino
+
+
+class FileMark:
+    """Which file a connection opened, to tell later whether the path still names it.
+
+    The inode number alone is not enough: once the deleted file's last holder lets go, a new file at the
+    path may get the same number (seen with two cockpits on one store). So the file is held open here
+    with O_PATH, which keeps its inode alive (its number cannot be reused) and, unlike an ordinary
+    descriptor, does not drop SQLite's POSIX locks on the file when it is closed (Linux: ``filp_close``
+    skips ``locks_remove_posix`` for O_PATH files). Where there is no O_PATH the number alone is used.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        flag = getattr(os, "O_PATH", None)
+        self._fd = os.open(path, flag) if flag is not None else None
+        st = os.fstat(self._fd) if self._fd is not None else os.stat(path)
+        self._identity = (st.st_dev, st.st_ino)
+
+    def moved(self) -> bool:
+        """True when the path no longer names the file opened (deleted, or replaced by another)."""
+        return file_identity(self.path) != self._identity
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def clear_leftover_wal(path: Path) -> None:

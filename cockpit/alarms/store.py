@@ -36,7 +36,7 @@ from typing import Any
 from cockpit.alarms.model import Alarm, AlarmError, AlarmFired
 from cockpit.alarms.schema import DEF_COLS, HIST_COLS, SCHEMA, SCHEMA_VERSION, STATUS_COLS
 from cockpit.config import AlarmSettings
-from cockpit.sqlite_wal import file_identity, open_wal
+from cockpit.sqlite_wal import FileMark, open_wal
 
 DB_NAME = "alarms.db"
 HISTORY_KEEP = 10_000  # newest firings kept; older ones are deleted in the same transaction
@@ -101,6 +101,7 @@ class AlarmStore:
         self._lock = threading.Lock()
         self._busy_timeout_ms = busy_timeout_ms
         self.created = False  # this store made the file (there was none at the path): the CLI says so
+        self._lost = False  # the file was let go of and not opened again yet
         self._db = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
@@ -124,7 +125,11 @@ class AlarmStore:
         except sqlite3.Error as exc:
             db.close()
             raise StoreError(f"{self.path}: not a usable alarm store: {exc}") from None
-        self._file = file_identity(self.path)
+        try:
+            self._file = FileMark(self.path)
+        except OSError as exc:
+            db.close()
+            raise StoreError(f"{self.path}: not a usable alarm store: {exc}") from None
         return db
 
     def reopen(self) -> None:
@@ -133,12 +138,18 @@ class AlarmStore:
             # Closing first: the old connection must let go of the deleted file's -wal/-shm before the
             # new one looks for leftovers (sqlite_wal.clear_leftover_wal).
             self._db.close()
+            self._file.close()
+            # Until a file is open again every call says so: the mark, once closed, no longer pins the
+            # deleted file's inode, whose number a new file at the path may then reuse.
+            self._lost = True
             self._db = self._connect()
+            self._lost = False
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite when the last one closes)."""
         with self._lock:
             self._db.close()
+            self._file.close()
 
     def __enter__(self) -> AlarmStore:
         return self
@@ -150,7 +161,7 @@ class AlarmStore:
 
     def _check_file(self) -> None:
         """``StoreReplaced`` when the file at the path is not the one open (called with the lock held)."""
-        if file_identity(self.path) != self._file:
+        if self._lost or self._file.moved():
             raise StoreReplaced(f"{self.path}: the file was deleted or replaced while open")
 
     @contextmanager

@@ -6,10 +6,13 @@ happened."""
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -217,3 +220,75 @@ def test_a_corrupt_history_does_not_stop_live_start_and_says_how_to_fix_it(
     message = app.engine.snapshot().history_error or ""
     assert message.startswith("off: history.db is corrupt (file is not a database)")
     assert f"mv {tmp_path / 'history.db'} {tmp_path / 'history.db'}.corrupt" in message
+
+
+def _said(proc: subprocess.Popen[bytes], start: str, hang_guard_s: float = 60.0) -> bool:
+    """Read ``proc``'s lines until one starts with ``start`` (False if it dies or the guard runs out).
+    Raw reads: a buffered reader could hold a line that select() then never reports."""
+    assert proc.stdout is not None
+    fd, pending = proc.stdout.fileno(), b""
+    deadline = time.monotonic() + hang_guard_s
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 1.0)[0]:
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return False
+        *lines, pending = (pending + chunk).split(b"\n")
+        if any(line.decode().startswith(start) for line in lines):
+            return True
+    return False
+
+
+COCKPIT = textwrap.dedent(
+    """
+    import asyncio, sys, threading
+    from cockpit.alarms.evaluate import AlarmBook
+    from cockpit.alarms.model import price_alarm
+    from cockpit.alarms.service import AlarmService
+    from cockpit.alarms.store import AlarmStore
+
+    async def main():
+        service = AlarmService(AlarmBook(), AlarmStore(sys.argv[1]))
+        await service.add(price_alarm(float(sys.argv[2]), "above", note=sys.argv[3]))
+        stop = threading.Event()
+        threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+        said = None
+        while not stop.is_set():
+            await service.sync()  # what the engine's alarm task does every second
+            ids = ",".join(f"{a.id}:{a.note}" for a in sorted(service.book.alarms(), key=lambda a: a.id))
+            now = f"{ids} | {service.error}"
+            if now != said:
+                said = now
+                print(now, flush=True)
+            await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("suffixes", [("",), WAL_FILES], ids=["rm-db", "rm-db-wal-shm"])
+def test_two_cockpits_on_a_deleted_store_end_on_one_file_with_both_alarms(
+    tmp_path: Path, suffixes: tuple[str, ...]
+) -> None:
+    path = tmp_path / "alarms.db"
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for price, name in (("80000", "A"), ("81000", "B")):
+            proc = subprocess.Popen(
+                [sys.executable, "-c", COCKPIT, str(path), price, name],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            assert _said(proc, "1:A" if name == "A" else "1:A,2:B")  # its alarm is stored
+            procs.append(proc)
+        delete(path, suffixes)
+        for proc in procs:  # each follows the file until it holds both alarms and says what happened
+            assert _said(proc, "1:A,2:B | alarms.db was "), "it never recovered"
+    finally:
+        for proc in procs:
+            proc.communicate(b"", timeout=60)
+    with AlarmStore(path) as store:
+        assert [(a.id, a.note) for a in store.list_alarms()] == [(1, "A"), (2, "B")]
+        assert store.integrity_check() == "ok"
