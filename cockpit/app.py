@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from cockpit.app_alarms import AlarmUi
 from cockpit.app_replay import replay_action
 from cockpit.commands import CockpitCommands
-from cockpit.config import TIMEFRAMES, Config
+from cockpit.config import TIMEFRAMES, Config, ConfigError
 from cockpit.engine import Engine
 from cockpit.keymap import KEYMAP, effective_keys
 from cockpit.messages import SnapshotReady
@@ -252,7 +252,7 @@ class CockpitApp(App[None]):
         self.theme = name
         try:
             where = remember_theme(self.config.source, name)
-        except OSError as exc:
+        except (OSError, ConfigError) as exc:
             self.notify(f"theme {name} (not remembered: {exc})", severity="warning")
             return
         self.notify(f"theme {name} (saved in {where})", timeout=2)

@@ -256,9 +256,14 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         from cockpit.recorder import attach_recorder
 
         writer = attach_recorder(app.engine, args.record)
+    from cockpit.terminal_guard import start_guard
+
+    guard = start_guard()  # restores the terminal if the process dies without Textual's clean-up
     try:
         app.run()
     finally:
+        if guard is not None:
+            guard.disarm()  # ended normally (or by a Python exception): Textual restored it
         if writer is not None:
             writer.close()
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Protocol
@@ -20,7 +21,14 @@ from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
 from cockpit.clock import Clock
 from cockpit.config import Config
-from cockpit.history import DAY_MS, HistoryError, LiquidationHistory, keep_fresh
+from cockpit.history import (
+    DAY_MS,
+    HistoryError,
+    HistoryReplaced,
+    LiquidationHistory,
+    history_problem,
+    keep_fresh,
+)
 from cockpit.market_state import MarketState
 from cockpit.models import Backfill, Covered, MarketEvent, ReplayInfo, Snapshot, SourceError
 from cockpit.sources import checks
@@ -56,6 +64,7 @@ class ReplayControls(Protocol):
 
 
 STOP_TIMEOUT_S = 10.0  # real seconds: the longest quitting waits for the sources to stop
+REOPEN_EVERY_S = 1.0  # real seconds between attempts to reopen a deleted history file
 
 
 class Engine:
@@ -89,6 +98,8 @@ class Engine:
         self.replay: ReplayControls | None = None
         self.history = history
         self.history_error: str | None = None
+        self._reopen_at = 0.0  # monotonic time of the last attempt to reopen the history file
+        self._history_lost = False  # the file was deleted and is not open again yet
         self._pruned_ms = 0
         self.chart_timeframe = config.ui.chart_timeframe
         self._tasks: list[asyncio.Task[None]] = []
@@ -172,8 +183,10 @@ class Engine:
             self.alarms.poke()
         return len(batch)
 
-    def _through_history(self, batch: list[MarketEvent]) -> list[MarketEvent]:
+    def _through_history(self, batch: list[MarketEvent], retry: bool = True) -> list[MarketEvent]:
         assert self.history is not None
+        if self._history_lost and not self._reopen_history():
+            return batch  # the windows go on from memory; what they hold is written once it reopens
         try:
             batch = keep_fresh(self.history, batch)
             self.history.cover(e for e in batch if isinstance(e, Covered))
@@ -181,14 +194,45 @@ class Engine:
             if now - self._pruned_ms >= 3_600_000:  # retention once an hour is plenty
                 self._pruned_ms = now
                 self.history.prune(now)
+        except HistoryReplaced:  # deleted under us: the next write must land in a file at the path
+            self._history_lost = True
+            if retry and self._reopen_history():
+                return self._through_history(batch, retry=False)
         except (HistoryError, sqlite3.Error) as exc:  # the windows work from memory; the file stops
             self._history_failed(exc)
         return batch
 
     def _history_failed(self, exc: Exception) -> None:
         assert self.history is not None
-        where = "" if isinstance(exc, HistoryError) else f"{self.history.path}: "
-        self.history_error, self.history = f"{where}{exc}", None
+        problem = str(exc) if isinstance(exc, HistoryError) else history_problem(self.history.path, exc)
+        self.history_error, self.history = f"off: {problem}", None
+
+    def _reopen_history(self) -> bool:
+        """Open the file now at the history's path (new if none) and write what the windows hold (the
+        last day's liquidations and the time watched) into it. Tried at most once a second (another
+        process may still hold the deleted file); the windows go on from memory meanwhile."""
+        old = self.history
+        assert old is not None
+        if time.monotonic() - self._reopen_at < REOPEN_EVERY_S:
+            return False
+        self._reopen_at = time.monotonic()
+        old.close()  # lets go of the deleted file's WAL, so the new one can start clean
+        try:
+            new = LiquidationHistory(old.path, old.settings)
+            windows = self.state.windows
+            held = windows.largest(windows.windows_s[-1], k=len(windows))
+            new.add(held)
+            cov = self.state.coverage
+            new.cover(Covered(src, a, b) for src in cov.sources() for a, b in cov.spans(src))
+        except (HistoryError, sqlite3.Error) as exc:
+            problem = str(exc) if isinstance(exc, HistoryError) else history_problem(old.path, exc)
+            self.history_error = f"{old.path.name} was deleted; not reopened yet: {problem}"
+            return False
+        self.history, self._history_lost = new, False
+        what = "deleted: recreated" if new.created else "replaced: reopened"
+        held_n = f"{len(held)} events held in memory"
+        self.history_error = f"{old.path.name} was {what} with the {held_n} [{old.path}]"
+        return True
 
     def restore_history(self) -> None:
         """Put the stored last day of liquidations back into the windows (before the sources start); once

@@ -11,7 +11,7 @@ from cockpit.alarms.store import AlarmStore, store_path
 from cockpit.clock import Clock, ManualClock, SimClock, WallClock
 from cockpit.config import Config
 from cockpit.engine import Engine
-from cockpit.history import LiquidationHistory, history_path
+from cockpit.history import HistoryError, LiquidationHistory, history_path
 from cockpit.models import Snapshot
 from cockpit.recording import Recording
 
@@ -123,11 +123,16 @@ def live_app(config: Config, clock: Clock | None = None) -> CockpitApp:
     candles need a clock set just after them)."""
     from cockpit.app import CockpitApp
 
-    history = None
-    if config.history.enabled:  # the live windows survive a restart; HistoryError (one line) if unusable
-        history = LiquidationHistory(history_path(config.history, config.source), config.history)
+    history, history_error = None, None
+    if config.history.enabled:  # the live windows survive a restart
+        try:
+            history = LiquidationHistory(history_path(config.history, config.source), config.history)
+        except HistoryError as exc:  # the engine runs without it: said on screen, with the fix
+            history_error = f"off: {exc}"
     store = open_alarm_store(config, demo=False)
-    return CockpitApp(config, live_engine(config, clock, alarm_store=store, history=history))
+    engine = live_engine(config, clock, alarm_store=store, history=history)
+    engine.history_error = history_error
+    return CockpitApp(config, engine)
 
 
 def replay_app(config: Config, recording: Recording, speed: float | None, start_s: float) -> CockpitApp:

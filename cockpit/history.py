@@ -17,11 +17,20 @@ opened: each row gets its content identity. Such a row may be an event a venue r
 (a poll overlapping the last hour) under its venue identity: an incoming event no newer than the newest
 migrated row first claims a migrated row with its content (renaming it to its own identity), so it is not
 counted twice and a second liquidation with the same content is still a second row.
+
+One cockpit at a time uses the file (``locking_mode=EXCLUSIVE``): SQLite then keeps the WAL index in
+memory instead of a mapped ``-shm`` file, which killed the process with SIGBUS when it was truncated or
+became unwritable. A second live cockpit runs without a history and says so.
+
+The file deleted or replaced while open is noticed before every write (``HistoryReplaced``; the engine
+reopens and refills it from memory). A file SQLite cannot read is reported with the fix (move it aside):
+the engine runs without a history rather than not at all.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -32,7 +41,7 @@ from cockpit.alarms.store import resolve_store
 from cockpit.analytics.liquidations import LiquidationEvent, content_key
 from cockpit.config import HistorySettings
 from cockpit.models import Backfill, Covered, MarketEvent
-from cockpit.sqlite_wal import open_wal
+from cockpit.sqlite_wal import FileMark, open_wal
 
 DB_NAME = "history.db"
 DAY_MS = 86_400_000
@@ -54,7 +63,9 @@ _LEGACY_UNTIL = "legacy_until_ms"  # meta: the newest row migrated from schema 1
 _MIGRATE_CHUNK = 10_000
 
 
-BUSY_TIMEOUT_MS = 5_000
+# Only at opening: the file is this process's alone afterwards. Short, because the usual holder is
+# another cockpit that keeps it until it quits; waiting longer would only delay this one's start.
+BUSY_TIMEOUT_MS = 500
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
@@ -97,6 +108,22 @@ class HistoryError(Exception):
     """The history file cannot be opened or written (one line naming the file)."""
 
 
+class HistoryReplaced(HistoryError):
+    """The file at the path is not the one opened (deleted or replaced): open it again."""
+
+
+def history_problem(path: Path, exc: Exception) -> str:
+    """One line saying what is wrong with the file, the important part first, with the fix when SQLite
+    cannot read it (a damaged file stays damaged: only moving it aside lets a new one start)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        aside = shlex.quote(f"{path}.corrupt")
+        return f"{path.name} is corrupt ({text}); to start a new one: mv {shlex.quote(str(path))} {aside}"
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+        return f"{path.name} is in use by another cockpit ({text}); the windows are kept in memory only"
+    return f"{path}: liquidation history: {text}"
+
+
 def history_path(settings: HistorySettings, config_source: str = "", *, demo: bool = False) -> Path:
     """``[history] store`` (relative to the config file), else the data dir; the simulated market gets its
     own file beside it so simulated events never mix with real ones."""
@@ -109,19 +136,27 @@ class LiquidationHistory:
     def __init__(self, path: str | Path, settings: HistorySettings | None = None) -> None:
         self.path = Path(path)
         self.settings = settings or HistorySettings()
+        created = not self.path.exists()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # WAL + NORMAL: a crash loses at most the last commit
             self._db = open_wal(
-                self.path, busy_timeout_ms=BUSY_TIMEOUT_MS, synchronous="NORMAL", setup=_create_schema
+                self.path,
+                busy_timeout_ms=BUSY_TIMEOUT_MS,
+                synchronous="NORMAL",
+                setup=_create_schema,
+                exclusive=True,
             )
+            self._file = FileMark(self.path)
         except (OSError, sqlite3.Error) as exc:
-            raise HistoryError(f"{self.path}: cannot open the liquidation history: {exc}") from None
+            raise HistoryError(history_problem(self.path, exc)) from None
+        self.created = created
         row = self._db.execute("SELECT value FROM meta WHERE name = ?", (_LEGACY_UNTIL,)).fetchone()
         self._legacy_until_ms: int | None = None if row is None else int(row[0])
 
     def close(self) -> None:
         self._db.close()
+        self._file.close()
 
     def add(self, events: Iterable[LiquidationEvent]) -> list[LiquidationEvent]:
         """Store the events; returns those that were not stored yet (in the given order)."""
@@ -224,6 +259,8 @@ class LiquidationHistory:
         return sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
 
     def _tx(self) -> _Transaction:
+        if self._file.moved():  # a commit to a deleted file would be lost unseen
+            raise HistoryReplaced(f"{self.path}: the file was deleted or replaced while open")
         return _Transaction(self._db, self.path)
 
 

@@ -15,17 +15,22 @@ Any problem is a ``ConfigError`` naming the file and key, so start-up stops with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
 import sys
 import tempfile
+from collections.abc import MutableMapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 from cockpit.themes import COCKPIT_VARIABLES, THEMES
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+from tomlkit.exceptions import TOMLKitError
 
 from cockpit.config import ConfigError, user_config_path
 
@@ -99,33 +104,60 @@ def _colors(path: Path, table: object, section: str, known: tuple[str, ...]) -> 
 
 
 def remember_theme(config_source: str, theme: str) -> Path:
-    """Write ``[ui] theme`` into the config file in use (created if running on defaults), keeping every
-    other line as it was; atomic (temp file + rename), so a crash never leaves half a config."""
+    """Write ``[ui] theme`` into the config file in use (created if running on defaults); returns the path.
+
+    Edited with tomlkit, which keeps every other byte (comments, spacing, quoting, multi-line strings) and
+    knows every way TOML can spell the key (``[ui]``, ``ui = {...}``, ``ui.theme = ...``, ``"theme"``):
+    editing lines by hand wrote a second ``[ui]`` for some of them, and the next start refused the file.
+    A symlinked config is written where the link points (the link stays) and keeps its mode. The edit is
+    atomic (temp file + rename), so a crash never leaves half a config. ``ConfigError`` when the file is not
+    TOML the edit can be made in (it is then left untouched), ``OSError`` when it cannot be written.
+    """
     path = Path(config_source) if config_source and not config_source.startswith("<") else user_config_path()
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    line = f'theme = "{theme}"'
-    lines = text.splitlines()
-    section = None
-    ui_at = None
-    for i, raw in enumerate(lines):
-        stripped = raw.strip()
-        if stripped.startswith("["):
-            section = stripped.strip("[] ")
-            if section == "ui":
-                ui_at = i
-            continue
-        if section == "ui" and re.match(r"theme\s*=", stripped):
-            comment = raw[raw.index("#") :] if "#" in raw.split("=", 1)[1] else ""
-            lines[i] = f"{line}{'  ' + comment if comment else ''}"
-            break
-    else:
-        if ui_at is None:
-            lines += ([""] if lines else []) + ["[ui]", line]
-        else:
-            lines.insert(ui_at + 1, line)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    target = Path(os.path.realpath(path))
+    try:  # bytes, not read_text: universal newlines would turn a CRLF file into LF
+        text = target.read_bytes().decode("utf-8") if target.exists() else ""
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8, theme {theme!r} not saved: {exc}") from None
+    _write_atomic(target, _with_theme(path, text, theme))
     return path
+
+
+def _with_theme(path: Path, text: str, theme: str) -> str:
+    """``text`` with ``ui.theme`` set, checked by parsing the result the way the next start will."""
+    try:
+        doc = tomlkit.parse(text)
+        ui = doc.get("ui")
+        if ui is None:
+            ui = tomlkit.table()
+            doc.append("ui", ui)
+        if not isinstance(ui, MutableMapping):
+            raise ConfigError(f"{path}: [ui] is not a table; theme {theme!r} not saved")
+        ui["theme"] = theme
+        out = tomlkit.dumps(doc)
+        saved = tomllib.loads(out).get("ui", {}).get("theme")
+    except (TOMLKitError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML, theme {theme!r} not saved: {exc}") from None
+    if saved != theme:  # never write a file the next start would read differently
+        raise ConfigError(f"{path}: could not set [ui] theme; theme {theme!r} not saved")
+    return out
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    """Replace ``target``'s contents by renaming a temp file over it, with the mode it had.
+
+    A new file is private (0600, mkstemp's mode): a config may hold a webhook URL or a command line.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".config-", suffix=".toml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from cockpit.alarms import parse
 from cockpit.alarms.model import Alarm, AlarmError, AlarmFired, parse_ref
 from cockpit.alarms.notify import fired_json
-from cockpit.alarms.store import AlarmStore, store_path
+from cockpit.alarms.store import AlarmStore, UnknownAlarm, store_path
 from cockpit.config import TIMEFRAMES, AlarmSettings, Config
 
 T = TypeVar("T")
@@ -204,33 +204,48 @@ def cmd_alarms(args: argparse.Namespace, config: Config) -> int:
     settings = config.alarms
     path = store_path(settings, config.source, demo=bool(getattr(args, "demo", False)))
     with AlarmStore(path) as store:
-        act = args.alarms_command
-        if act == "list":
-            alarms = store.list_alarms()
-            if args.json:
-                _out([alarm_json(a, settings) for a in alarms])
-            else:
-                print("\n".join(_line(a, settings) for a in alarms) if alarms else f"no alarms in {path}")
-        elif act == "add":
-            added = store.add(alarm_from_args(args))
-            if args.json:
-                _out(alarm_json(added, settings))
-            else:
-                print(f"added alarm {added.id}: {added.describe()}")
-        elif act == "history":
-            rows = store.history(int(args.limit), args.alarm)
-            if args.json:
-                _out([fired_json(f) for f in rows])
-            else:
-                print("\n".join(_history_line(f) for f in rows) if rows else "no firings yet")
+        status = _act(store, args, settings)
+        if store.created:  # said after the action: a failed one keeps its error to one line
+            # A file deleted under a running cockpit would otherwise go unnoticed here.
+            print(f"cockpit: there was no alarm store at {path}: created a new one", file=sys.stderr)
+    return status
+
+
+def _act(store: AlarmStore, args: argparse.Namespace, settings: AlarmSettings) -> int:
+    act = args.alarms_command
+    if act == "list":
+        rows = store.read_alarms()
+        for line in rows.invalid:  # one bad row never hides the others
+            print(f"cockpit: {line}", file=sys.stderr)
+        if args.json:
+            _out([alarm_json(a, settings) for a in rows.alarms])
+        elif rows.alarms:
+            print("\n".join(_line(a, settings) for a in rows.alarms))
         else:
-            return _by_id(store, act, args.ids, args.json, settings)
+            print(f"no alarms in {store.path}")
+    elif act == "add":
+        added = store.add(alarm_from_args(args))
+        if args.json:
+            _out(alarm_json(added, settings))
+        else:
+            print(f"added alarm {added.id}: {added.describe()}")
+    elif act == "history":
+        fired = store.history(int(args.limit), args.alarm)
+        if args.json:
+            _out([fired_json(f) for f in fired])
+        else:
+            print("\n".join(_history_line(f) for f in fired) if fired else "no firings yet")
+    else:
+        return _by_id(store, act, args.ids, args.json, settings)
     return 0
 
 
 def _by_id(store: AlarmStore, act: str, ids: list[int], as_json: bool, settings: AlarmSettings) -> int:
     for alarm_id in ids:  # all or nothing would need one transaction; checking first is enough for a CLI
-        store.get(alarm_id)
+        if act != "rm":
+            store.get(alarm_id)
+        elif not store.exists(alarm_id):  # a row that cannot be read can still be removed
+            raise UnknownAlarm(f"no alarm with id {alarm_id}")
     done: list[Any] = []
     for alarm_id in ids:
         if act == "rm":

@@ -4,6 +4,11 @@ Store calls run in worker threads (``asyncio.to_thread``): a commit is an fsync 
 is ~ms on a quiet disk but unbounded on a busy or network one, and a write may wait up to the busy timeout
 while another cockpit writes. The event loop keeps applying ticks meanwhile; firings reach the UI through
 the snapshot without waiting for the disk.
+
+The file deleted or replaced under the running cockpit is noticed on the next write or the next poll
+(``StoreReplaced``): the store reopens the file at the path (a new one if there is none) and the alarms
+held here are written into it, so nothing shown on screen is lost; the screen says so for the rest of
+the session (the firing history of the deleted file is gone).
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TypeVar
 
 from cockpit.alarms.evaluate import AlarmBook
 from cockpit.alarms.model import Alarm
-from cockpit.alarms.store import AlarmStore, StoreError, UnknownAlarm
+from cockpit.alarms.store import AlarmRows, AlarmStore, StoreError, StoreReplaced, UnknownAlarm
 
 POLL_S = 1.0  # how often another process's changes are looked for (one PRAGMA read)
 T = TypeVar("T")
@@ -32,18 +38,58 @@ class AlarmService:
     def __init__(self, book: AlarmBook, store: AlarmStore | None = None) -> None:
         self.book = book
         self.store = store
-        self.error: str | None = None  # the last store problem, shown by the UI; cleared by a success
+        self._failure: str | None = None  # the last store problem; cleared by a success
+        self._invalid: list[str] = []  # rows of the store that cannot be read (skipped), one line each
+        self.notice: str | None = None  # the file was recreated: said for the rest of the session
         self._wake = asyncio.Event()
         self._checked = 0.0
         self._next_id = 1
         if store is not None:
             # Once, before the engine runs: a small SELECT, and the first snapshot should show the alarms.
-            book.load(store.list_alarms())
+            self._load(store.read_alarms())
+
+    @property
+    def error(self) -> str | None:
+        """What the screen says about the store: the last failure, rows skipped, the file recreated."""
+        parts = [p for p in (self._failure, *self._invalid, self.notice) if p]
+        return "; ".join(parts) if parts else None
+
+    def _load(self, rows: AlarmRows) -> None:
+        self.book.load(rows.alarms)
+        self._invalid = rows.invalid
 
     async def _call(self, fn: Callable[..., T], *args: object) -> T:
         if self.store is None:
             raise StoreError("no alarm store")
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except StoreReplaced:
+            moved = await self._recreate()
+        if moved:  # the call's alarm id may now name another alarm: not retried
+            raise StoreError(f"{self.store.path.name} was recreated and alarm ids changed; try again")
         return await asyncio.to_thread(fn, *args)
+
+    async def _recreate(self) -> dict[int, int]:
+        """Open the file now at the path (new if none) and write the alarms held here into it; returns the
+        ids that had to change (another alarm had taken them). ``StoreError`` if it cannot be opened."""
+        assert self.store is not None
+        store, held = self.store, self.book.alarms()
+        await asyncio.to_thread(store.reopen)
+        moved = await asyncio.to_thread(store.restore, held)
+        self._load(await asyncio.to_thread(store.read_alarms))
+        if moved:  # firings not yet written follow their alarm to its new id
+            queued = self.book.take_unrecorded()
+            self.book.requeue([replace(f, alarm_id=moved.get(f.alarm_id, f.alarm_id)) for f in queued])
+        self._failure = None
+        self.notice = _recreated(store.path, store.created, len(held), moved)
+        return moved
+
+    async def _recover(self) -> None:
+        """``_recreate`` for the background task: a failure is shown and retried on the next poll."""
+        try:
+            await self._recreate()
+        except StoreError as exc:
+            self._failure = str(exc)
 
     def _memory(self, alarm: Alarm) -> Alarm:
         if alarm.id == 0:
@@ -125,21 +171,25 @@ class AlarmService:
             return
         try:
             await asyncio.to_thread(self.store.record_firings, batch)
-            self.error = None
+            self._failure = None
         except StoreError as exc:
-            self.error = str(exc)
+            self._failure = str(exc)
             self.book.requeue(batch)  # retried on the next wake, oldest first
+            if isinstance(exc, StoreReplaced):
+                await self._recover()
 
     async def sync(self) -> None:
-        """Reload the alarms when another process changed the store."""
+        """Reload the alarms when another process changed the store; follow the file if it was replaced."""
         if self.store is None:
             return
         try:
             if await asyncio.to_thread(self.store.changed):
-                self.book.load(await asyncio.to_thread(self.store.list_alarms))
-            self.error = None
+                self._load(await asyncio.to_thread(self.store.read_alarms))
+            self._failure = None
+        except StoreReplaced:
+            await self._recover()
         except StoreError as exc:
-            self.error = str(exc)
+            self._failure = str(exc)
 
     async def run(self) -> None:
         """Until cancelled: record firings as they come, look for other processes' changes every second."""
@@ -154,3 +204,15 @@ class AlarmService:
             if now - self._checked >= POLL_S:
                 self._checked = now
                 await self.sync()
+
+
+def _recreated(path: Path, created: bool, held: int, moved: dict[int, int]) -> str:
+    """One line for the screen, the important part first (the status bar shows about 60 characters)."""
+    if created:
+        head = f"{path.name} was deleted: recreated with the {held} alarms held in memory"
+        tail = " (its firing history is lost)"
+    else:
+        head = f"{path.name} was replaced: reopened, with the alarms held in memory added"
+        tail = ""
+    renumbered = ", ".join(f"alarm {a} is now {b}" for a, b in sorted(moved.items()))
+    return f"{head}{tail}{'; ' + renumbered if renumbered else ''} [{path}]"

@@ -64,7 +64,7 @@ def test_ctrl_t_cycles_themes_and_remembers_the_choice(tmp_path: Path) -> None:
     seen = asyncio.run(run())
     assert seen == ["cockpit-light", "cockpit-high-contrast", "cockpit-colorblind", "cockpit-dark"]
     text = cfg.read_text()
-    assert 'theme = "cockpit-dark"  # keep this comment' in text and "chart_hz = 1.0" in text
+    assert 'theme = "cockpit-dark"   # keep this comment' in text and "chart_hz = 1.0" in text
     assert text.startswith("# my settings") and load_config(cfg).ui.theme == "cockpit-dark"
     remember_theme(str(cfg), "cockpit-light")
     assert load_config(cfg).ui.theme == "cockpit-light"

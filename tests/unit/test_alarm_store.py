@@ -62,7 +62,9 @@ def check_intact(
 ) -> None:
     with AlarmStore(path) as store:
         assert store.integrity_check() == "ok"
-        alarms = {a.id: a for a in store.list_alarms()}  # every row parses: no partial or invalid row
+        rows = store.read_alarms()
+        assert rows.invalid == []  # every row parses: no partial or invalid row
+        alarms = {a.id: a for a in rows.alarms}
         assert added - removed - maybe_removed <= alarms.keys(), "a committed alarm was lost"
         assert not (removed & alarms.keys()), "a committed removal came back"
         history = store.history(limit=1_000_000)
