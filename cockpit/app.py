@@ -189,7 +189,8 @@ class CockpitApp(App[None]):
         widget = self.query_one(f"#{pane}", Widget)
         if self.screen.maximized is not None and self.screen.maximized is not widget:
             self.screen.minimize()
-        widget.focus()
+        # Widget.focus() defers to the next idle; a "z" typed right behind the digit must see the new focus
+        self.screen.set_focus(widget)
         widget.scroll_visible()
 
     def action_toggle_maximize(self) -> None:

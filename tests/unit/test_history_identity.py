@@ -204,6 +204,7 @@ def test_equal_prints_of_the_simulated_market_stay_two_liquidations(tmp_path: Pa
     for ev in events:
         e.emit(ev)
     assert e.snapshot().liquidations.windows["1h"].count == 0  # all three were stored already
+    h.close()  # the store holds its file exclusively; a restart opens it afresh
     again = Engine(
         Config(), [], clock, symbol=BTC, kind="live", history=LiquidationHistory(tmp_path / "h.db")
     )
