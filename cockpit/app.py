@@ -11,6 +11,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -26,6 +27,7 @@ from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
 from cockpit.screens.help import HelpScreen
 from cockpit.terminal import ascii_wanted
+from cockpit.text_safety import printable, printable_lines
 from cockpit.themes import DEFAULT_THEME, THEMES
 from cockpit.themes.files import config_dir, load_user_themes, remember_theme
 from cockpit.widgets.ascii_glyphs import AsciiGlyphs
@@ -110,6 +112,20 @@ class CockpitApp(App[None]):
             self._theme_notice = f"unknown theme {config.ui.theme!r}; using {DEFAULT_THEME}"
         if config.keys:
             self.set_keymap(config.keys)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast as plain text: messages quote alarm notes, venue errors and file names, which must
+        neither parse as markup (``[/]`` would crash the app) nor reach the terminal as control bytes."""
+        text, head = printable_lines(message), printable(title)
+        super().notify(text, title=head, severity=severity, timeout=timeout, markup=False)
 
     def compose(self) -> ComposeResult:
         yield MetricsStrip(self.config.ui.rsi_timeframe, id="metrics").data_bind(CockpitApp.snapshot)

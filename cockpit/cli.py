@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,16 +12,19 @@ import numpy as np
 from cockpit import __version__
 from cockpit.alarms.cli import add_alarm_parsers, cmd_alarms
 from cockpit.alarms.model import AlarmError
-from cockpit.alarms.store import StoreError
+from cockpit.alarms.store import StoreError, data_dir
 from cockpit.allocator import fix_mmap_threshold
 from cockpit.analytics import Candles, analyze, to_json
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
+from cockpit.console import dump_json, echo, report_crash, say
 from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
+from cockpit.excerpt import excerpt
 from cockpit.history import HistoryError
 from cockpit.recording import Recording, RecordingError
 from cockpit.summary import render_summary
 
 EXIT_USAGE = 2
+EXIT_CRASH = 70  # EX_SOFTWARE: a fault of the program, not of its input
 
 
 class UsageError(Exception):
@@ -44,9 +46,9 @@ def _number(kind: type[int] | type[float], lo: float, hi: float, what: str = "va
             value = kind(text)
         except ValueError:
             noun = "a whole number" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected {noun}") from None
+            raise argparse.ArgumentTypeError(f"invalid {what} {excerpt(text)}: expected {noun}") from None
         if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: must be in [{lo:g}, {hi:g}]")
+            raise argparse.ArgumentTypeError(f"invalid {what} {excerpt(text)}: must be in [{lo:g}, {hi:g}]")
         return value
 
     return parse
@@ -55,14 +57,22 @@ def _number(kind: type[int] | type[float], lo: float, hi: float, what: str = "va
 _positive_int = _number(int, 1, 10_000)
 _seed = _number(int, 0, 2**63 - 1, "seed")
 _speed = _number(float, 0.001, 10_000, "speed")
-_seconds = _number(float, 0, 30 * 86_400, "number of seconds")
+MAX_SECONDS = 30 * 86_400
+_seconds = _number(float, 0, MAX_SECONDS, "number of seconds")
+_any_seconds = _number(float, 0, float("inf"), "duration")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
 
 def _offset(text: str) -> float:
-    """An argparse type: seconds, or a number with a unit s/m/h/d ("90", "15m", "1.5h")."""
+    """An argparse type: seconds, or a number with a unit s/m/h/d ("90", "15m", "1.5h"), at most 30 days."""
     unit = _UNITS.get(text[-1:].lower(), 0) if text else 0
-    return float(_seconds(text[:-1] if unit else text)) * (unit or 1)
+    if not unit:
+        return float(_seconds(text))
+    # The bound applies to the seconds the text means, not to its number: "31d" is past it.
+    seconds = float(_any_seconds(text[:-1])) * unit
+    if seconds > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"invalid duration {excerpt(text)}: at most 30d")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,10 +174,9 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         out = to_json(analysis, candles)
         out = {"file": path, "timeframe": timeframe, "swing_length": params.swing_length, **out}
-        json.dump(out, sys.stdout, allow_nan=False)
-        sys.stdout.write("\n")
+        dump_json(out)
     else:
-        sys.stdout.write(render_summary(path, timeframe, params, candles, analysis, note))
+        echo(render_summary(path, timeframe, params, candles, analysis, note).rstrip("\n"))
     return 0
 
 
@@ -185,8 +194,7 @@ def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
         snap = demo_snapshot(config, seed if seed is not None else config.demo.seed, args.after)
     else:
         snap = live_snapshot(config, args.after)
-    json.dump(snapshot_to_json(snap, config.ui.rsi_timeframe), sys.stdout, allow_nan=False)
-    sys.stdout.write("\n")
+    dump_json(snapshot_to_json(snap, config.ui.rsi_timeframe))
     return 0
 
 
@@ -196,7 +204,7 @@ def _read(path: str) -> Recording:
 
     rec = read_recording(path)
     if rec.error is not None:
-        print(f"cockpit: {rec.error}; using the {len(rec.events)} events before it", file=sys.stderr)
+        say(f"{rec.error}; using the {len(rec.events)} events before it")
     return rec
 
 
@@ -209,7 +217,7 @@ def cmd_record(args: argparse.Namespace, config: Config) -> int:
         count = record_demo(config, seed if seed is not None else config.demo.seed, args.seconds, args.out)
     else:
         count = record_live(config, args.seconds, args.out)
-    print(f"cockpit: recorded {count} events to {args.out}", file=sys.stderr)
+    say(f"recorded {count} events to {args.out}")
     return 0
 
 
@@ -227,10 +235,23 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     for flag, value in (("--seed", args.seed), ("--speed", args.speed)):
         if value is not None:
             argv += [flag, str(value)]
-    print(f"cockpit: serving on http://127.0.0.1:{args.port} (ctrl+c stops)", file=sys.stderr)
+    _check_port_free(args.port)
+    say(f"serving on http://127.0.0.1:{args.port} (ctrl+c stops)")
     if not serve(shlex.join(argv), args.port):
         raise UsageError("cockpit serve needs the optional extra: pip install 'cockpit[serve]'")
     return 0
+
+
+def _check_port_free(port: int) -> None:
+    """``UsageError`` when another program listens on ``port``: said before "serving on", not after."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
@@ -288,7 +309,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_serve(args, config)
         return cmd_run(args, config)
     except (CsvError, ConfigError, UsageError, AlarmError, StoreError, RecordingError, HistoryError) as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
+        say(str(exc))
         return EXIT_USAGE
     except BrokenPipeError:  # `cockpit analyze --json | head` is normal use
         return 0
+    except OSError as exc:  # a full disk, a read-only directory: the system's words, once
+        where = f"{exc.filename}: " if exc.filename else ""
+        say(f"{where}{exc.strerror or exc}")
+        return EXIT_USAGE
+    except Exception as exc:  # the last resort: one line here, the traceback in a log
+        report_crash(exc, data_dir())
+        return EXIT_CRASH

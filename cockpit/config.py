@@ -21,7 +21,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from cockpit.analytics.fibonacci import FIB_RATIOS
 from cockpit.analytics.pipeline import AnalyticsConfig
-from cockpit.keymap import BINDING_IDS
+from cockpit.excerpt import excerpt
+from cockpit.keymap import BINDING_IDS, BindingError, check_bindings, parse_keys
+from cockpit.text_safety import printable
 
 TIMEFRAMES: tuple[str, ...] = ("1m", "5m", "15m", "1h", "4h", "1d")
 TIMEFRAME_MS: dict[str, int] = {
@@ -239,18 +241,37 @@ def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
     return candidate if candidate.exists() else None
 
 
+# A config is a page of settings; a megabyte is far beyond any real one, and /dev/zero never ends.
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _read_config_text(path: Path, name: str) -> str:
+    """The file's text, read at most MAX_CONFIG_BYTES; ``ConfigError`` naming the file otherwise."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{name}: larger than {MAX_CONFIG_BYTES // 1024} KB: not a config file")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{name}:{line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8") from None
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Load the config the lookup order finds; ``ConfigError`` (one line) on any problem."""
     resolved = resolve_config_path(path)
     if resolved is None:
         return Config()
     name = str(resolved)
-    try:
-        text = resolved.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{name}: cannot read: {exc}") from None
+    text = _read_config_text(resolved, name)
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{name}: invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = f":{m.group(1)}" if m else ""
@@ -268,6 +289,7 @@ class _Where:
         """'file:line: [table] key' with the line where the key is written, when it can be found."""
         line = _line_of(self.text, table, key)
         prefix = f"{self.name}:{line}" if line else self.name
+        key = key if _clean(key) else excerpt(key)
         return f"{prefix}: [{table}] {key}" if table else f"{prefix}: {key}"
 
 
@@ -318,6 +340,11 @@ def _section(name: str, cls: type, table: dict[str, Any], where: _Where) -> Any:
 def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
     at = where.at(table, key)
     kind = spec["kind"]
+    strings = value if isinstance(value, list) else [value]
+    # Line breaks and tabs pass (a multi-line string is valid TOML, and shown as spaces); other controls do not.
+    if any(isinstance(v, str) and not _clean(v.replace("\n", " ").replace("\t", " ")) for v in strings):
+        # Settings are shown on the terminal (theme names, symbols, paths): control characters act on it.
+        raise ConfigError(f"{at} holds a control character: {_show(value)}")
     if kind == "swing_lengths":
         return _swing_lengths(value, where)
     if kind == "bool":
@@ -356,7 +383,12 @@ def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
 
 
 def _show(value: Any) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+    return f'"{value}"' if isinstance(value, str) and _clean(value) else excerpt(value)
+
+
+def _clean(text: str) -> bool:
+    """No character that would act on a terminal (what `printable` would change)."""
+    return printable(text) == text
 
 
 def _venues(value: Any, where: _Where) -> dict[str, VenueSettings]:
@@ -399,5 +431,13 @@ def _keys(value: Any, where: _Where) -> dict[str, str]:
             raise ConfigError(
                 f'{where.at("keys", binding)} must be a key name such as "m" or "ctrl+m", got {_show(keys)}'
             )
+        try:
+            parse_keys(keys)
+        except BindingError as exc:
+            raise ConfigError(f"{where.at('keys', binding)}: {exc}") from None
         out[binding] = keys
+    try:
+        check_bindings(out)
+    except BindingError as exc:  # the binding the user moved onto another's key is named first
+        raise ConfigError(f"{where.at('keys', exc.binding)}: {exc}") from None
     return out

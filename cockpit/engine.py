@@ -32,6 +32,7 @@ from cockpit.history import (
 from cockpit.market_state import MarketState
 from cockpit.models import Backfill, Covered, MarketEvent, ReplayInfo, Snapshot, SourceError
 from cockpit.sources import checks
+from cockpit.text_safety import printable
 
 Emit = Callable[[MarketEvent], None]
 
@@ -258,11 +259,13 @@ class Engine:
     def snapshot(self) -> Snapshot:
         """Apply what is queued and freeze the state."""
         self.drain()
-        self.state.alarm_error = self.alarms.error
+        # Store and file errors quote paths and the system's words: cleaned before they reach a screen.
+        self.state.alarm_error = _shown(self.alarms.error)
         snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
         if self.replay is not None or self.history_error is not None or self.tap_error is not None:
             info = self.replay.info() if self.replay is not None else None
-            snap = replace(snap, replay=info, history_error=self.history_error, record_error=self.tap_error)
+            errors = {"history_error": _shown(self.history_error), "record_error": _shown(self.tap_error)}
+            snap = replace(snap, replay=info, **errors)
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 
@@ -305,3 +308,7 @@ class Engine:
                 yield self.snapshot()
         finally:
             await self.stop()
+
+
+def _shown(error: str | None) -> str | None:
+    return printable(error) if error is not None else None

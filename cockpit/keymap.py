@@ -6,6 +6,8 @@ The app builds its bindings from this table, the help screen and the command pal
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -81,3 +83,79 @@ BINDING_IDS: frozenset[str] = frozenset(k.id for k in KEYMAP)
 def effective_keys(overrides: dict[str, str]) -> dict[str, str]:
     """Binding id -> keys after the user's overrides."""
     return {k.id: overrides.get(k.id, k.keys) for k in KEYMAP}
+
+
+# Key names as the terminal layer reports them (Textual's): named keys, f-keys, and any character
+# either as itself or by its Unicode name in lower case with underscores ("comma", "question_mark").
+NAMED_KEYS = frozenset(
+    {
+        *("escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end"),
+        *("pageup", "pagedown", "up", "down", "left", "right"),
+    }
+)
+MODIFIERS = ("ctrl", "alt", "meta", "shift", "super", "hyper")
+# The names Textual gives some characters instead of their Unicode names.
+_FRIENDLY = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+_UNICODE_OF = {v: k for k, v in _FRIENDLY.items()}
+
+
+class BindingError(ValueError):
+    """A key string that names no key, or two bindings on one key; ``binding`` is the one at fault."""
+
+    def __init__(self, message: str, binding: str = "") -> None:
+        super().__init__(message)
+        self.binding = binding
+
+
+def _char_name(ch: str) -> str:
+    name = unicodedata.name(ch, "").lower().replace("-", "_").replace(" ", "_")
+    return _FRIENDLY.get(name, name)
+
+
+def _base_key(text: str) -> str | None:
+    """The canonical name of one key without modifiers, or None when it names no key."""
+    if len(text) == 1:
+        if not text.isprintable() or text.isspace():
+            return None
+        return text if text.isalnum() else _char_name(text)
+    if text in NAMED_KEYS or re.fullmatch(r"f([1-9]|1[0-9]|2[0-4])", text):
+        return text
+    unicode_name = _UNICODE_OF.get(text, text).replace("_", " ").upper()
+    try:
+        char = unicodedata.lookup(unicode_name)
+    except KeyError:
+        return None
+    return text if len(char) == 1 and not char.isalnum() and _char_name(char) == text else None
+
+
+def parse_keys(keys: str) -> tuple[str, ...]:
+    """The canonical keys of a binding string ("a", "ctrl+t", "?", "comma,full_stop"); ``BindingError``."""
+    out: list[str] = []
+    for one in keys.split(","):
+        *mods, base = one.strip().split("+") if one.strip() != "+" else ["+"]
+        name = _base_key(base)
+        if name is None or any(m not in MODIFIERS for m in mods) or len(set(mods)) < len(mods):
+            raise BindingError(
+                f"{one.strip()!r} is not a key (such as a, A, ctrl+t, f5, comma, question_mark)"
+            )
+        out.append("+".join([*sorted(mods, key=MODIFIERS.index), name]))
+    return tuple(out)
+
+
+def check_bindings(overrides: dict[str, str]) -> None:
+    """``BindingError`` for an override that names no key or a key two bindings would share."""
+    owner: dict[str, str] = {}
+    for binding, keys in effective_keys(overrides).items():
+        for key in parse_keys(keys):
+            other = owner.setdefault(key, binding)
+            if other != binding:
+                moved = binding if binding in overrides else other
+                kept = other if moved == binding else binding
+                raise BindingError(f"{key} is already bound to {kept}", moved)

@@ -45,6 +45,7 @@ from cockpit.models import (
     SourceState,
     SourceStatus,
 )
+from cockpit.text_safety import printable
 
 _RANK: dict[SourceState, int] = {"ok": 0, "starting": 1, "stale": 2, "error": 3}
 Errors = dict[str, tuple[str, int | None]]  # task -> (message, retry at ms)
@@ -179,7 +180,9 @@ class SourceHealth:
         track = self._track(event.source)
         feed = track.feed(event.feed)
         retry_at = now_ms + int(event.retry_in_s * 1000) if event.retry_in_s is not None else None
-        (track.errors if feed is None else feed.errors)[event.task] = (event.message, retry_at)
+        # Exception text may quote what a venue sent: it is shown on the terminal, so cleaned here.
+        message = printable(event.message)
+        (track.errors if feed is None else feed.errors)[event.task] = (message, retry_at)
 
     def statuses(self, now_ms: int) -> tuple[SourceStatus, ...]:
         """Every source by name, its state the worst of its feeds' (error if a source-wide loop fails)."""

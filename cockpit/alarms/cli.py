@@ -15,9 +15,7 @@ everything else as options, the same options for every kind:
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -27,6 +25,8 @@ from cockpit.alarms.model import Alarm, AlarmError, AlarmFired, parse_ref
 from cockpit.alarms.notify import fired_json
 from cockpit.alarms.store import AlarmStore, UnknownAlarm, store_path
 from cockpit.config import TIMEFRAMES, AlarmSettings, Config
+from cockpit.console import dump_json, echo, say
+from cockpit.excerpt import excerpt
 
 T = TypeVar("T")
 
@@ -61,8 +61,10 @@ def _ref(text: str) -> str:
 
 
 def _alarm_id(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"invalid alarm id {text!r}: expected a whole number >= 1")
+    # SQLite holds 64-bit ids: a larger number names no alarm, and is said so before it reaches the store.
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or not 1 <= int(text) < 2**63:
+        wanted = "expected a whole number from 1 to 2^63-1"
+        raise argparse.ArgumentTypeError(f"invalid alarm id {excerpt(text)}: {wanted}")
     return int(text)
 
 
@@ -195,8 +197,7 @@ def _history_line(f: AlarmFired) -> str:
 
 
 def _out(obj: Any) -> None:
-    json.dump(obj, sys.stdout, allow_nan=False)
-    sys.stdout.write("\n")
+    dump_json(obj)
 
 
 def cmd_alarms(args: argparse.Namespace, config: Config) -> int:
@@ -207,7 +208,7 @@ def cmd_alarms(args: argparse.Namespace, config: Config) -> int:
         status = _act(store, args, settings)
         if store.created:  # said after the action: a failed one keeps its error to one line
             # A file deleted under a running cockpit would otherwise go unnoticed here.
-            print(f"cockpit: there was no alarm store at {path}: created a new one", file=sys.stderr)
+            say(f"there was no alarm store at {path}: created a new one")
     return status
 
 
@@ -216,25 +217,25 @@ def _act(store: AlarmStore, args: argparse.Namespace, settings: AlarmSettings) -
     if act == "list":
         rows = store.read_alarms()
         for line in rows.invalid:  # one bad row never hides the others
-            print(f"cockpit: {line}", file=sys.stderr)
+            say(line)
         if args.json:
             _out([alarm_json(a, settings) for a in rows.alarms])
         elif rows.alarms:
-            print("\n".join(_line(a, settings) for a in rows.alarms))
+            echo("\n".join(_line(a, settings) for a in rows.alarms))
         else:
-            print(f"no alarms in {store.path}")
+            echo(f"no alarms in {store.path}")
     elif act == "add":
         added = store.add(alarm_from_args(args))
         if args.json:
             _out(alarm_json(added, settings))
         else:
-            print(f"added alarm {added.id}: {added.describe()}")
+            echo(f"added alarm {added.id}: {added.describe()}")
     elif act == "history":
         fired = store.history(int(args.limit), args.alarm)
         if args.json:
             _out([fired_json(f) for f in fired])
         else:
-            print("\n".join(_history_line(f) for f in fired) if fired else "no firings yet")
+            echo("\n".join(_history_line(f) for f in fired) if fired else "no firings yet")
     else:
         return _by_id(store, act, args.ids, args.json, settings)
     return 0
@@ -258,5 +259,5 @@ def _by_id(store: AlarmStore, act: str, ids: list[int], as_json: bool, settings:
         _out({"removed": done} if act == "rm" else done)
     else:
         verb = {"rm": "removed", "mute": "muted", "unmute": "unmuted", "rearm": "re-armed"}[act]
-        print("\n".join(f"{verb} alarm {i if isinstance(i, int) else i['id']}" for i in done))
+        echo("\n".join(f"{verb} alarm {i if isinstance(i, int) else i['id']}" for i in done))
     return 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from cockpit.config import TIMEFRAMES, AlarmSettings
+from cockpit.text_safety import printable
 
 Kind = Literal["price", "zone", "level", "liq", "fng", "rsi"]
 Direction = Literal["above", "below"]
@@ -35,6 +36,11 @@ FIB_MAX = 3.0
 MIN_WINDOW_S = 60
 MAX_WINDOW_S = 86_400  # the longest liquidation window the engine keeps
 MAX_NOTE = 200
+# Bounds that no market reaches, so a slip of the keyboard (1e308, a pasted block of digits) is refused:
+# the dearest perpetual contracts trade near $10^5 a coin, and the largest day of liquidations on record
+# (2025-10-10) was about $1.9*10^10 across the whole market.
+MAX_PRICE = 1e9
+MAX_USD = 1e12
 
 
 class AlarmError(ValueError):
@@ -74,7 +80,9 @@ def _number(
     if ok and hi is not None:
         ok = value <= hi
     if not ok:
-        if positive:
+        if positive and hi is not None:
+            need = f"a number > 0 and at most {hi:g}"
+        elif positive:
             need = "a number > 0"
         elif lo is not None and hi is not None:
             need = f"a number in [{lo:g}, {hi:g}]"
@@ -128,10 +136,10 @@ class Alarm:
         if k == "liq" and self.direction not in (None, "above"):
             raise AlarmError(f"liq alarm direction must be above, got {self.direction!r}")
         if k == "price":
-            _number("price level", self.level, positive=True)
+            _number("price level", self.level, positive=True, hi=MAX_PRICE)
         elif k == "zone":
-            low = _number("zone low", self.low, positive=True)
-            high = _number("zone high", self.high, positive=True)
+            low = _number("zone low", self.low, positive=True, hi=MAX_PRICE)
+            high = _number("zone high", self.high, positive=True, hi=MAX_PRICE)
             if not low < high:
                 raise AlarmError(f"zone low {low:g} must be below zone high {high:g}")
             if self.on not in ("enter", "leave"):
@@ -140,7 +148,7 @@ class Alarm:
             if not isinstance(self.ref, str) or parse_ref(self.ref) != self.ref:
                 raise AlarmError(f"level must be a level name such as 'fib 0.618', got {self.ref!r}")
         elif k == "liq":
-            _number("liquidation threshold (USD)", self.level, positive=True)
+            _number("liquidation threshold (USD)", self.level, positive=True, hi=MAX_USD)
             w = self.window_s
             if isinstance(w, bool) or not isinstance(w, int) or not MIN_WINDOW_S <= w <= MAX_WINDOW_S:
                 raise AlarmError(f"liquidation window must be 1 minute to 24 hours, got {w!r} seconds")
@@ -159,6 +167,9 @@ class Alarm:
             _number("hysteresis (%)", self.hysteresis_pct, lo=0, hi=10)
         if not isinstance(self.note, str) or len(self.note) > MAX_NOTE:
             raise AlarmError(f"note must be text of at most {MAX_NOTE} characters")
+        # A note is shown on terminals (toasts, lists, the CLI, OSC notifications): control characters in
+        # it (a pasted escape sequence) would act on the terminal, so they never enter an alarm.
+        object.__setattr__(self, "note", printable(self.note))
 
     def describe(self) -> str:
         """A short human description: "price above 80,000", "liquidations 1h > $100M (long)"."""
@@ -263,6 +274,11 @@ class AlarmFired:
     price: float | None  # the last price at that moment
     prev_price: float | None
     final: bool = False  # a once-alarm: this firing makes it done
+
+    def __post_init__(self) -> None:
+        # Firings are read back from disk, where an older cockpit may have left raw text.
+        object.__setattr__(self, "note", printable(self.note))
+        object.__setattr__(self, "description", printable(self.description))
 
     @property
     def title(self) -> str:

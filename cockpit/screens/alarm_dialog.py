@@ -14,12 +14,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from cockpit.alarms import parse
 from cockpit.alarms.model import Alarm, AlarmError, parse_ref, window_name
 from cockpit.config import TIMEFRAMES
+from cockpit.text_safety import shorten
+
+# The error line under the fields: one screen line, however long the pasted text it quotes.
+ERROR_WIDTH = 100
 
 KIND_TITLES: tuple[tuple[str, str], ...] = (
     ("Price crosses a level", "price"),
@@ -241,11 +246,12 @@ class AlarmDialog(ModalScreen[Alarm | None]):
         try:
             alarm = self._current()
         except AlarmError as exc:
-            error.update(str(exc))
+            # Plain content: the message may quote what was typed, and "[/]" is not markup here.
+            error.update(Content(shorten(str(exc), ERROR_WIDTH)))
             preview.update("")
             return None
         error.update("")
-        preview.update(f"alarm: {alarm.describe()}" + (" (once)" if alarm.once else ""))
+        preview.update(Content(f"alarm: {alarm.describe()}" + (" (once)" if alarm.once else "")))
         return alarm
 
     @on(Input.Submitted)

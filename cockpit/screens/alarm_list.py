@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -91,14 +92,15 @@ class AlarmListScreen(ModalScreen[None]):
             last = fmt.stamp(a.last_fired_ms) if a.last_fired_ms else "—"
             level = fmt.price(st.level) if st.level is not None else "—"
             row = (str(a.id), a.describe(), level, state_of(st), str(a.fired_count), last, a.note)
-            table.add_row(*row, key=str(a.id))
+            table.add_row(*map(Text, row), key=str(a.id))  # as text: a note is not markup
         if selected is not None and str(selected) in table.rows:
             table.move_cursor(row=table.get_row_index(str(selected)))
         history = self.query_one("#alarm-history", DataTable)
         history.clear()
         for f in self.actions.alarm_history():
             price = fmt.price(f.price) if f.price is not None else "—"
-            history.add_row(fmt.stamp(f.ts_ms), str(f.alarm_id), f.description, f.body.split(": ")[-1], price)
+            row = (fmt.stamp(f.ts_ms), str(f.alarm_id), f.description, f.body.split(": ")[-1], price)
+            history.add_row(*map(Text, row))
 
     def selected_id(self) -> int | None:
         table = self.query_one("#alarm-table", DataTable)

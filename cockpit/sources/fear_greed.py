@@ -20,6 +20,7 @@ from cockpit.excerpt import excerpt
 from cockpit.formatting import fear_greed_band
 from cockpit.models import FearGreedReading, SentimentUpdate, SourceError, SourceOk
 from cockpit.sources.venues.retry import Backoff
+from cockpit.text_safety import printable
 
 SOURCE_NAME = "alternative.me"
 
@@ -50,7 +51,8 @@ def parse_fng(payload: Any) -> tuple[list[FearGreedReading], float | None]:
         if not 0 <= value <= 100:
             raise FearGreedError(f"value {excerpt(value)} outside 0..100")
         label = row.get("value_classification")
-        label = label[:40] if isinstance(label, str) and label else fear_greed_band(value)
+        label = printable(label)[:40].strip() if isinstance(label, str) else ""
+        label = label or fear_greed_band(value)
         readings.append(FearGreedReading(ts_s * 1000, value, label))
         if newest is None or ts_s > newest[0]:
             newest = (ts_s, row.get("time_until_update"))

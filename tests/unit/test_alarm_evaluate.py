@@ -261,7 +261,7 @@ def test_rsi_alarm_needs_a_previous_value() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: price_alarm(-1, "above"), "price level must be a number > 0, got -1"),
+        (lambda: price_alarm(-1, "above"), "price level must be a number > 0 and at most 1e+09, got -1"),
         (lambda: price_alarm(float("nan"), "above"), "price level must be a number > 0"),
         (lambda: price_alarm(1, "sideways"), "direction must be above or below, got 'sideways'"),  # type: ignore[arg-type]
         (lambda: zone_alarm(75_000, 74_000), "zone low 75000 must be below zone high 74000"),
