@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cockpit.analytics.candles import Candles
+from cockpit.text_safety import printable
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -71,9 +72,10 @@ class CsvError(Exception):
                 where += f", column {column!r}"
         elif column is not None:
             where += f": column {column!r}"
-        # Cells are quoted with repr, but a path or header name may still carry a newline: keep one line.
+        # Cells are quoted with repr, but a path or header name may still carry a newline or an escape
+        # sequence: one line, and nothing that acts on the terminal it is printed to.
         message = f"{where}: {reason}".replace("\r", "\\r").replace("\n", "\\n")
-        super().__init__(message)
+        super().__init__(printable(message))
 
 
 def sample_csv_path() -> Path:

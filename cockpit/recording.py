@@ -35,6 +35,7 @@ from cockpit.models import (
     SourceError,
     SourceOk,
 )
+from cockpit.text_safety import printable
 
 FORMAT = "cockpit-recording"
 VERSION = 2  # 2: coverage claims ("cover"), each source's venues and symbols in the header, and
@@ -209,7 +210,8 @@ def _flat(cls: type[Any], obj: dict[str, Any]) -> Any:
     for name, value in obj.items():
         if not _check(value, spec[name]):
             raise ValueError(f"field {excerpt(name)} has a bad value {excerpt(value)}")
-    return cls(**obj)
+    # Names, sides and messages are shown on the terminal: a crafted recording must not act on it.
+    return cls(**{k: printable(v) if isinstance(v, str) else v for k, v in obj.items()})
 
 
 def _decode_reading(v: Any) -> FearGreedReading:
@@ -218,7 +220,7 @@ def _decode_reading(v: Any) -> FearGreedReading:
     ts, value, label = v
     if not (_is_int(ts) and _is_int(value) and isinstance(label, str)):
         raise ValueError(f"bad sentiment reading {excerpt(v)}")
-    return FearGreedReading(ts, value, label)
+    return FearGreedReading(ts, value, printable(label))
 
 
 def _decode_sentiment(o: dict[str, Any]) -> SentimentUpdate:
@@ -235,7 +237,7 @@ def _is_int(v: Any) -> bool:
 def _str(v: Any, what: str) -> str:
     if not isinstance(v, str):
         raise ValueError(f"{what} {excerpt(v)} is not a string")
-    return v
+    return printable(v)  # names and messages are shown on the terminal: a crafted one must not act on it
 
 
 def _ms(v: Any, what: str) -> int:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Iterator
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from cockpit.recording import RecordingError, decode_event, read_recording
 from cockpit.sources.checks import MAX_LIQUIDATION_USD, MAX_PRICE_USD, problem
 from cockpit.sources.fear_greed import FearGreedError, parse_fng
 from cockpit.sources.venues.normalize import MalformedLiquidation, normalize
+from cockpit.text_safety import printable
 
 NOW = 1_770_000_000_000
 BTC = "BTC/USDT:USDT"
@@ -334,6 +337,28 @@ def assert_sane(snap: Snapshot) -> None:
         assert all(0 <= r.value <= 100 for r in (snap.sentiment.latest, *snap.sentiment.history))
     for s in snap.sources:
         assert s.retry_at_ms is None or abs(s.retry_at_ms - NOW) < 10**12
+    shown = list(texts(snap))
+    assert all(printable(text) == text for text in shown), [t for t in shown if printable(t) != t][:3]
+
+
+def texts(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every string a snapshot holds, in its dataclasses, tuples and dicts (keys too)."""
+    if isinstance(value, str):
+        yield value
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            if f.name not in (
+                "event_id",
+                "identity",
+            ):  # compared and stored as the venue sent it, never shown
+                yield from texts(getattr(value, f.name), depth + 1)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from texts(k, depth + 1)
+            yield from texts(v, depth + 1)
+    elif isinstance(value, (tuple, list)) and depth < 8:
+        for item in value:
+            yield from texts(item, depth + 1)
 
 
 def through_boundary(events: list[MarketEvent]) -> None:
@@ -350,6 +375,7 @@ def check_normalize(venue: str, liquidation: Any, market: Any) -> None:
         events = normalize(venue, liquidation, market)
     except MalformedLiquidation as exc:
         assert "\n" not in str(exc) and len(str(exc)) < 1_000  # one line, of a size a status bar can show
+        assert printable(str(exc)) == str(exc)  # and no control character to act on the terminal
         event("malformed")
         return
     event(f"{len(events)} event(s)")
@@ -425,11 +451,15 @@ FNG = st.one_of(
 @example({"data": [{"value": "14", "timestamp": "1769913600", "time_until_update": 10**400}]})  # float(int)
 @example({"data": [{"value": "14", "timestamp": 10**5000}]})  # the boundary check's message: ValueError
 @example({"data": [{"value": "14", "timestamp": "1"}], "metadata": ["error"]})  # meta.get: AttributeError
+@example(
+    {"data": [{"value": "14", "value_classification": "a\x1b]2;PWNED\x07b", "timestamp": str(NOW // 1000)}]}
+)
+@example({"data": [{"value": "14", "timestamp": "1"}], "metadata": {"error": "\x1b[2J[/]"}})
 def test_the_fear_and_greed_parser_raises_only_its_error(payload: Any) -> None:
     try:
         readings, until_s = parse_fng(payload)
     except FearGreedError as exc:
-        assert "\n" not in str(exc) and len(str(exc)) < 1_000
+        assert "\n" not in str(exc) and len(str(exc)) < 1_000 and printable(str(exc)) == str(exc)
         return
     assert until_s is None or math.isfinite(until_s)
     assert readings and all(isinstance(r.value, int) and isinstance(r.ts_ms, int) for r in readings)
@@ -558,6 +588,12 @@ NUMERIC_LINE = st.sampled_from(sorted(FIELDS)).flatmap(
 @example({**FIELDS["error"], "type": "error", "retry_in_s": math.inf})  # OverflowError
 @example({**FIELDS["error"], "type": "error", "retry_in_s": 1e300})  # a countdown of 1e300 s
 @example({**FIELDS["tick"], "type": "tick", "price": 10**400})  # math.isfinite(int): OverflowError
+@example(
+    {**FIELDS["tick"], "type": "tick", "source": "x\x1b]2;PWNED\x07"}
+)  # a name that retitles the terminal
+@example(
+    {**FIELDS["error"], "type": "error", "message": "\x1b[2J\x1b[5;5HZZZZ [/]"}
+)  # an error that clears it
 def test_no_recorded_number_reaches_a_snapshot_unchecked(obj: dict[str, Any]) -> None:
     """Every number of every recorded event, given any number (NaN, infinities, 2**63, 10**400, -0.0)."""
     try:
@@ -590,9 +626,9 @@ def test_read_recording_raises_only_recording_error(
     try:
         recording = read_recording(path)
     except RecordingError as exc:
-        assert "\n" not in str(exc)
+        assert printable(str(exc)) == str(exc)
         return
-    assert recording.error is None or "\n" not in recording.error
+    assert recording.error is None or printable(recording.error) == recording.error
     assert all(isinstance(at, int) for at, _ in recording.events)
     assert all(math.isfinite(s.cadence_s) and s.cadence_s > 0 for s in recording.header.sources)
     through_boundary([e for _, e in recording.events])
