@@ -103,6 +103,7 @@ class CockpitApp(App[None]):
         if ascii_wanted(config.ui.glyphs, os.environ):
             self._filters.append(AsciiGlyphs())  # Textual's own list of screen filters (as NO_COLOR's)
         self._theme_notice: str | None = None
+        self.crash: BaseException | None = None  # what ended the app, if an exception did
         self.alarm_ui = AlarmUi(self)
         self._heap_frozen = False
         if config.ui.theme in self.theme_names:
@@ -126,6 +127,18 @@ class CockpitApp(App[None]):
         neither parse as markup (``[/]`` would crash the app) nor reach the terminal as control bytes."""
         text, head = printable_lines(message), printable(title)
         super().notify(text, title=head, severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Kept for the command line, which says it in one line and writes the traceback to the crash log:
+        # Textual would print it, with local variables, on the trader's terminal.
+        self.crash = error
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        if self.crash is None:
+            super()._print_error_renderables()
+        else:
+            self._exit_renderables.clear()
 
     def compose(self) -> ComposeResult:
         yield MetricsStrip(self.config.ui.rsi_timeframe, id="metrics").data_bind(CockpitApp.snapshot)

@@ -287,6 +287,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             guard.disarm()  # ended normally (or by a Python exception): Textual restored it
         if writer is not None:
             writer.close()
+    if app.crash is not None:
+        report_crash(app.crash, data_dir())
+        return EXIT_CRASH
     return 0
 
 
