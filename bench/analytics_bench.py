@@ -28,7 +28,7 @@ from cockpit.analytics import (
     find_zones,
     rsi,
 )
-from cockpit.csv_ohlcv import load_ohlcv_csv
+from cockpit.storage.csv_ohlcv import load_ohlcv_csv
 
 REPO = Path(__file__).resolve().parents[1]
 BTC_1H = REPO.parent / "shared" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
@@ -50,7 +50,7 @@ def tiled(n: int) -> Candles:
 
 
 def _sample() -> Path:
-    from cockpit.csv_ohlcv import sample_csv_path
+    from cockpit.storage.csv_ohlcv import sample_csv_path
 
     return sample_csv_path()
 

@@ -19,14 +19,15 @@ from textual import events
 
 from bench.loop_stalls import StallMonitor, pct
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.app import CockpitApp
-from cockpit.clock import Clock, SimClock
 from cockpit.config import Config
-from cockpit.engine import Emit, Engine
-from cockpit.headless import demo_snapshot
-from cockpit.messages import SnapshotReady
-from cockpit.sources.demo import DemoSource
-from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, SYMBOL
+from cockpit.engine.engine import Engine
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import Clock, SimClock
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, SYMBOL
+from cockpit.sources.demo.source import DemoSource
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.messages import SnapshotReady
+from cockpit.wiring import demo_snapshot
 
 
 def bench_render(size: tuple[int, int] = (120, 40), repeat: int = 60) -> dict[str, float]:

@@ -65,16 +65,16 @@ class FloodSource(CascadeSource):
 
 
 async def _child(where: str, hours: float, speed: float, rate: float) -> dict[str, Any]:
-    from cockpit.allocator import fix_mmap_threshold
+    from cockpit.analytics.allocator import fix_mmap_threshold
 
     fix_mmap_threshold()  # as cockpit.cli.main does first thing
-    from cockpit.app import CockpitApp
-    from cockpit.clock import SimClock
     from cockpit.config import Config, load_config
-    from cockpit.engine import Engine
-    from cockpit.headless import live_engine
-    from cockpit.sources.demo import DemoSource
-    from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, SYMBOL
+    from cockpit.engine.engine import Engine
+    from cockpit.sources.clock import SimClock
+    from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, SYMBOL
+    from cockpit.sources.demo.source import DemoSource
+    from cockpit.ui.app import CockpitApp
+    from cockpit.wiring import live_engine
 
     if where != "demo":  # "CONFIG@START_MS": the fake venues, served by the parent process
         path, start = where.rsplit("@", 1)

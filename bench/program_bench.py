@@ -24,11 +24,11 @@ from bench import memory_bench
 from bench.chart_bench import CascadeSource
 from bench.loop_stalls import StallMonitor, pct
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock, SimClock
 from cockpit.config import Config
-from cockpit.engine import Engine
-from cockpit.sources.demo import DemoSource
-from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, SYMBOL
+from cockpit.engine.engine import Engine
+from cockpit.sources.clock import ManualClock, SimClock
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, SYMBOL
+from cockpit.sources.demo.source import DemoSource
 
 REPO = Path(__file__).resolve().parents[1]
 QUIET_START_S = 6 * 3600  # six simulated hours in: the cascades are over, the tape is slow
@@ -38,7 +38,7 @@ _FIRST_FRAME = """
 import time, asyncio
 t0 = time.time()
 from cockpit.config import Config
-from cockpit.headless import demo_app
+from cockpit.wiring import demo_app
 from cockpit.widgets.price_chart import PriceChart
 async def main():
     app = demo_app(Config(), None, None)
@@ -71,9 +71,9 @@ def first_frame(runs: int = 5) -> list[tuple[float, float]]:
 _FIRST_LIVE_FRAME = """
 import time, asyncio, sys
 t0 = time.time()
-from cockpit.clock import SimClock
+from cockpit.sources.clock import SimClock
 from cockpit.config import load_config
-from cockpit.headless import live_app
+from cockpit.wiring import live_app
 from cockpit.widgets.price_chart import PriceChart
 async def main():
     app = live_app(load_config(sys.argv[1]), SimClock(int(sys.argv[2])))
@@ -126,7 +126,7 @@ def first_live_frame(runs: int = 5) -> list[tuple[float, float, float]]:
 def cpu_share(seconds: float, cascade_rate: int) -> dict[str, float]:
     """CPU time / wall time of the app on the simulated market (quiet hours), with an optional cascade,
     then the event-loop stalls over as long again."""
-    from cockpit.app import CockpitApp
+    from cockpit.ui.app import CockpitApp
 
     config = Config()
     clock = SimClock(OPENING_MS + QUIET_START_S * 1000, 1.0)

@@ -120,7 +120,7 @@ def section(r: SoakResult, command: str) -> list[str]:
         "| 24h window |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    from cockpit.sources.venues.normalize import VENUE_NAMES
+    from cockpit.venues import VENUE_NAMES
 
     for venue, v in t.items():
         lost_text = ", ".join(f"{k}: {n}" for k, n in v["lost"].items()) or "-"

@@ -12,16 +12,17 @@ import numpy as np
 from cockpit import __version__
 from cockpit.alarms.cli import add_alarm_parsers, cmd_alarms
 from cockpit.alarms.model import AlarmError
-from cockpit.alarms.store import StoreError, data_dir
-from cockpit.allocator import fix_mmap_threshold
+from cockpit.alarms.store import StoreError
 from cockpit.analytics import Candles, analyze, to_json
+from cockpit.analytics.allocator import fix_mmap_threshold
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
-from cockpit.console import dump_json, echo, report_crash, say
-from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
-from cockpit.excerpt import excerpt
-from cockpit.history import HistoryError
-from cockpit.recording import Recording, RecordingError
-from cockpit.summary import render_summary
+from cockpit.recording.format import Recording, RecordingError
+from cockpit.reports.summary import render_summary
+from cockpit.storage.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
+from cockpit.storage.history import HistoryError
+from cockpit.storage.paths import data_dir
+from cockpit.text.console import dump_json, echo, report_crash, say
+from cockpit.text.excerpt import excerpt
 
 EXIT_USAGE = 2
 EXIT_CRASH = 70  # EX_SOFTWARE: a fault of the program, not of its input
@@ -182,11 +183,11 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
     """`cockpit snapshot --demo`: the engine's state at (or after) the opening moment, as JSON."""
-    from cockpit.headless import demo_snapshot, live_snapshot
-    from cockpit.snapshot_json import snapshot_to_json
+    from cockpit.reports.snapshot_json import snapshot_to_json
+    from cockpit.wiring import demo_snapshot, live_snapshot
 
     if args.snap_replay is not None:
-        from cockpit.replay import replay_snapshot
+        from cockpit.wiring import replay_snapshot
 
         snap = replay_snapshot(config, _read(args.snap_replay), args.after)
     elif args.snap_demo or args.demo:
@@ -200,7 +201,7 @@ def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
 
 def _read(path: str) -> Recording:
     """A recording; a damaged tail is reported on stderr and the good prefix is used."""
-    from cockpit.recording import read_recording
+    from cockpit.recording.format import read_recording
 
     rec = read_recording(path)
     if rec.error is not None:
@@ -210,7 +211,7 @@ def _read(path: str) -> Recording:
 
 def cmd_record(args: argparse.Namespace, config: Config) -> int:
     """`cockpit record --out FILE [--demo]`: write the event stream headless."""
-    from cockpit.headless import record_demo, record_live
+    from cockpit.wiring import record_demo, record_live
 
     if args.rec_demo or args.demo:
         seed = args.rec_seed if args.rec_seed is not None else args.seed
@@ -225,7 +226,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     """`cockpit [--demo] serve`: each browser tab runs its own cockpit process, served on 127.0.0.1."""
     import shlex
 
-    from cockpit.app import serve  # the UI side owns the optional textual-serve dependency
+    from cockpit.ui.app import serve
 
     argv = [sys.executable, "-m", "cockpit"]
     if config.source and not config.source.startswith("<"):
@@ -258,13 +259,13 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Run the cockpit: live venues, or the simulated market with --demo."""
     import os
 
-    from cockpit.terminal import RICH_COLOR_SYSTEM, frame_rate
+    from cockpit.ui.terminal import RICH_COLOR_SYSTEM, frame_rate
 
     # Textual reads these when it is first imported (just below): the frame cap and the colour depth.
     os.environ.setdefault("TEXTUAL_FPS", str(frame_rate(config.ui.max_fps, os.environ)))
     if config.ui.colors != "auto":
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", RICH_COLOR_SYSTEM[config.ui.colors])
-    from cockpit.headless import demo_app, live_app, replay_app
+    from cockpit.wiring import demo_app, live_app, replay_app
 
     if args.replay is not None:
         app = replay_app(config, _read(args.replay), args.speed, args.start)
@@ -274,10 +275,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         app = live_app(config)
     writer = None
     if args.record is not None and app.engine is not None:
-        from cockpit.recorder import attach_recorder
+        from cockpit.recording.recorder import attach_recorder
 
         writer = attach_recorder(app.engine, args.record)
-    from cockpit.terminal_guard import start_guard
+    from cockpit.ui.terminal_guard import start_guard
 
     guard = start_guard()  # restores the terminal if the process dies without Textual's clean-up
     try:
@@ -295,7 +296,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cockpit` console script and `python -m cockpit`."""
-    fix_mmap_threshold()  # before the first big buffer: see cockpit/allocator.py
+    fix_mmap_threshold()  # before the first big buffer: see cockpit/analytics/allocator.py
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -21,9 +21,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from cockpit.analytics.fibonacci import FIB_RATIOS
 from cockpit.analytics.pipeline import AnalyticsConfig
-from cockpit.excerpt import excerpt
 from cockpit.keymap import BINDING_IDS, BindingError, check_bindings, parse_keys
-from cockpit.text_safety import printable
+from cockpit.text.excerpt import excerpt
+from cockpit.text.safety import printable
+from cockpit.venues import VENUE_IDS
 
 TIMEFRAMES: tuple[str, ...] = ("1m", "5m", "15m", "1h", "4h", "1d")
 TIMEFRAME_MS: dict[str, int] = {
@@ -130,10 +131,6 @@ class DemoSettings:
 
     seed: int = field(default=20260202, metadata=_spec("int", 0, 2**63 - 1))
     speed: float = field(default=1.0, metadata=_spec("float", 0, 10_000, lo_open=True))
-
-
-VENUE_IDS: tuple[str, ...] = ("binanceusdm", "bybit", "okx", "gate", "htx")
-STREAMING_VENUES = frozenset({"binanceusdm", "bybit", "okx"})  # liquidations by websocket; the rest poll
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,9 @@ from cockpit.analytics.pipeline import Analysis
 
 SourceState = Literal["ok", "stale", "error", "starting"]
 
-# The feeds a venue delivers, each with its own health (cockpit.source_health); "" in an event means the
-# source as a whole (its markets, its stream connection). A source that declares no feeds has one, DATA.
+# The feeds a venue delivers, each with its own health (cockpit.engine.source_health); "" in an event
+# means the source as a whole (its markets, its stream connection). A source that declares no feeds
+# has one, DATA.
 LIQUIDATIONS, TICKER, CANDLES, FUNDING, DATA = "liquidations", "ticker", "candles", "funding", "data"
 
 

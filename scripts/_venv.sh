@@ -11,16 +11,16 @@ ensure_venv() {
     [ -n "$py" ] || { echo "cockpit: no python3 found (need Python 3.10+)" >&2; exit 2; }
     local stamp=".venv/.cockpit-installed"
     local want
-    want="$extras $(sha256sum pyproject.toml | cut -c1-16)"
+    want="$extras strict $(sha256sum pyproject.toml | cut -c1-16)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
     [ -x .venv/bin/python ] || "$py" -m venv .venv
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
     if [ -n "$extras" ]; then
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check --config-settings editable_mode=strict -e ".[$extras]"
     else
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check --config-settings editable_mode=strict -e .
     fi
     echo "$want" >"$stamp"
 }

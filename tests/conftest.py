@@ -27,7 +27,7 @@ def candles_from_hl(high: list[float], low: list[float], close: list[float] | No
 @pytest.fixture(scope="session")
 def btc_1h() -> Candles:
     """The real Coinbase BTC-USD hourly candles (10,237 rows)."""
-    from cockpit.csv_ohlcv import load_ohlcv_csv
+    from cockpit.storage.csv_ohlcv import load_ohlcv_csv
 
     return load_ohlcv_csv(BTC_1H)
 

@@ -1,7 +1,7 @@
 """Builds the chart's plotext figure from a snapshot and the view (window, overlays, cursor).
 
 Kept apart from the widget so the widget holds state and keys, and this holds drawing. Geometry (rows,
-label placement, ticks, marker sizes) comes from ``cockpit.chart_layout``, which is tested on its own.
+label placement, ticks, marker sizes) comes from ``cockpit.widgets.chart_layout``, which is tested on its own.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from typing import Any, cast
 
 import numpy as np
+from cockpit.widgets import chart_layout as geo
 
-from cockpit import chart_layout as geo
-from cockpit import formatting as fmt
 from cockpit.models import Snapshot
+from cockpit.text import formatting as fmt
 
 RGB = tuple[int, int, int]
 Palette = Callable[[str], RGB]  # theme variable name -> colour

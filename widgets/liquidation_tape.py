@@ -6,10 +6,10 @@ from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
 
-from cockpit import formatting as fmt
 from cockpit.analytics.cascade import MIN_BASELINE_H
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.models import LiquidationSummary, Snapshot
+from cockpit.text import formatting as fmt
 
 
 def _side(e: LiquidationEvent) -> str:

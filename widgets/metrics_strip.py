@@ -7,8 +7,8 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.markup import escape
 
-from cockpit import formatting as fmt
 from cockpit.models import Snapshot
+from cockpit.text import formatting as fmt
 
 
 def _whose(interval: str, venue: str | None) -> str:

@@ -12,8 +12,8 @@ from textual.color import Color
 from textual.geometry import Region
 from textual_plotext import PlotextPlot
 
-from cockpit import formatting as fmt
 from cockpit.models import Snapshot
+from cockpit.text import formatting as fmt
 
 Y_AXIS_COLUMNS = 9  # y tick labels ("75,200") and the frame
 LAYERS = Binding.Group("Layers", compact=True)

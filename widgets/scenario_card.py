@@ -10,9 +10,9 @@ from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from cockpit import formatting as fmt
 from cockpit.analytics.scenarios import Scenario
 from cockpit.models import Snapshot
+from cockpit.text import formatting as fmt
 
 STATUS_STYLE = {
     "pending": "$muted",

@@ -6,7 +6,7 @@ from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
 
-from cockpit.formatting import FEAR_GREED_BANDS
+from cockpit.analytics.sentiment import FEAR_GREED_BANDS
 from cockpit.models import Snapshot
 
 BAND_STYLE = ("$bear", "$warning", "$muted", "$success", "$bull")

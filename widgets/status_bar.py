@@ -8,8 +8,8 @@ from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from cockpit import formatting as fmt
 from cockpit.models import DATA, Snapshot, SourceStatus
+from cockpit.text import formatting as fmt
 
 STATE_STYLE = {"ok": "$success", "stale": "$stale", "error": "$error", "starting": "$muted"}
 

@@ -25,8 +25,8 @@ from cockpit.alarms.model import Alarm, AlarmError, AlarmFired, parse_ref
 from cockpit.alarms.notify import fired_json
 from cockpit.alarms.store import AlarmStore, UnknownAlarm, store_path
 from cockpit.config import TIMEFRAMES, AlarmSettings, Config
-from cockpit.console import dump_json, echo, say
-from cockpit.excerpt import excerpt
+from cockpit.text.console import dump_json, echo, say
+from cockpit.text.excerpt import excerpt
 
 T = TypeVar("T")
 

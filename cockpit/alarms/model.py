@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from cockpit.config import TIMEFRAMES, AlarmSettings
-from cockpit.text_safety import printable
+from cockpit.text.safety import printable
 
 Kind = Literal["price", "zone", "level", "liq", "fng", "rsi"]
 Direction = Literal["above", "below"]

@@ -9,7 +9,7 @@ import math
 import re
 
 from cockpit.alarms.model import AlarmError
-from cockpit.excerpt import excerpt
+from cockpit.text.excerpt import excerpt
 
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 # Digits grouped by three with commas, an optional dot and decimals, an optional k/m/b: "80,000", "1,250.5k".

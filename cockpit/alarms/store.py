@@ -36,7 +36,8 @@ from typing import Any
 from cockpit.alarms.model import Alarm, AlarmError, AlarmFired
 from cockpit.alarms.schema import DEF_COLS, HIST_COLS, SCHEMA, SCHEMA_VERSION, STATUS_COLS
 from cockpit.config import AlarmSettings
-from cockpit.sqlite_wal import FileMark, open_wal
+from cockpit.storage.paths import resolve_store
+from cockpit.storage.sqlite_wal import FileMark, open_wal
 
 DB_NAME = "alarms.db"
 HISTORY_KEEP = 10_000  # newest firings kept; older ones are deleted in the same transaction
@@ -63,15 +64,6 @@ class AlarmRows:
     invalid: list[str]
 
 
-def data_dir() -> Path:
-    """$COCKPIT_DATA_DIR, else $XDG_DATA_HOME/cockpit, else ~/.local/share/cockpit."""
-    explicit = os.environ.get("COCKPIT_DATA_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "cockpit"
-
-
 def store_path(settings: AlarmSettings, config_source: str = "", *, demo: bool = False) -> Path:
     """Where the alarms live: ``[alarms] store`` (relative to the config file), else the data dir.
 
@@ -79,18 +71,6 @@ def store_path(settings: AlarmSettings, config_source: str = "", *, demo: bool =
     real once-alarm or write simulated firings into the real history.
     """
     return resolve_store(settings.store, config_source, DB_NAME, demo=demo)
-
-
-def resolve_store(setting: str, config_source: str, default_name: str, *, demo: bool) -> Path:
-    """A database file: the config's path (relative to the config file) or ``default_name`` in the data
-    dir; ``-demo`` is added to the name for the simulated market."""
-    if setting:
-        path = Path(setting).expanduser()
-        if not path.is_absolute() and config_source and not config_source.startswith("<"):
-            path = Path(config_source).parent / path
-    else:
-        path = data_dir() / default_name
-    return path.with_name(f"{path.stem}-demo{path.suffix}") if demo else path
 
 
 class AlarmStore:

@@ -29,7 +29,6 @@ import numpy as np
 
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.excerpt import excerpt
 from cockpit.models import (
     Backfill,
     CandleClosed,
@@ -41,6 +40,7 @@ from cockpit.models import (
     SentimentUpdate,
     SourceError,
 )
+from cockpit.text.excerpt import excerpt
 
 MAX_PRICE_USD = 1e9
 MAX_LIQUIDATION_USD = 1e9

@@ -13,14 +13,14 @@ import json
 import math
 from typing import Any
 
-from cockpit.clock import Clock
+from cockpit.analytics.sentiment import fear_greed_band
 from cockpit.config import SentimentSettings
-from cockpit.engine import Emit
-from cockpit.excerpt import excerpt
-from cockpit.formatting import fear_greed_band
 from cockpit.models import FearGreedReading, SentimentUpdate, SourceError, SourceOk
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import Clock
 from cockpit.sources.venues.retry import Backoff
-from cockpit.text_safety import printable
+from cockpit.text.excerpt import excerpt
+from cockpit.text.safety import printable
 
 SOURCE_NAME = "alternative.me"
 

@@ -12,15 +12,15 @@ from textual.widgets import Checkbox, DataTable, Input, Label, Select
 
 from cockpit.alarms.model import Alarm, price_alarm, zone_alarm
 from cockpit.alarms.store import AlarmStore, store_path
-from cockpit.app import CockpitApp
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.headless import demo_engine, demo_snapshot
-from cockpit.messages import SnapshotReady
 from cockpit.models import PriceTick
-from cockpit.screens.alarm_dialog import AlarmDialog
-from cockpit.screens.alarm_list import AlarmListScreen
-from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, DemoMarket
+from cockpit.sources.clock import ManualClock
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, DemoMarket
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.messages import SnapshotReady
+from cockpit.ui.screens.alarm_dialog import AlarmDialog
+from cockpit.ui.screens.alarm_list import AlarmListScreen
+from cockpit.wiring import demo_engine, demo_snapshot
 
 
 async def _open_dialog(app: CockpitApp, pilot: Any) -> AlarmDialog:

@@ -13,14 +13,14 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Input
 
-from cockpit.app import CockpitApp
 from cockpit.config import Config
-from cockpit.headless import demo_snapshot
 from cockpit.keymap import KEYMAP, PANES
-from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
-from cockpit.screens.help import HelpScreen
-from cockpit.sources.demo_market import DEFAULT_SEED
+from cockpit.sources.demo.market import DEFAULT_SEED
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.messages import SnapshotReady
+from cockpit.ui.screens.help import HelpScreen
+from cockpit.wiring import demo_snapshot
 
 PANE_IDS = [p for p, _ in PANES]
 
@@ -263,9 +263,9 @@ def test_live_without_data_says_so_and_points_to_demo() -> None:
 
 
 def test_timeframe_keys_and_palette_switch_the_chart_through_the_engine() -> None:
-    from cockpit.clock import ManualClock
-    from cockpit.headless import demo_engine
-    from cockpit.sources.demo_market import OPENING_MS
+    from cockpit.sources.clock import ManualClock
+    from cockpit.sources.demo.market import OPENING_MS
+    from cockpit.wiring import demo_engine
 
     async def wait_for_tf(app: CockpitApp, pilot: Any, tf: str) -> str | None:
         for _ in range(60):

@@ -11,13 +11,13 @@ from typing import Any
 from textual.widgets import DataTable, Input, Label
 
 from cockpit.alarms.store import AlarmStore, store_path
-from cockpit.app import CockpitApp
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.headless import demo_engine
-from cockpit.screens.alarm_dialog import AlarmDialog
-from cockpit.screens.alarm_list import AlarmListScreen
-from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS
+from cockpit.sources.clock import ManualClock
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.screens.alarm_dialog import AlarmDialog
+from cockpit.ui.screens.alarm_list import AlarmListScreen
+from cockpit.wiring import demo_engine
 
 NOTE = "SL [tight] [/] [@click=app.quit]x[/] a\x1b]2;PWNED\x07b\x1b[2J\x1b[5;5HZZZZ\x1b]52;c;cm0=\x07"
 SHOWN = "SL [tight] [/] [@click=app.quit]x[/] a]2;PWNEDb[2J[5;5HZZZZ]52;c;cm0="

@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 
 from cockpit.config import Config
-from cockpit.headless import record_demo, replay_app
-from cockpit.recording import read_recording
-from cockpit.sources.demo_market import DEFAULT_SEED
+from cockpit.recording.format import read_recording
+from cockpit.sources.demo.market import DEFAULT_SEED
+from cockpit.wiring import record_demo, replay_app
 
 
 def test_recorded_cascade_replays_at_10x_with_badge_and_keys(tmp_path: Path) -> None:
@@ -42,9 +42,9 @@ def test_recorded_cascade_replays_at_10x_with_badge_and_keys(tmp_path: Path) -> 
 def test_status_bar_says_when_recording_or_history_stopped() -> None:
     from dataclasses import replace
 
-    from cockpit.app import CockpitApp
-    from cockpit.headless import demo_snapshot
-    from cockpit.messages import SnapshotReady
+    from cockpit.ui.app import CockpitApp
+    from cockpit.ui.messages import SnapshotReady
+    from cockpit.wiring import demo_snapshot
 
     snap = replace(
         demo_snapshot(Config(), DEFAULT_SEED), record_error="OSError: disk full", history_error="h.db: locked"

@@ -16,12 +16,12 @@ from rich.color import Color as RichColor
 from rich.color import ColorSystem
 from textual.widgets import Static
 
-from cockpit.app import CockpitApp
 from cockpit.config import Config, ConfigError, UiSettings, load_config
-from cockpit.headless import demo_snapshot
-from cockpit.messages import SnapshotReady
-from cockpit.sources.demo_market import DEFAULT_SEED
-from cockpit.terminal import ascii_wanted, color_depth, frame_rate
+from cockpit.sources.demo.market import DEFAULT_SEED
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.messages import SnapshotReady
+from cockpit.ui.terminal import ascii_wanted, color_depth, frame_rate
+from cockpit.wiring import demo_snapshot
 
 
 def test_resize_from_200x60_to_40x12_and_back_without_error() -> None:

@@ -21,7 +21,7 @@ import pytest
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.config import Config
 from cockpit.models import PriceTick
-from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, DemoMarket
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, DemoMarket
 from tests.e2e.ssh_harness import (
     EXIT_MARK,
     REPO,

@@ -19,7 +19,9 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-from cockpit.sources.venues.urls import STREAMED_LIQUIDATIONS, VENUES, make_exchange
+from cockpit.sources.venues.urls import make_exchange
+from cockpit.venues import STREAMING_VENUES as STREAMED_LIQUIDATIONS
+from cockpit.venues import VENUE_IDS as VENUES
 from tests.fakes.base import LOOPBACK, FakeVenue
 from tests.fakes.binanceusdm import FakeBinanceUsdm
 from tests.fakes.bybit import FakeBybit

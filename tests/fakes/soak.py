@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.sources.venues.normalize import VENUE_NAMES
+from cockpit.venues import VENUE_NAMES
 from tests.fakes import binanceusdm, bybit, gate, htx, okx
 from tests.fakes.delivery import CUT, NOT_CONNECTED, TRUNCATED
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from cockpit.clock import Clock
+from cockpit.sources.clock import Clock
 from tests.fakes import binanceusdm, fixtures
 from tests.fakes.base import FakeVenue
 from tests.fakes.cluster import FakeVenues

@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from cockpit.clock import SimClock
 from cockpit.config import Config, LiveSettings, SentimentSettings, VenueSettings
-from cockpit.engine import Engine
-from cockpit.headless import live_engine
-from cockpit.history import DB_NAME, LiquidationHistory
+from cockpit.engine.engine import Engine
 from cockpit.models import MarketEvent, Snapshot, SourceError
-from cockpit.sources.venues.normalize import VENUE_NAMES
+from cockpit.sources.clock import SimClock
+from cockpit.storage.history import DB_NAME, LiquidationHistory
+from cockpit.venues import VENUE_NAMES
+from cockpit.wiring import live_engine
 from tests.fakes import fixtures
 from tests.fakes.cluster import FakeVenues, fake_venues, refuse_lookups
 from tests.fakes.soak import VENUES, Ledger, Traffic, make_events

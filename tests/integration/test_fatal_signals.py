@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.history import LiquidationHistory
-from cockpit.terminal_guard import NOTICE
+from cockpit.storage.history import LiquidationHistory
+from cockpit.ui.terminal_guard import NOTICE
 
 SAID = NOTICE.strip().encode()  # the line end is the terminal's to translate
 
@@ -29,7 +29,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from cockpit.analytics.liquidations import LiquidationEvent
-    from cockpit.history import LiquidationHistory
+    from cockpit.storage.history import LiquidationHistory
 
     history = LiquidationHistory(sys.argv[1])
     i = 0
@@ -62,7 +62,7 @@ def test_the_history_maps_no_wal_index_a_truncation_could_turn_into_sigbus(tmp_p
 def test_a_second_process_is_told_the_history_is_in_use(tmp_path: Path) -> None:
     first = LiquidationHistory(tmp_path / "history.db")
     try:
-        probe = "from cockpit.history import LiquidationHistory as H; import sys; H(sys.argv[1])"
+        probe = "from cockpit.storage.history import LiquidationHistory as H; import sys; H(sys.argv[1])"
         done = subprocess.run(
             [sys.executable, "-c", probe, str(tmp_path / "history.db")], capture_output=True, text=True
         )

@@ -9,12 +9,12 @@ import asyncio
 import contextlib
 from typing import Any
 
-from cockpit.clock import SimClock
 from cockpit.config import Config, EngineSettings, LiveSettings, SentimentSettings, VenueSettings
-from cockpit.engine import Engine
-from cockpit.headless import live_engine
+from cockpit.engine.engine import Engine
 from cockpit.models import LIQUIDATIONS, TICKER, SourceStatus
-from cockpit.snapshot_json import snapshot_to_json
+from cockpit.reports.snapshot_json import snapshot_to_json
+from cockpit.sources.clock import SimClock
+from cockpit.wiring import live_engine
 from tests.fakes import bybit, fixtures, okx
 from tests.fakes.cluster import FakeVenues, fake_venues
 from tests.integration.test_live_venues import START_MS

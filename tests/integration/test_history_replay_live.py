@@ -8,13 +8,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from cockpit.clock import SimClock
 from cockpit.config import Config
-from cockpit.headless import live_engine
-from cockpit.history import LiquidationHistory
-from cockpit.recorder import attach_recorder
-from cockpit.recording import read_recording
-from cockpit.replay import replay_snapshot
+from cockpit.recording.format import read_recording
+from cockpit.recording.recorder import attach_recorder
+from cockpit.sources.clock import SimClock
+from cockpit.storage.history import LiquidationHistory
+from cockpit.wiring import live_engine, replay_snapshot
 from tests.fakes.cluster import fake_venues
 from tests.integration.test_live_venues import EXPECTED, START_MS, fake_config, push_script, subscribed
 

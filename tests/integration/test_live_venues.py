@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from cockpit.app import CockpitApp
-from cockpit.clock import SimClock
 from cockpit.config import Config, LiveSettings, SentimentSettings, VenueSettings
-from cockpit.headless import live_engine
+from cockpit.sources.clock import SimClock
+from cockpit.ui.app import CockpitApp
+from cockpit.wiring import live_engine
 from tests.fakes import binanceusdm, bybit, fixtures, gate, htx, okx
 from tests.fakes.cluster import FakeVenues, fake_venues
 

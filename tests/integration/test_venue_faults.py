@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from cockpit.clock import SimClock
 from cockpit.config import Config, LiveSettings, SentimentSettings, VenueSettings
-from cockpit.engine import Engine
-from cockpit.headless import live_engine
+from cockpit.engine.engine import Engine
+from cockpit.sources.clock import SimClock
+from cockpit.wiring import live_engine
 from tests.fakes import binanceusdm, bybit, gate, htx, okx
 from tests.fakes.base import Fault
 from tests.fakes.cluster import FakeVenues, fake_venues

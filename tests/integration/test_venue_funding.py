@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from cockpit.clock import SimClock
 from cockpit.config import LiveSettings
-from cockpit.headless import live_engine
-from cockpit.snapshot_json import snapshot_to_json
+from cockpit.reports.snapshot_json import snapshot_to_json
+from cockpit.sources.clock import SimClock
+from cockpit.wiring import live_engine
 from tests.fakes.cluster import fake_venues
 from tests.integration.test_live_venues import START_MS
 from tests.integration.test_venue_faults import one_venue_config, until

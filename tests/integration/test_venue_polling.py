@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock, SimClock
-from cockpit.headless import live_engine
+from cockpit.sources.clock import ManualClock, SimClock
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.normalize import normalize
 from cockpit.sources.venues.polling import LiquidationPoller
+from cockpit.wiring import live_engine
 from tests.fakes import gate, htx
 from tests.fakes.base import Fault
 from tests.fakes.cluster import SYMBOL, fake_venues

@@ -10,8 +10,8 @@ from typing import Any
 import ccxt
 import pytest
 
-from cockpit.clock import ManualClock
 from cockpit.config import LiveSettings, VenueSettings
+from cockpit.sources.clock import ManualClock
 from cockpit.sources.venues.venue_source import VenueSource
 from tests.fakes.base import Fault
 from tests.fakes.cluster import SYMBOL, fake_venues

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import SimClock
 from cockpit.config import Config
-from cockpit.headless import live_engine
 from cockpit.models import MarketEvent
+from cockpit.sources.clock import SimClock
+from cockpit.wiring import live_engine
 from tests.fakes import binanceusdm, bybit, okx
 from tests.fakes.cluster import FakeVenues, fake_venues
 from tests.integration.test_live_venues import START_MS

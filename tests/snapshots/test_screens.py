@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from cockpit.widgets.price_chart import PriceChart
 
-from cockpit.app import CockpitApp
 from cockpit.config import Config
-from cockpit.headless import demo_snapshot
-from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
-from cockpit.sources.demo_market import DEFAULT_SEED
+from cockpit.sources.demo.market import DEFAULT_SEED
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.messages import SnapshotReady
+from cockpit.wiring import demo_snapshot
 
 
 @pytest.fixture(autouse=True)

@@ -21,14 +21,14 @@ from cockpit.alarms.model import (
 )
 from cockpit.alarms.store import AlarmStore
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock
 from cockpit.config import AlarmSettings, Config
-from cockpit.engine import Engine
-from cockpit.headless import demo_engine
+from cockpit.engine.engine import Engine
 from cockpit.models import CandleClosed, FearGreedReading, PriceTick, SentimentUpdate, Snapshot
-from cockpit.sources.demo import DemoSource
-from cockpit.sources.demo_market import DEFAULT_SEED, OPENING_MS, SYMBOL
+from cockpit.sources.clock import ManualClock
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, SYMBOL
+from cockpit.sources.demo.source import DemoSource
 from cockpit.sources.fear_greed import SOURCE_NAME as FEAR_GREED
+from cockpit.wiring import demo_engine
 
 CONFIG = Config(alarms=AlarmSettings(cooldown_s=0.0))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 
-from cockpit.allocator import fix_mmap_threshold
+from cockpit.analytics.allocator import fix_mmap_threshold
 
 
 def test_mmap_threshold_is_fixed_on_glibc() -> None:
@@ -21,7 +21,7 @@ def _rss_mb() -> float:
 def test_released_pages_leave_resident_memory_and_live_bytes_stay() -> None:
     import numpy as np
 
-    from cockpit.allocator import release
+    from cockpit.analytics.allocator import release
 
     arr = np.arange(8_000_000, dtype=np.int64)  # 64 MB, every page touched
     before = _rss_mb()

@@ -18,7 +18,9 @@ import json, sys
 if sys.argv[1] == "lean":
     from cockpit.sources.venues.ccxt_lean import install
     assert install() and not install()  # the second call sees the packages in place
-from cockpit.sources.venues.urls import STREAMED_LIQUIDATIONS, VENUES, make_exchange
+from cockpit.sources.venues.urls import make_exchange
+from cockpit.venues import STREAMING_VENUES as STREAMED_LIQUIDATIONS
+from cockpit.venues import VENUE_IDS as VENUES
 from cockpit.sources.venues.retry import classify
 import ccxt
 from ccxt.base.errors import NetworkError

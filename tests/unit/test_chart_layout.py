@@ -7,10 +7,10 @@ import re
 import numpy as np
 import plotext as plx
 import pytest
+from cockpit.widgets import chart_layout as geo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit import chart_layout as geo
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.windows import LiquidationWindows
 

@@ -80,9 +80,9 @@ def test_the_engine_drops_what_must_not_count_and_says_so_on_the_source() -> Non
     """One year-3000 print used to move the windows' clock and blind them until restart; 1e12 contracts
     put $6.4e16 in the totals; 10^19 ms crashed the engine; a tick of -1 fired price alarms."""
     from cockpit.alarms.model import price_alarm
-    from cockpit.clock import ManualClock
     from cockpit.config import Config
-    from cockpit.engine import Engine
+    from cockpit.engine.engine import Engine
+    from cockpit.sources.clock import ManualClock
 
     class Bybit:
         name, cadence_s, simulated, sampled = "bybit", 10.0, False, False

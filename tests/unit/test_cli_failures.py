@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from cockpit import cli as cli_module
-from cockpit import csv_ohlcv
 from cockpit.alarms import parse
 from cockpit.alarms.model import AlarmError, liq_alarm, price_alarm
 from cockpit.cli import main
 from cockpit.config import ConfigError, load_config
-from cockpit.console import dump_json
+from cockpit.storage import csv_ohlcv
+from cockpit.text.console import dump_json
 
 
 @pytest.fixture(autouse=True)
@@ -237,13 +237,13 @@ def test_a_crash_inside_the_app_is_one_line_and_a_crash_log(
     capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: Path
 ) -> None:
     """Textual would print the traceback with local variables on the terminal; the trader gets one line."""
-    import cockpit.app
-    import cockpit.headless
-    from cockpit.app import CockpitApp
+    import cockpit.ui.app
+    import cockpit.wiring
     from cockpit.config import Config
+    from cockpit.ui.app import CockpitApp
 
     class Broken(CockpitApp):
-        CSS_PATH = str(Path(cockpit.app.__file__).parent / "cockpit.tcss")
+        CSS_PATH = str(Path(cockpit.ui.app.__file__).parent / "cockpit.tcss")
 
         def on_mount(self) -> None:
             raise RuntimeError("a widget failed")
@@ -251,7 +251,7 @@ def test_a_crash_inside_the_app_is_one_line_and_a_crash_log(
         def run(self, **_: Any) -> None:  # type: ignore[override]
             super().run(headless=True)
 
-    monkeypatch.setattr(cockpit.headless, "demo_app", lambda *_: Broken(Config(), None))
+    monkeypatch.setattr(cockpit.wiring, "demo_app", lambda *_: Broken(Config(), None))
     assert main(["--demo"]) == cli_module.EXIT_CRASH
     out, err = capfd.readouterr()
     assert err.count("\n") == 1 and "internal error: RuntimeError: a widget failed" in err

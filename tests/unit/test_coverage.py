@@ -13,13 +13,14 @@ import pytest
 
 from cockpit.analytics.coverage import Coverage
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.engine import Emit, Engine
-from cockpit.history import LiquidationHistory
+from cockpit.engine.engine import Engine
 from cockpit.models import Covered, Snapshot
-from cockpit.recording import read_recording
-from cockpit.snapshot_json import snapshot_to_json
+from cockpit.recording.format import read_recording
+from cockpit.reports.snapshot_json import snapshot_to_json
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import ManualClock
+from cockpit.storage.history import LiquidationHistory
 
 T0 = 1_770_000_000_000  # "now" at the end of each story
 MIN = 60_000

@@ -1,4 +1,4 @@
-"""Tests for cockpit.csv_ohlcv: accepted formats, exact one-line error messages, and the real data files."""
+"""cockpit.storage.csv_ohlcv: accepted formats, exact one-line error messages, and the real data files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
+from cockpit.storage.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
 
 REPO_ROOT = Path(__file__).parents[2]
 REAL_1H = REPO_ROOT.parent / "shared" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"

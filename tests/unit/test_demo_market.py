@@ -21,10 +21,10 @@ from cockpit.analytics.pipeline import Analysis, AnalyticsConfig, analyze
 from cockpit.analytics.resample import resample
 from cockpit.analytics.rsi import rsi
 from cockpit.analytics.scenarios import build_scenarios
+from cockpit.analytics.sentiment import fear_greed_band
 from cockpit.analytics.windows import LiquidationWindows
-from cockpit.formatting import fear_greed_band
 from cockpit.models import CandleClosed, DerivativesUpdate, MarketEvent, PriceTick, SentimentUpdate
-from cockpit.sources.demo_market import (
+from cockpit.sources.demo.market import (
     DEFAULT_SEED,
     OPENING_MS,
     SYMBOL,

@@ -6,8 +6,8 @@ import pytest
 
 from cockpit.cli import build_parser
 from cockpit.config import Config
-from cockpit.headless import demo_app
-from cockpit.sources.demo_market import OPENING_MS
+from cockpit.sources.demo.market import OPENING_MS
+from cockpit.wiring import demo_app
 
 
 def test_demo_start_defaults_to_the_opening() -> None:

@@ -9,10 +9,11 @@ import pytest
 
 from cockpit.analytics import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock
 from cockpit.config import Config, EngineSettings
-from cockpit.engine import Emit, Engine
+from cockpit.engine.engine import Engine
 from cockpit.models import Backfill, PriceTick
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import ManualClock
 
 T0 = 1_770_000_000_000 // 60_000 * 60_000
 

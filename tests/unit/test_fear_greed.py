@@ -8,9 +8,9 @@ import json
 import pytest
 from aiohttp import web
 
-from cockpit.clock import ManualClock
 from cockpit.config import SentimentSettings
 from cockpit.models import SentimentUpdate, SourceError, SourceOk
+from cockpit.sources.clock import ManualClock
 from cockpit.sources.fear_greed import FearGreedError, FearGreedSource, next_poll_s, parse_fng
 from tests.conftest import SHARED
 

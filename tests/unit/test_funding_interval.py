@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit import formatting as fmt
 from cockpit.sources.venues.funding import interval_hours, listed_interval_hours, parse_interval
+from cockpit.text import formatting as fmt
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import numpy as np
 
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock
 from cockpit.config import Config, HistorySettings
-from cockpit.engine import Engine
-from cockpit.history import LiquidationHistory, history_path
+from cockpit.engine.engine import Engine
 from cockpit.models import Backfill
+from cockpit.sources.clock import ManualClock
+from cockpit.storage.history import LiquidationHistory, history_path
 
 T0 = 1_770_000_000_000
 HOUR = 3_600_000
@@ -140,9 +140,9 @@ def test_an_engine_restart_does_not_load_the_stored_day_twice(tmp_path: Path) ->
 def test_a_restarted_simulator_does_not_replay_its_opening() -> None:
     import asyncio
 
-    from cockpit.clock import SimClock
-    from cockpit.sources.demo import DemoSource
-    from cockpit.sources.demo_market import OPENING_MS
+    from cockpit.sources.clock import SimClock
+    from cockpit.sources.demo.market import OPENING_MS
+    from cockpit.sources.demo.source import DemoSource
 
     clock = SimClock(OPENING_MS, 1.0)
     demo = DemoSource(7, clock)

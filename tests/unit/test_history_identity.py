@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from cockpit.analytics.liquidations import LiquidationEvent, content_key
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.engine import Engine
-from cockpit.history import LiquidationHistory, keep_fresh
-from cockpit.sources.demo_liquidations import Prints
-from cockpit.sources.demo_market import _events
+from cockpit.engine.engine import Engine
+from cockpit.sources.clock import ManualClock
+from cockpit.sources.demo.liquidations import Prints
+from cockpit.sources.demo.market import _events
 from cockpit.sources.venues.dedup import Deduper
+from cockpit.storage.history import LiquidationHistory, keep_fresh
 from tests.unit.test_normalize import (
     BINANCE_LONG,
     BTC,

@@ -26,15 +26,15 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.engine import Engine
+from cockpit.engine.engine import Engine
 from cockpit.models import MarketEvent, SentimentUpdate, Snapshot
-from cockpit.recording import RecordingError, decode_event, read_recording
+from cockpit.recording.format import RecordingError, decode_event, read_recording
 from cockpit.sources.checks import MAX_LIQUIDATION_USD, MAX_PRICE_USD, problem
+from cockpit.sources.clock import ManualClock
 from cockpit.sources.fear_greed import FearGreedError, parse_fng
 from cockpit.sources.venues.normalize import MalformedLiquidation, normalize
-from cockpit.text_safety import printable
+from cockpit.text.safety import printable
 
 NOW = 1_770_000_000_000
 BTC = "BTC/USDT:USDT"

@@ -25,12 +25,7 @@ from hypothesis import strategies as st
 
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.sources.venues.dedup import Deduper
-from cockpit.sources.venues.normalize import (
-    MalformedLiquidation,
-    VenueLiquidationEvent,
-    event_key,
-    normalize,
-)
+from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent, event_key, normalize
 
 BTC = "BTC/USDT:USDT"
 BTC_INVERSE = "BTC/USD:BTC"

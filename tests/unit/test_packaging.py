@@ -32,7 +32,7 @@ def test_wheel_has_only_the_cockpit_top_level_package(tmp_path: Path) -> None:
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert tops == {"cockpit"}
     assert "cockpit/widgets/__init__.py" in names and "cockpit/themes/__init__.py" in names
-    assert "cockpit/data/sample_btcusd_1h.csv" in names and "cockpit/cockpit.tcss" in names
+    assert "cockpit/data/sample_btcusd_1h.csv" in names and "cockpit/ui/cockpit.tcss" in names
     # Every package of the checkout ships (a missing entry in [tool.setuptools] packages would drop it).
     for init in (REPO / "cockpit").rglob("__init__.py"):
         assert init.relative_to(REPO).as_posix() in names

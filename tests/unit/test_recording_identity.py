@@ -12,14 +12,13 @@ import numpy as np
 
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.headless import live_engine
 from cockpit.models import Backfill
-from cockpit.recorder import header_for
-from cockpit.recording import Header, RecordingWriter, SourceInfo, read_recording
-from cockpit.replay import replay_snapshot
+from cockpit.recording.format import Header, RecordingWriter, SourceInfo, read_recording
+from cockpit.recording.recorder import header_for
+from cockpit.sources.clock import ManualClock
 from cockpit.sources.fear_greed import FearGreedSource
+from cockpit.wiring import live_engine, replay_snapshot
 from tests.unit.test_history_identity import gate_events, htx_events
 
 HTX_MS = 1_781_849_094_165  # the time of the HTX rows

@@ -14,10 +14,10 @@ import pytest
 
 from cockpit.cli import main
 from cockpit.config import Config
-from cockpit.headless import demo_snapshot, record_demo
-from cockpit.recording import RecordingError, read_recording
-from cockpit.replay import ReplayClock, replay_engine, replay_snapshot
-from cockpit.snapshot_json import snapshot_to_json
+from cockpit.recording.format import RecordingError, read_recording
+from cockpit.recording.replay import ReplayClock
+from cockpit.reports.snapshot_json import snapshot_to_json
+from cockpit.wiring import demo_snapshot, record_demo, replay_engine, replay_snapshot
 
 SEED = 7
 MINUTES = 30
@@ -161,10 +161,10 @@ def test_cli_record_then_snapshot_replay(
 
 
 def test_attach_recorder_writes_what_the_engine_receives(tmp_path: Path) -> None:
-    from cockpit.clock import ManualClock
-    from cockpit.headless import demo_engine, demo_steps
-    from cockpit.recorder import attach_recorder
-    from cockpit.sources.demo_market import OPENING_MS
+    from cockpit.recording.recorder import attach_recorder
+    from cockpit.sources.clock import ManualClock
+    from cockpit.sources.demo.market import OPENING_MS
+    from cockpit.wiring import demo_engine, demo_steps
 
     clock = ManualClock(OPENING_MS)
     engine = demo_engine(config(), SEED, clock)
@@ -179,8 +179,8 @@ def test_attach_recorder_writes_what_the_engine_receives(tmp_path: Path) -> None
 
 def test_a_failing_recorder_never_stops_the_sources() -> None:
     from cockpit.analytics.liquidations import LiquidationEvent
-    from cockpit.clock import ManualClock
-    from cockpit.engine import Engine
+    from cockpit.engine.engine import Engine
+    from cockpit.sources.clock import ManualClock
 
     engine = Engine(config(), [], ManualClock(10_000), symbol="X", kind="live")
 

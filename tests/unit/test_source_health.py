@@ -9,18 +9,11 @@ import re
 from collections.abc import Mapping
 
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.engine import Emit, Engine
-from cockpit.models import (
-    LIQUIDATIONS,
-    TICKER,
-    MarketEvent,
-    PriceTick,
-    SourceError,
-    SourceOk,
-    SourceStatus,
-)
+from cockpit.engine.engine import Engine
+from cockpit.models import LIQUIDATIONS, TICKER, MarketEvent, PriceTick, SourceError, SourceOk, SourceStatus
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import ManualClock
 
 T0 = 1_770_000_000_000
 SYMBOL = "BTC/USDT:USDT"

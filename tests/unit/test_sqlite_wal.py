@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.sqlite_wal import open_wal
+from cockpit.storage.sqlite_wal import open_wal
 
 
 def _flaky(failures: int, message: str = "database is locked"):  # type: ignore[no-untyped-def]

@@ -20,10 +20,10 @@ import pytest
 from cockpit.alarms.model import Alarm, price_alarm
 from cockpit.alarms.store import AlarmStore, StoreError
 from cockpit.cli import main
-from cockpit.clock import ManualClock
 from cockpit.config import Config
-from cockpit.engine import Engine
-from cockpit.history import LiquidationHistory
+from cockpit.engine.engine import Engine
+from cockpit.sources.clock import ManualClock
+from cockpit.storage.history import LiquidationHistory
 from tests.unit.test_history import T0, liqs
 
 WAL_FILES = ("", "-wal", "-shm")
@@ -211,7 +211,7 @@ def test_a_deleted_history_is_recreated_with_the_events_held_in_memory(
 def test_a_corrupt_history_does_not_stop_live_start_and_says_how_to_fix_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cockpit.headless import live_app
+    from cockpit.wiring import live_app
 
     monkeypatch.setenv("COCKPIT_DATA_DIR", str(tmp_path))
     (tmp_path / "history.db").write_bytes(b"this is not a database, but a file someone broke\n" * 200)

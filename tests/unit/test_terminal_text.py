@@ -14,12 +14,12 @@ import pytest
 
 from cockpit.alarms.model import AlarmFired, price_alarm
 from cockpit.cli import main
-from cockpit.console import echo, say
-from cockpit.csv_ohlcv import CsvError, load_ohlcv_csv
-from cockpit.engine import Engine
+from cockpit.engine.engine import Engine
 from cockpit.models import SourceError
 from cockpit.sources.fear_greed import parse_fng
-from cockpit.text_safety import printable, printable_lines, shorten
+from cockpit.storage.csv_ohlcv import CsvError, load_ohlcv_csv
+from cockpit.text.console import echo, say
+from cockpit.text.safety import printable, printable_lines, shorten
 from tests.unit.test_source_health import STREAM, Scripted, engine_of, status
 
 EVIL = "a\x1b]2;PWNED\x07b\x1b[2J\x1b[5;5HZZZZ"

@@ -1,5 +1,5 @@
 """Which feeds a venue delivers, and how often each shows life: health is judged per feed on these cadences
-(stale after ``[engine] stale_after_cadences`` of them; see ``cockpit.source_health``).
+(stale after ``[engine] stale_after_cadences`` of them; see ``cockpit.engine.source_health``).
 
 - Streams: tickers arrive many times a second on every major, and a liquidation stream, silent for minutes on
   a quiet market, says it is alive every HEARTBEAT_S while it is connected (ccxt raises within two keepalives

@@ -61,27 +61,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.analytics.liquidations import LiquidationEvent, Side, identity_key
-from cockpit.excerpt import excerpt
+from cockpit.text.excerpt import excerpt
+from cockpit.venues import VENUE_NAMES
 
 __all__ = [
-    "VENUE_NAMES",
     "MalformedLiquidation",
     "VenueLiquidationEvent",
     "event_key",
     "normalize",
 ]
-
-# ccxt id -> the venue name shown on screen (and used in the events).
-VENUE_NAMES: dict[str, str] = {
-    "binanceusdm": "Binance",
-    "binancecoinm": "Binance",
-    "bybit": "Bybit",
-    "okx": "OKX",
-    "gate": "Gate",
-    "gateio": "Gate",
-    "htx": "HTX",
-    "huobi": "HTX",
-}
 
 Identity = tuple[Hashable, ...]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cockpit.clock import Clock
+from cockpit.sources.clock import Clock
 
 POLL_LIMIT = 100  # rows per request
 POLL_BACKFILL_MS = 3_600_000  # how far back the first poll reaches

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["transient", "permanent", "geo-block"]
+from cockpit.venues import GEO_HINT
 
-GEO_HINT = "geo-blocked (HTTP 451/403): this venue refuses this region; try another venue, a VPN, or --demo"
+Kind = Literal["transient", "permanent", "geo-block"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,7 @@ import re
 from typing import Any
 
 from cockpit.sources.venues.ccxt_lean import install as install_lean_ccxt
-
-VENUES: tuple[str, ...] = ("binanceusdm", "bybit", "okx", "gate", "htx")
-
-# Venues whose liquidations ccxt streams (watch_liquidations); the others are polled (fetch_liquidations).
-STREAMED_LIQUIDATIONS: frozenset[str] = frozenset({"binanceusdm", "bybit", "okx"})
+from cockpit.venues import VENUE_IDS
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://[^/?#]*(?P<rest>.*)$", re.DOTALL)
 
@@ -104,7 +100,7 @@ def rewrite_urls(exchange: Any, rest_url: str | None, ws_url: str | None) -> Non
 def exchange_config(venue_id: str) -> dict[str, Any]:
     """The constructor config `make_exchange` uses for `venue_id` (a fresh copy)."""
     if venue_id not in _VENUE_CONFIG:
-        raise ValueError(f"unknown venue {venue_id!r}; expected one of {', '.join(VENUES)}")
+        raise ValueError(f"unknown venue {venue_id!r}; expected one of {', '.join(VENUE_IDS)}")
     venue = _VENUE_CONFIG[venue_id]
     options: dict[str, Any] = {"defaultType": "swap", "defaultSubType": "linear"}
     options.update(copy.deepcopy(venue.get("options", {})))

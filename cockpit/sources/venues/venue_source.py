@@ -17,10 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cockpit.clock import Clock
-from cockpit.config import STREAMING_VENUES, LiveSettings, VenueSettings
-from cockpit.engine import Emit
-from cockpit.excerpt import excerpt
+from cockpit.config import LiveSettings, VenueSettings
 from cockpit.models import (
     CANDLES,
     FUNDING,
@@ -34,16 +31,18 @@ from cockpit.models import (
     SourceError,
     SourceOk,
 )
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import Clock
 from cockpit.sources.venues.cache_reader import CacheReader, counting_cache
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.feeds import HEARTBEAT_S, feed_cadences
 from cockpit.sources.venues.funding import funding_interval_h
-from cockpit.sources.venues.normalize import VENUE_NAMES, normalize
+from cockpit.sources.venues.normalize import normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify, require_json_bodies
+from cockpit.text.excerpt import excerpt
+from cockpit.venues import SAMPLED_VENUES, STREAMING_VENUES, VENUE_NAMES
 
-# Venues whose liquidation feeds are samples, so totals including them are lower bounds (VENUES.md).
-SAMPLED_VENUES = frozenset({"binanceusdm", "okx"})
 MINUTE_MS = 60_000
 COVER_EVERY_S = 5.0  # how often a connected stream claims the time since its last claim as covered
 NOTICE = "notice"  # the task of a source's notices: input it skipped and counted (``VenueSource._notice``)

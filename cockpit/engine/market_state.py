@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cockpit import chart_series as series
 from cockpit.alarms.evaluate import PRICE, AlarmBook
 from cockpit.alarms.levels import resolve_levels
 from cockpit.analytics.candles import Candles, FloatArray
@@ -24,6 +23,8 @@ from cockpit.analytics.resample import resample
 from cockpit.analytics.rsi import rsi
 from cockpit.analytics.windows import LiquidationWindows
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config
+from cockpit.engine import chart_series as series
+from cockpit.engine.source_health import SourceHealth, SourceTrack, feed_of
 from cockpit.models import (
     Backfill,
     CandleClosed,
@@ -39,7 +40,6 @@ from cockpit.models import (
     SourceOk,
     SourceStatus,
 )
-from cockpit.source_health import SourceHealth, SourceTrack, feed_of
 
 MAX_MINUTES = 60 * 24 * 45  # 1m candles kept: enough for 45 daily bars, ~3 MB
 

@@ -14,14 +14,17 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from typing import Protocol
 
 from cockpit.alarms.evaluate import AlarmBook
 from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
-from cockpit.clock import Clock
 from cockpit.config import Config
-from cockpit.history import (
+from cockpit.engine.market_state import MarketState
+from cockpit.models import Backfill, Covered, MarketEvent, Snapshot, SourceError
+from cockpit.sources import checks
+from cockpit.sources.base import ReplayControls, Source
+from cockpit.sources.clock import Clock
+from cockpit.storage.history import (
     DAY_MS,
     HistoryError,
     HistoryReplaced,
@@ -29,40 +32,7 @@ from cockpit.history import (
     history_problem,
     keep_fresh,
 )
-from cockpit.market_state import MarketState
-from cockpit.models import Backfill, Covered, MarketEvent, ReplayInfo, Snapshot, SourceError
-from cockpit.sources import checks
-from cockpit.text_safety import printable
-
-Emit = Callable[[MarketEvent], None]
-
-
-class Source(Protocol):
-    """Something that produces market events until cancelled."""
-
-    name: str
-    cadence_s: float  # how often it normally delivers; stale after a few of these without data
-    simulated: bool
-    sampled: bool  # publishes a sample of liquidations, so totals including it are lower bounds
-    # A source that delivers liquidations also names the venues on its prints and the instruments it
-    # follows, and emits ``Covered`` for the time it watched (engine code reads these with defaults).
-    venues: tuple[str, ...]
-    symbols: tuple[str, ...]
-
-    async def run(self, emit: Emit) -> None: ...
-
-
-class ReplayControls(Protocol):
-    """What the app can do to a replay (see cockpit.replay.ReplayPlayer)."""
-
-    def info(self) -> ReplayInfo: ...
-
-    def toggle_pause(self) -> None: ...
-
-    def change_speed(self, factor: float) -> None: ...
-
-    def seek_by(self, seconds: float) -> None: ...
-
+from cockpit.text.safety import printable
 
 STOP_TIMEOUT_S = 10.0  # real seconds: the longest quitting waits for the sources to stop
 REOPEN_EVERY_S = 1.0  # real seconds between attempts to reopen a deleted history file

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cockpit.analytics.candles import Candles
-from cockpit.text_safety import printable
+from cockpit.text.safety import printable
 
 if TYPE_CHECKING:
     from _csv import Reader

@@ -20,7 +20,7 @@ import numpy as np
 
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent, Side
-from cockpit.formatting import fear_greed_band
+from cockpit.analytics.sentiment import fear_greed_band
 from cockpit.models import (
     CandleClosed,
     DerivativesUpdate,
@@ -29,7 +29,7 @@ from cockpit.models import (
     PriceTick,
     SentimentUpdate,
 )
-from cockpit.sources.demo_liquidations import (
+from cockpit.sources.demo.liquidations import (
     VENUES,
     FloatArray,
     LeverageMap,
@@ -38,14 +38,14 @@ from cockpit.sources.demo_liquidations import (
     merge_prints,
     split_into_prints,
 )
-from cockpit.sources.demo_path import (
+from cockpit.sources.demo.path import (
     BASE_MINUTE_VOL,
     BASE_MINUTE_VOLUME_BTC,
     MINUTE_MS,
     PricePath,
     history_path,
 )
-from cockpit.sources.demo_sentiment import DAY_MS, fear_greed_history, next_reading
+from cockpit.sources.demo.sentiment import DAY_MS, fear_greed_history, next_reading
 
 __all__ = [
     "DEFAULT_SEED",

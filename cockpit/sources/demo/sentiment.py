@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cockpit.formatting import fear_greed_band
+from cockpit.analytics.sentiment import fear_greed_band
 from cockpit.models import FearGreedReading
 
 DAY_MS = 86_400_000

@@ -21,7 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select
 from cockpit.alarms import parse
 from cockpit.alarms.model import Alarm, AlarmError, parse_ref, window_name
 from cockpit.config import TIMEFRAMES
-from cockpit.text_safety import shorten
+from cockpit.text.safety import shorten
 
 # The error line under the fields: one screen line, however long the pasted text it quotes.
 ERROR_WIDTH = 100

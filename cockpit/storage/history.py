@@ -37,11 +37,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from cockpit.alarms.store import resolve_store
 from cockpit.analytics.liquidations import LiquidationEvent, content_key
 from cockpit.config import HistorySettings
 from cockpit.models import Backfill, Covered, MarketEvent
-from cockpit.sqlite_wal import FileMark, open_wal
+from cockpit.storage.paths import resolve_store
+from cockpit.storage.sqlite_wal import FileMark, open_wal
 
 DB_NAME = "history.db"
 DAY_MS = 86_400_000

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.alarms.store import AlarmStore, store_path
-from cockpit.clock import Clock, ManualClock, SimClock, WallClock
 from cockpit.config import Config
-from cockpit.engine import Engine
-from cockpit.history import HistoryError, LiquidationHistory, history_path
+from cockpit.engine.engine import Engine
 from cockpit.models import Snapshot
-from cockpit.recording import Recording
+from cockpit.recording.format import Recording
+from cockpit.recording.replay import ReplayChannel, ReplayClock, ReplayPlayer
+from cockpit.sources.base import Source
+from cockpit.sources.clock import Clock, ManualClock, SimClock, WallClock
+from cockpit.storage.history import HistoryError, LiquidationHistory, history_path
 
 if TYPE_CHECKING:
-    from cockpit.app import CockpitApp
+    from cockpit.ui.app import CockpitApp
 
 
 def demo_engine(
     config: Config, seed: int, clock: ManualClock | SimClock, alarm_store: AlarmStore | None = None
 ) -> Engine:
     """An engine fed by the simulated market only."""
-    from cockpit.sources.demo import DemoSource
-    from cockpit.sources.demo_market import SYMBOL
+    from cockpit.sources.demo.market import SYMBOL
+    from cockpit.sources.demo.source import DemoSource
 
     return Engine(
         config, [DemoSource(seed, clock)], clock, symbol=SYMBOL, kind="demo", alarm_store=alarm_store
@@ -39,7 +42,7 @@ def open_alarm_store(config: Config, *, demo: bool) -> AlarmStore:
 def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[int]:
     """Feed the simulated market's opening state, then step a simulated minute at a time until ``after_s``,
     emitting every step's events and draining them at that step's clock time (yields each time)."""
-    from cockpit.sources.demo import DemoSource
+    from cockpit.sources.demo.source import DemoSource
 
     source = engine.sources[0]
     assert isinstance(source, DemoSource)
@@ -59,7 +62,7 @@ def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[i
 
 def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
     """The state at the opening moment plus ``after_s`` simulated seconds, computed without a screen."""
-    from cockpit.sources.demo_market import OPENING_MS
+    from cockpit.sources.demo.market import OPENING_MS
 
     clock = ManualClock(OPENING_MS)
     engine = demo_engine(config, seed, clock)
@@ -71,8 +74,8 @@ def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
 def demo_app(config: Config, seed: int | None, speed: float | None, start_s: float = 0.0) -> CockpitApp:
     """The cockpit on the simulated market, opening at the reference moment (or ``start_s`` simulated
     seconds after it: the market catches up to there on the first step)."""
-    from cockpit.app import CockpitApp
-    from cockpit.sources.demo_market import OPENING_MS
+    from cockpit.sources.demo.market import OPENING_MS
+    from cockpit.ui.app import CockpitApp
 
     clock = SimClock(OPENING_MS + int(start_s * 1000), speed if speed is not None else config.demo.speed)
     store = open_alarm_store(config, demo=True)
@@ -87,7 +90,6 @@ def live_engine(
     history: LiquidationHistory | None = None,
 ) -> Engine:
     """An engine fed by the enabled venues (ccxt) and the Fear & Greed index; never simulated data."""
-    from cockpit.engine import Source
     from cockpit.sources.fear_greed import FearGreedSource
     from cockpit.sources.venues.venue_source import VenueSource
 
@@ -121,7 +123,7 @@ def live_snapshot(config: Config, after_s: float) -> Snapshot:
 def live_app(config: Config, clock: Clock | None = None) -> CockpitApp:
     """The cockpit on live venues (wall-clock time unless a clock is given: the fake venues' recorded
     candles need a clock set just after them)."""
-    from cockpit.app import CockpitApp
+    from cockpit.ui.app import CockpitApp
 
     history, history_error = None, None
     if config.history.enabled:  # the live windows survive a restart
@@ -137,8 +139,7 @@ def live_app(config: Config, clock: Clock | None = None) -> CockpitApp:
 
 def replay_app(config: Config, recording: Recording, speed: float | None, start_s: float) -> CockpitApp:
     """The cockpit playing a recording (REPLAY badge; space/[/]/,/. control it); alarms in memory only."""
-    from cockpit.app import CockpitApp
-    from cockpit.replay import ReplayClock, replay_engine
+    from cockpit.ui.app import CockpitApp
 
     clock = ReplayClock(recording.header.start_ms + int(start_s * 1000), speed if speed is not None else 1.0)
     engine, _ = replay_engine(config, recording, clock)
@@ -147,8 +148,8 @@ def replay_app(config: Config, recording: Recording, speed: float | None, start_
 
 def record_demo(config: Config, seed: int, seconds: float, path: str | Path) -> int:
     """Record ``seconds`` of the simulated market (stepped by a manual clock: an hour takes seconds)."""
-    from cockpit.recorder import attach_recorder
-    from cockpit.sources.demo_market import OPENING_MS
+    from cockpit.recording.recorder import attach_recorder
+    from cockpit.sources.demo.market import OPENING_MS
 
     clock = ManualClock(OPENING_MS)
     engine = demo_engine(config, seed, clock)
@@ -163,7 +164,7 @@ def record_demo(config: Config, seed: int, seconds: float, path: str | Path) -> 
 
 def record_live(config: Config, seconds: float, path: str | Path) -> int:
     """Record ``seconds`` of real time from the live venues."""
-    from cockpit.recorder import attach_recorder
+    from cockpit.recording.recorder import attach_recorder
 
     async def run() -> int:
         engine = live_engine(config)
@@ -177,3 +178,37 @@ def record_live(config: Config, seconds: float, path: str | Path) -> int:
         return writer.count
 
     return asyncio.run(run())
+
+
+def replay_engine(
+    config: Config, recording: Recording, clock: ReplayClock | ManualClock
+) -> tuple[Engine, ReplayPlayer | None]:
+    """An engine fed by ``recording`` (a player only with a ReplayClock; headless feeds it by hand)."""
+    infos = recording.header.sources
+    player = ReplayPlayer(recording, clock) if isinstance(clock, ReplayClock) else None
+    sources: list[Source] = [
+        ReplayChannel(info, player.run if player is not None and i == 0 else None)
+        for i, info in enumerate(infos)
+    ]
+    engine = Engine(config, sources, clock, symbol=recording.header.symbol, kind=recording.header.source)
+    if player is not None:
+        player.on_rewind = engine.reset_state
+        engine.replay = player
+    return engine, player
+
+
+def replay_snapshot(config: Config, recording: Recording, after_s: float) -> Snapshot:
+    """The state ``after_s`` seconds into the recording. Events recorded at one instant are applied in one
+    batch at that instant, as the recording engine did, so the snapshot equals the recorded one."""
+    clock = ManualClock(recording.header.start_ms)
+    engine, _ = replay_engine(config, recording, clock)
+    target = recording.header.start_ms + int(after_s * 1000)
+    for at, group in groupby(recording.events, key=lambda item: item[0]):
+        if at > target:
+            break
+        clock.ms = max(clock.ms, at)
+        for _, event in group:
+            engine.emit(event)
+        engine.drain()
+    clock.ms = max(clock.ms, target)
+    return engine.snapshot()

@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from cockpit.engine import Engine
-from cockpit.recording import Header, RecordingWriter, SourceInfo
+from cockpit.models import MarketEvent
+from cockpit.recording.format import Header, RecordingWriter, SourceInfo
+from cockpit.sources.base import Source
+from cockpit.sources.clock import Clock
 
 
-def header_for(engine: Engine) -> Header:
+class _Described(Protocol):
+    @property
+    def source_kind(self) -> str: ...
+
+    @property
+    def symbol(self) -> str: ...
+
+
+class Tappable(Protocol):
+    """What the recorder needs of an engine: its sources, clock and state's names, and its taps."""
+
+    @property
+    def sources(self) -> Sequence[Source]: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def state(self) -> _Described: ...
+
+    @property
+    def taps(self) -> list[Callable[[MarketEvent], None]]: ...
+
+
+def header_for(engine: Tappable) -> Header:
     """The header describing what ``engine`` runs, starting at its clock's present."""
     sources = tuple(
         SourceInfo(
@@ -26,7 +54,7 @@ def header_for(engine: Engine) -> Header:
     return Header(engine.state.source_kind, engine.state.symbol, engine.clock.now_ms(), sources, venues)
 
 
-def attach_recorder(engine: Engine, path: str | Path) -> RecordingWriter:
+def attach_recorder(engine: Tappable, path: str | Path) -> RecordingWriter:
     """Start writing ``engine``'s events to ``path`` (the caller closes the writer); RecordingError if not."""
     writer = RecordingWriter(path, header_for(engine))
     engine.taps.append(lambda event: writer.write(engine.clock.now_ms(), event))

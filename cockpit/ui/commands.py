@@ -12,7 +12,7 @@ from cockpit.keymap import KEYMAP
 from cockpit.widgets.chart_figure import OVERLAYS
 
 if TYPE_CHECKING:
-    from cockpit.app import CockpitApp
+    from cockpit.ui.app import CockpitApp
 
 
 class CockpitCommands(Provider):

@@ -22,7 +22,6 @@ import numpy as np
 
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
-from cockpit.excerpt import excerpt
 from cockpit.models import (
     Backfill,
     CandleClosed,
@@ -35,7 +34,8 @@ from cockpit.models import (
     SourceError,
     SourceOk,
 )
-from cockpit.text_safety import printable
+from cockpit.text.excerpt import excerpt
+from cockpit.text.safety import printable
 
 FORMAT = "cockpit-recording"
 VERSION = 2  # 2: coverage claims ("cover"), each source's venues and symbols in the header, and

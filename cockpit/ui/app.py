@@ -17,19 +17,19 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from cockpit.app_alarms import AlarmUi
-from cockpit.app_replay import replay_action
-from cockpit.commands import CockpitCommands
 from cockpit.config import TIMEFRAMES, Config, ConfigError
-from cockpit.engine import Engine
+from cockpit.engine.engine import Engine
 from cockpit.keymap import KEYMAP, effective_keys
-from cockpit.messages import SnapshotReady
 from cockpit.models import Snapshot
-from cockpit.screens.help import HelpScreen
-from cockpit.terminal import ascii_wanted
-from cockpit.text_safety import printable, printable_lines
+from cockpit.text.safety import printable, printable_lines
 from cockpit.themes import DEFAULT_THEME, THEMES
 from cockpit.themes.files import config_dir, load_user_themes, remember_theme
+from cockpit.ui.app_alarms import AlarmUi
+from cockpit.ui.app_replay import replay_action
+from cockpit.ui.commands import CockpitCommands
+from cockpit.ui.messages import SnapshotReady
+from cockpit.ui.screens.help import HelpScreen
+from cockpit.ui.terminal import ascii_wanted
 from cockpit.widgets.ascii_glyphs import AsciiGlyphs
 from cockpit.widgets.liquidation_tape import LiquidationTape
 from cockpit.widgets.metrics_strip import MetricsStrip

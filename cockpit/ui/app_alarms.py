@@ -16,12 +16,12 @@ from cockpit.alarms.notify import deliver, terminal_alert
 from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import StoreError
 from cockpit.models import Snapshot
-from cockpit.screens.alarm_dialog import AlarmDialog
-from cockpit.screens.alarm_list import AlarmListScreen
+from cockpit.ui.screens.alarm_dialog import AlarmDialog
+from cockpit.ui.screens.alarm_list import AlarmListScreen
 from cockpit.widgets.price_chart import PriceChart
 
 if TYPE_CHECKING:
-    from cockpit.app import CockpitApp
+    from cockpit.ui.app import CockpitApp
 
 HISTORY_ROWS = 30
 

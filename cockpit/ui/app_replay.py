@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cockpit.formatting import replay_badge
+from cockpit.text.formatting import replay_badge
 
 if TYPE_CHECKING:
-    from cockpit.engine import Engine
+    from cockpit.engine.engine import Engine
 
 
 def replay_action(engine: Engine | None, op: str, amount: float) -> str | None:

@@ -11,7 +11,7 @@ import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
-from cockpit.text_safety import printable, printable_lines
+from cockpit.text.safety import printable, printable_lines
 
 CRASH_LOG = "crash.log"
 

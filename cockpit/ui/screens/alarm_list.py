@@ -17,8 +17,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label
 
-from cockpit import formatting as fmt
 from cockpit.alarms.model import AlarmFired, AlarmStatus
+from cockpit.text import formatting as fmt
 
 
 class AlarmActions(Protocol):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from cockpit.clock import Clock
-from cockpit.engine import Emit
 from cockpit.models import Backfill, Covered, DerivativesUpdate, SentimentUpdate
-from cockpit.sources.demo_liquidations import VENUES
-from cockpit.sources.demo_market import OPENING_MS, SOURCE, SYMBOL, DemoMarket
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import Clock
+from cockpit.sources.demo.liquidations import VENUES
+from cockpit.sources.demo.market import OPENING_MS, SOURCE, SYMBOL, DemoMarket
 
 SOURCE_NAME = SOURCE
 DAY_MS = 86_400_000

@@ -64,23 +64,6 @@ def stamp(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-FEAR_GREED_BANDS: tuple[tuple[int, int, str], ...] = (
-    (0, 25, "Extreme Fear"),
-    (26, 46, "Fear"),
-    (47, 54, "Neutral"),
-    (55, 75, "Greed"),
-    (76, 100, "Extreme Greed"),
-)
-
-
-def fear_greed_band(value: int) -> str:
-    """Fallback label for a Fear & Greed value (the bands alternative.me actually emits)."""
-    for lo, hi, label in FEAR_GREED_BANDS:
-        if lo <= value <= hi:
-            return label
-    return "Extreme Greed" if value > 100 else "Extreme Fear"
-
-
 def replay_badge(info: ReplayInfo) -> str:
     """The REPLAY badge: position / length of the recording, then the speed or "paused"."""
     state = "paused" if info.paused else f"{info.speed:g}x"

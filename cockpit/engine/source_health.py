@@ -45,7 +45,7 @@ from cockpit.models import (
     SourceState,
     SourceStatus,
 )
-from cockpit.text_safety import printable
+from cockpit.text.safety import printable
 
 _RANK: dict[SourceState, int] = {"ok": 0, "starting": 1, "stale": 2, "error": 3}
 Errors = dict[str, tuple[str, int | None]]  # task -> (message, retry at ms)

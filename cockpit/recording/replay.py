@@ -11,13 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from itertools import groupby
 
-from cockpit.clock import ManualClock, SimClock
-from cockpit.config import Config
-from cockpit.engine import Emit, Engine, Source
-from cockpit.models import ReplayInfo, Snapshot
-from cockpit.recording import Recording, SourceInfo
+from cockpit.models import ReplayInfo
+from cockpit.recording.format import Recording, SourceInfo
+from cockpit.sources.base import Emit
+from cockpit.sources.clock import SimClock
 
 MIN_SPEED, MAX_SPEED = 0.25, 1000.0
 
@@ -120,37 +118,3 @@ class ReplayPlayer:
                 wait = self.clock.real_seconds((events[self._next][0] - self.clock.now_ms()) / 1000)
             # Short sleeps keep pause, seek and speed keys responsive; never spin.
             await asyncio.sleep(min(0.2, max(0.02, wait)))
-
-
-def replay_engine(
-    config: Config, recording: Recording, clock: ReplayClock | ManualClock
-) -> tuple[Engine, ReplayPlayer | None]:
-    """An engine fed by ``recording`` (a player only with a ReplayClock; headless feeds it by hand)."""
-    infos = recording.header.sources
-    player = ReplayPlayer(recording, clock) if isinstance(clock, ReplayClock) else None
-    sources: list[Source] = [
-        ReplayChannel(info, player.run if player is not None and i == 0 else None)
-        for i, info in enumerate(infos)
-    ]
-    engine = Engine(config, sources, clock, symbol=recording.header.symbol, kind=recording.header.source)
-    if player is not None:
-        player.on_rewind = engine.reset_state
-        engine.replay = player
-    return engine, player
-
-
-def replay_snapshot(config: Config, recording: Recording, after_s: float) -> Snapshot:
-    """The state ``after_s`` seconds into the recording. Events recorded at one instant are applied in one
-    batch at that instant, as the recording engine did, so the snapshot equals the recorded one."""
-    clock = ManualClock(recording.header.start_ms)
-    engine, _ = replay_engine(config, recording, clock)
-    target = recording.header.start_ms + int(after_s * 1000)
-    for at, group in groupby(recording.events, key=lambda item: item[0]):
-        if at > target:
-            break
-        clock.ms = max(clock.ms, at)
-        for _, event in group:
-            engine.emit(event)
-        engine.drain()
-    clock.ms = max(clock.ms, target)
-    return engine.snapshot()
