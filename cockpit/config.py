@@ -337,9 +337,9 @@ def _section(name: str, cls: type, table: dict[str, Any], where: _Where) -> Any:
 def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
     at = where.at(table, key)
     kind = spec["kind"]
-    strings = value if isinstance(value, list) else [value]
+    texts = value if isinstance(value, list) else [value]
     # Line breaks and tabs pass (multi-line strings are valid TOML, shown as spaces); other controls do not.
-    if any(isinstance(v, str) and not _clean(v.replace("\n", " ").replace("\t", " ")) for v in strings):
+    if any(isinstance(v, str) and not _clean(v.replace("\n", " ").replace("\t", " ")) for v in texts):
         # Settings are shown on the terminal (theme names, symbols, paths): control characters act on it.
         raise ConfigError(f"{at} holds a control character: {_show(value)}")
     if kind == "swing_lengths":

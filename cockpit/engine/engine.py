@@ -234,8 +234,8 @@ class Engine:
         snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
         if self.replay is not None or self.history_error is not None or self.tap_error is not None:
             info = self.replay.info() if self.replay is not None else None
-            errors = {"history_error": _shown(self.history_error), "record_error": _shown(self.tap_error)}
-            snap = replace(snap, replay=info, **errors)
+            history_error, record_error = _shown(self.history_error), _shown(self.tap_error)
+            snap = replace(snap, replay=info, history_error=history_error, record_error=record_error)
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 

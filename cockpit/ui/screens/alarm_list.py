@@ -99,8 +99,8 @@ class AlarmListScreen(ModalScreen[None]):
         history.clear()
         for f in self.actions.alarm_history():
             price = fmt.price(f.price) if f.price is not None else "—"
-            row = (fmt.stamp(f.ts_ms), str(f.alarm_id), f.description, f.body.split(": ")[-1], price)
-            history.add_row(*map(Text, row))
+            fired = (fmt.stamp(f.ts_ms), str(f.alarm_id), f.description, f.body.split(": ")[-1], price)
+            history.add_row(*map(Text, fired))
 
     def selected_id(self) -> int | None:
         table = self.query_one("#alarm-table", DataTable)
