@@ -1,5 +1,8 @@
 # Shared by scripts/test and scripts/cockpit: make .venv with the project installed, once per
-# change of pyproject.toml (a stamp holds its hash), so both commands work on a fresh clone.
+# change of pyproject.toml or of the package's file list (a stamp holds their hashes), so both
+# commands work on a fresh clone. The install is a strict editable one: a tree of links laid out as
+# the wheel installs it (widgets/ and themes/ inside cockpit/), which import-linter and mypy can read;
+# a file added or moved needs a new tree, hence the file list in the stamp.
 ensure_venv() {
     local extras="$1"
     local py="${PYTHON:-}"
@@ -11,7 +14,9 @@ ensure_venv() {
     [ -n "$py" ] || { echo "cockpit: no python3 found (need Python 3.10+)" >&2; exit 2; }
     local stamp=".venv/.cockpit-installed"
     local want
-    want="$extras strict $(sha256sum pyproject.toml | cut -c1-16)"
+    local files
+    files="$(find cockpit widgets themes -name '*.py' -o -name '*.tcss' -o -name '*.csv' -o -name '*.md' | LC_ALL=C sort | sha256sum | cut -c1-16)"
+    want="$extras strict $(sha256sum pyproject.toml | cut -c1-16) $files"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi

@@ -63,7 +63,8 @@ import aiohttp
 import ccxt
 import pytest
 
-from cockpit.sources.venues.urls import VENUES, exchange_config, make_exchange, rewrite_urls
+from cockpit.sources.venues.urls import exchange_config, make_exchange, rewrite_urls
+from cockpit.venues import VENUE_IDS as VENUES
 from tests.fakes import binanceusdm, bybit, gate, htx, okx
 from tests.fakes.base import Fault
 from tests.fakes.cluster import (
