@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.filter import LineFilter
 from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -17,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from cockpit.alarms.model import AlarmStatus
 from cockpit.config import TIMEFRAMES, Config, ConfigError
 from cockpit.engine.engine import Engine
 from cockpit.keymap import KEYMAP, effective_keys
@@ -100,11 +103,12 @@ class CockpitApp(App[None]):
         for theme in [*THEMES.values(), *user_themes]:
             self.register_theme(theme)
         self.theme_names = [*THEMES, *(t.name for t in user_themes if t.name not in THEMES)]
+        self._ascii: AsciiGlyphs | None = None
         if ascii_wanted(config.ui.glyphs, os.environ):
-            self._filters.append(AsciiGlyphs())  # Textual's own list of screen filters (as NO_COLOR's)
+            self._ascii = AsciiGlyphs()
         self._theme_notice: str | None = None
         self.crash: BaseException | None = None  # what ended the app, if an exception did
-        self.alarm_ui = AlarmUi(self)
+        self.alarm_ui = AlarmUi(self, self, engine.alarms if engine is not None else None)
         self._heap_frozen = False
         if config.ui.theme in self.theme_names:
             self.theme = config.ui.theme
@@ -127,6 +131,26 @@ class CockpitApp(App[None]):
         neither parse as markup (``[/]`` would crash the app) nor reach the terminal as control bytes."""
         text, head = printable_lines(message), printable(title)
         super().notify(text, title=head, severity=severity, timeout=timeout, markup=False)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (NO_COLOR's among them), then ours: box drawing as ASCII where asked for."""
+        extra = [self._ascii] if self._ascii is not None else []
+        return [*super().get_line_filters(), *extra]
+
+    def current_price(self) -> float | None:
+        """The last price the app was given (for the alarm dialog's default level)."""
+        return self.snapshot.price if self.snapshot is not None else None
+
+    def write_to_terminal(self, text: str) -> None:
+        """Bytes for the terminal itself (bell, OSC notifications), outside the screen's content."""
+        driver = self._driver
+        if driver is not None:
+            driver.write(text)
+            driver.flush()
+
+    def alarm_statuses(self) -> Sequence[AlarmStatus]:
+        """Every alarm and its state (for the command palette)."""
+        return self.alarm_ui.alarm_statuses()
 
     def _handle_exception(self, error: Exception) -> None:
         # Kept for the command line, which says it in one line and writes the traceback to the crash log:

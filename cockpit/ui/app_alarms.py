@@ -8,32 +8,42 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
+
+from textual.app import App
 
 from cockpit.alarms.evaluate import AlarmBook
 from cockpit.alarms.model import Alarm, AlarmError, AlarmFired, AlarmStatus
 from cockpit.alarms.notify import deliver, terminal_alert
 from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import StoreError
+from cockpit.config import Config
 from cockpit.models import Snapshot
 from cockpit.ui.screens.alarm_dialog import AlarmDialog
 from cockpit.ui.screens.alarm_list import AlarmListScreen
 from cockpit.widgets.price_chart import PriceChart
 
-if TYPE_CHECKING:
-    from cockpit.ui.app import CockpitApp
-
 HISTORY_ROWS = 30
+
+
+class AlarmHost(Protocol):
+    """What the alarm UI needs of the app beyond Textual's own API."""
+
+    @property
+    def config(self) -> Config: ...
+
+    def current_price(self) -> float | None: ...
+
+    def write_to_terminal(self, text: str) -> None: ...
 
 
 class AlarmUi:
     """Owned by the app (``app.alarm_ui``); the app's alarm actions delegate here."""
 
-    def __init__(self, app: CockpitApp) -> None:
-        self.app = app
+    def __init__(self, app: App[Any], host: AlarmHost, service: AlarmService | None) -> None:
+        self.app, self.host = app, host
         # Without an engine (UI tests feed snapshots by hand) alarms still work, in memory.
-        engine = app.engine
-        self.service = engine.alarms if engine is not None else AlarmService(AlarmBook(app.config.alarms))
+        self.service = service if service is not None else AlarmService(AlarmBook(host.config.alarms))
         self.history: list[AlarmFired] = []
 
     # -- what the list screen asks -------------------------------------------------------------------------
@@ -47,7 +57,7 @@ class AlarmUi:
     def edit_alarm(self, alarm_id: int) -> None:
         alarm = next((a for a in self.service.book.alarms() if a.id == alarm_id), None)
         if alarm is not None:
-            last = self.app.snapshot.price if self.app.snapshot is not None else None
+            last = self.host.current_price()
             self.app.push_screen(AlarmDialog(None, last, editing=alarm), self._save_alarm)
 
     def change_alarm(self, op: str, alarm_id: int) -> None:
@@ -78,7 +88,7 @@ class AlarmUi:
     def add(self) -> None:
         """Open the alarm dialog at the chart's cursor, else at the last price."""
         chart = self.app.query_one(PriceChart)
-        last = self.app.snapshot.price if self.app.snapshot is not None else None
+        last = self.host.current_price()
         level = chart.cursor if chart.cursor is not None else last
         self.app.push_screen(AlarmDialog(level, last), self._save_alarm)
 
@@ -156,18 +166,16 @@ class AlarmUi:
         then the configured command and webhook in the background."""
         self.history.insert(0, fired)
         self.app.notify(fired.body, title=fired.title, severity="warning", timeout=15)
-        text = terminal_alert(fired.title, fired.body, self.app.config.alarms)
-        driver = self.app._driver
-        if text and driver is not None:
-            driver.write(text)
-            driver.flush()
-        if self.app.config.alarms.notify_command or self.app.config.alarms.webhook:
+        text = terminal_alert(fired.title, fired.body, self.host.config.alarms)
+        if text:
+            self.host.write_to_terminal(text)
+        if self.host.config.alarms.notify_command or self.host.config.alarms.webhook:
             self.app.run_worker(self._deliver(fired), group="alarm-delivery")
         if isinstance(self.app.screen, AlarmListScreen):
             self.app.screen.refresh_rows()
 
     async def _deliver(self, fired: AlarmFired) -> None:
-        for result in await deliver(fired, self.app.config.alarms):
+        for result in await deliver(fired, self.host.config.alarms):
             if not result.ok:
                 self.app.notify(
                     f"alarm #{fired.alarm_id} {result.channel}: {result.detail}", severity="error"

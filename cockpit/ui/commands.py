@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from cockpit.alarms.model import AlarmStatus
 from cockpit.config import TIMEFRAMES
 from cockpit.keymap import KEYMAP
 from cockpit.widgets.chart_figure import OVERLAYS
 
-if TYPE_CHECKING:
-    from cockpit.ui.app import CockpitApp
+
+class PaletteHost(Protocol):
+    """What the palette lists beyond the key map: the app's themes and alarms."""
+
+    @property
+    def theme_names(self) -> list[str]: ...
+
+    def alarm_statuses(self) -> Sequence[AlarmStatus]: ...
 
 
 class CockpitCommands(Provider):
@@ -28,9 +36,9 @@ class CockpitCommands(Provider):
             (f"chart: toggle {o}", f"toggle_overlay('{o}')", f"Show or hide {o} on the chart")
             for o in OVERLAYS
         ]
-        app: CockpitApp = self.app  # type: ignore[assignment]
+        app = cast(PaletteHost, self.app)
         per_alarm = []
-        for st in app.alarm_ui.alarm_statuses():
+        for st in app.alarm_statuses():
             a = st.alarm
             what = f"#{a.id} {a.describe()}"
             per_alarm += [
@@ -47,8 +55,7 @@ class CockpitCommands(Provider):
         return keyed + timeframes + overlays + themes + per_alarm
 
     async def _run(self, action: str) -> None:
-        app: CockpitApp = self.app  # type: ignore[assignment]
-        await app.run_action(action.removeprefix("app."))
+        await self.app.run_action(action.removeprefix("app."))
 
     async def discover(self) -> Hits:
         for title, action, help_text in self._commands():
