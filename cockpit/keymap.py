@@ -21,6 +21,8 @@ class KeySpec:
     description: str
     palette: str  # "category: action" title in the command palette
     group: str | None = None  # keys shown together in the footer under this description
+    show: bool = True  # in the footer (every binding is in `?` and the palette either way)
+    scope: str = "app"  # "app": anywhere; "chart": while the chart has the focus
 
 
 PANES: tuple[tuple[str, str], ...] = (
@@ -77,12 +79,59 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("quit", "q", "quit", "Quit", "app: quit"),
 )
 
-BINDING_IDS: frozenset[str] = frozenset(k.id for k in KEYMAP)
+# Chart overlays: key, name, shown at start. Everything a trader needs is on; volume is opt-in.
+CHART_OVERLAY_KEYS: tuple[tuple[str, str, bool], ...] = (
+    ("f", "fib", True),
+    ("g", "gaps", True),
+    ("l", "zones", True),
+    ("p", "plans", True),
+    ("b", "alarms", True),
+    ("k", "liqs", True),
+    ("x", "last", True),
+    ("r", "rsi", True),
+    ("v", "volume", False),
+)
+
+
+def _chart(id_: str, keys: str, action: str, description: str, palette: str, group: str | None) -> KeySpec:
+    return KeySpec(f"chart-{id_}", keys, action, description, f"chart: {palette}", group, scope="chart")
+
+
+CHART_KEYMAP: tuple[KeySpec, ...] = (
+    _chart("pan-back", "left", "pan(1)", "Older", "pan back in time", "Pan"),
+    _chart("pan-forward", "right", "pan(-1)", "Newer", "pan toward now", "Pan"),
+    _chart("oldest", "home", "pan_to('start')", "Oldest", "oldest candles", "Pan"),
+    _chart("latest", "end", "pan_to('end')", "Latest", "back to the latest", "Pan"),
+    _chart("zoom-in", "plus,equals_sign", "zoom(1)", "Zoom in", "fewer, wider candles", "Zoom"),
+    _chart("zoom-out", "minus", "zoom(-1)", "Zoom out", "more candles", "Zoom"),
+    _chart("cursor-up", "up", "cursor(1)", "Cursor up", "price cursor up", "Cursor"),
+    _chart("cursor-down", "down", "cursor(-1)", "Cursor down", "price cursor down", "Cursor"),
+    _chart("cursor-snap-up", "shift+up", "snap(1)", "Snap up", "cursor to the next level above", "Cursor"),
+    _chart(
+        "cursor-snap-down", "shift+down", "snap(-1)", "Snap down", "cursor to the next level below", "Cursor"
+    ),
+    KeySpec(
+        "chart-cursor-hide",
+        "escape",
+        "clear_cursor",
+        "Hide cursor",
+        "chart: hide the price cursor",
+        show=False,
+        scope="chart",
+    ),
+    *(
+        _chart(f"overlay-{name}", key, f"toggle_overlay('{name}')", name, f"toggle {name}", "Layers")
+        for key, name, _ in CHART_OVERLAY_KEYS
+    ),
+)
+
+EVERY_KEY: tuple[KeySpec, ...] = KEYMAP + CHART_KEYMAP
+BINDING_IDS: frozenset[str] = frozenset(k.id for k in EVERY_KEY)
 
 
 def effective_keys(overrides: dict[str, str]) -> dict[str, str]:
-    """Binding id -> keys after the user's overrides."""
-    return {k.id: overrides.get(k.id, k.keys) for k in KEYMAP}
+    """Binding id -> keys after the user's overrides, for every binding (the chart's included)."""
+    return {k.id: overrides.get(k.id, k.keys) for k in EVERY_KEY}
 
 
 # Key names as the terminal layer reports them (Textual's): named keys, f-keys, and any character
@@ -103,7 +152,6 @@ _FRIENDLY = {
     "plus_sign": "plus",
     "low_line": "underscore",
 }
-_UNICODE_OF = {v: k for k, v in _FRIENDLY.items()}
 
 
 class BindingError(ValueError):
@@ -119,6 +167,10 @@ def _char_name(ch: str) -> str:
     return _FRIENDLY.get(name, name)
 
 
+# The names of the characters a key can type by name ("comma", "minus", "question_mark", "pound_sign").
+_NAMED_CHARACTERS = frozenset(_char_name(chr(c)) for c in range(0x21, 0x180) if not chr(c).isalnum()) - {""}
+
+
 def _base_key(text: str) -> str | None:
     """The canonical name of one key without modifiers, or None when it names no key."""
     if len(text) == 1:
@@ -127,12 +179,7 @@ def _base_key(text: str) -> str | None:
         return text if text.isalnum() else _char_name(text)
     if text in NAMED_KEYS or re.fullmatch(r"f([1-9]|1[0-9]|2[0-4])", text):
         return text
-    unicode_name = _UNICODE_OF.get(text, text).replace("_", " ").upper()
-    try:
-        char = unicodedata.lookup(unicode_name)
-    except KeyError:
-        return None
-    return text if len(char) == 1 and not char.isalnum() and _char_name(char) == text else None
+    return text if text in _NAMED_CHARACTERS else None
 
 
 def parse_keys(keys: str) -> tuple[str, ...]:

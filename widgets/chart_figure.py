@@ -14,24 +14,14 @@ from typing import Any, cast
 import numpy as np
 from cockpit.widgets import chart_layout as geo
 
+from cockpit.keymap import CHART_OVERLAY_KEYS
 from cockpit.models import Snapshot
 from cockpit.text import formatting as fmt
 
 RGB = tuple[int, int, int]
 Palette = Callable[[str], RGB]  # theme variable name -> colour
 
-# Overlay name -> (key, shown at start). Everything a trader needs is on; volume is opt-in.
-OVERLAY_KEYS: tuple[tuple[str, str, bool], ...] = (
-    ("f", "fib", True),
-    ("g", "gaps", True),
-    ("l", "zones", True),
-    ("p", "plans", True),
-    ("b", "alarms", True),
-    ("k", "liqs", True),
-    ("x", "last", True),
-    ("r", "rsi", True),
-    ("v", "volume", False),
-)
+OVERLAY_KEYS = CHART_OVERLAY_KEYS  # key, overlay name, shown at start (the key map holds them)
 OVERLAYS: tuple[str, ...] = tuple(name for _, name, _ in OVERLAY_KEYS)
 DEFAULT_OVERLAYS: frozenset[str] = frozenset(name for _, name, on in OVERLAY_KEYS if on)
 MARKERS = {1: "·", 2: "•", 3: "●"}  # liquidation marker per size class

@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cockpit.widgets import chart_figure as fig
-from cockpit.widgets.chart_figure import DEFAULT_OVERLAYS, OVERLAY_KEYS, OVERLAYS
+from cockpit.widgets.bindings import bindings_for
+from cockpit.widgets.chart_figure import DEFAULT_OVERLAYS, OVERLAYS
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.color import Color
 from textual.geometry import Region
 from textual_plotext import PlotextPlot
 
+from cockpit.keymap import CHART_KEYMAP
 from cockpit.models import Snapshot
 from cockpit.text import formatting as fmt
 
 Y_AXIS_COLUMNS = 9  # y tick labels ("75,200") and the frame
-LAYERS = Binding.Group("Layers", compact=True)
 
 
 class PriceChart(PlotextPlot, can_focus=True):
@@ -28,97 +29,7 @@ class PriceChart(PlotextPlot, can_focus=True):
     """
     # Hover would otherwise rebuild the whole figure on every mouse move (measured: 5 renders per 10 moves).
     auto_links = False
-    _PAN = Binding.Group("Pan", compact=True)
-    _ZOOM = Binding.Group("Zoom", compact=True)
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "left", "pan(1)", "Older", id="chart-pan-back", tooltip="chart: pan back in time", group=_PAN
-        ),
-        Binding(
-            "right", "pan(-1)", "Newer", id="chart-pan-forward", tooltip="chart: pan toward now", group=_PAN
-        ),
-        Binding(
-            "home",
-            "pan_to('start')",
-            "Oldest",
-            id="chart-oldest",
-            tooltip="chart: oldest candles",
-            group=_PAN,
-        ),
-        Binding(
-            "end",
-            "pan_to('end')",
-            "Latest",
-            id="chart-latest",
-            tooltip="chart: back to the latest",
-            group=_PAN,
-        ),
-        Binding(
-            "plus,equals_sign",
-            "zoom(1)",
-            "Zoom in",
-            id="chart-zoom-in",
-            tooltip="chart: fewer, wider candles",
-            group=_ZOOM,
-        ),
-        Binding(
-            "minus", "zoom(-1)", "Zoom out", id="chart-zoom-out", tooltip="chart: more candles", group=_ZOOM
-        ),
-    ]
-    _CURSOR = Binding.Group("Cursor", compact=True)
-    BINDINGS += [
-        Binding(
-            "up",
-            "cursor(1)",
-            "Cursor up",
-            id="chart-cursor-up",
-            tooltip="chart: price cursor up",
-            group=_CURSOR,
-        ),
-        Binding(
-            "down",
-            "cursor(-1)",
-            "Cursor down",
-            id="chart-cursor-down",
-            tooltip="chart: price cursor down",
-            group=_CURSOR,
-        ),
-        Binding(
-            "shift+up",
-            "snap(1)",
-            "Snap up",
-            id="chart-cursor-snap-up",
-            tooltip="chart: cursor to the next level above",
-            group=_CURSOR,
-        ),
-        Binding(
-            "shift+down",
-            "snap(-1)",
-            "Snap down",
-            id="chart-cursor-snap-down",
-            tooltip="chart: cursor to the next level below",
-            group=_CURSOR,
-        ),
-        Binding(
-            "escape",
-            "clear_cursor",
-            "Hide cursor",
-            id="chart-cursor-hide",
-            tooltip="chart: hide the price cursor",
-            show=False,
-        ),
-    ]
-    BINDINGS += [
-        Binding(
-            key,
-            f"toggle_overlay('{name}')",
-            name,
-            id=f"chart-overlay-{name}",
-            tooltip=f"chart: toggle {name}",
-            group=LAYERS,
-        )
-        for key, name, _ in OVERLAY_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(CHART_KEYMAP)
     MAX_CELL = 6  # columns per candle at the closest zoom
 
     def __init__(self, max_hz: float = 2.0, fvg_min_pct: float = 0.05, **kwargs: object) -> None:

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.filter import LineFilter
 from textual.geometry import Size
@@ -34,6 +34,7 @@ from cockpit.ui.messages import SnapshotReady
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.terminal import ascii_wanted
 from cockpit.widgets.ascii_glyphs import AsciiGlyphs
+from cockpit.widgets.bindings import bindings_for
 from cockpit.widgets.liquidation_tape import LiquidationTape
 from cockpit.widgets.metrics_strip import MetricsStrip
 from cockpit.widgets.price_chart import PriceChart
@@ -76,17 +77,7 @@ class CockpitApp(App[None]):
     CSS_PATH = "cockpit.tcss"
     TITLE = "cockpit"
     COMMANDS: ClassVar = {CockpitCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            k.keys,
-            k.action,
-            k.description,
-            id=k.id,
-            tooltip=k.palette,
-            group=Binding.Group(k.group, compact=True) if k.group else None,
-        )
-        for k in KEYMAP
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(KEYMAP)
 
     # repaint=False: an App reactive that repaints redraws the whole screen on every snapshot; each pane
     # redraws only what changed instead (measured: most frames went from full-screen to partial).

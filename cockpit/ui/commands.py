@@ -10,8 +10,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cockpit.alarms.model import AlarmStatus
 from cockpit.config import TIMEFRAMES
-from cockpit.keymap import KEYMAP
-from cockpit.widgets.chart_figure import OVERLAYS
+from cockpit.keymap import CHART_KEYMAP, KEYMAP
+
+CHART_ACTION = "chart:"  # marks a palette entry whose action runs on the chart widget
 
 
 class PaletteHost(Protocol):
@@ -32,10 +33,8 @@ class CockpitCommands(Provider):
             (f"chart: timeframe {tf}", f"set_timeframe('{tf}')", f"Chart in {tf} candles")
             for tf in TIMEFRAMES
         ]
-        overlays = [
-            (f"chart: toggle {o}", f"toggle_overlay('{o}')", f"Show or hide {o} on the chart")
-            for o in OVERLAYS
-        ]
+        # The chart's keys act on the chart (the palette runs them there, focused or not).
+        chart = [(spec.palette, CHART_ACTION + spec.action, spec.description) for spec in CHART_KEYMAP]
         app = cast(PaletteHost, self.app)
         per_alarm = []
         for st in app.alarm_statuses():
@@ -52,10 +51,14 @@ class CockpitCommands(Provider):
                 (f"alarm: re-arm {what}", f"change_alarm('rearm', {a.id})", "Live again, arming afresh"),
             ]
         themes = [(f"theme: {t}", f"set_theme('{t}')", "Switch colour theme") for t in app.theme_names]
-        return keyed + timeframes + overlays + themes + per_alarm
+        return keyed + timeframes + chart + themes + per_alarm
 
     async def _run(self, action: str) -> None:
-        await self.app.run_action(action.removeprefix("app."))
+        if action.startswith(CHART_ACTION):
+            chart = self.screen.query_one("#chart")
+            await self.app.run_action(action.removeprefix(CHART_ACTION), chart)
+        else:
+            await self.app.run_action(action.removeprefix("app."))
 
     async def discover(self) -> Hits:
         for title, action, help_text in self._commands():

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from cockpit.config import Config
-from cockpit.keymap import KEYMAP, PANES
+from cockpit.keymap import EVERY_KEY, KEYMAP, PANES
 from cockpit.models import Snapshot
 from cockpit.sources.demo.market import DEFAULT_SEED
 from cockpit.ui.app import CockpitApp
@@ -109,8 +109,47 @@ def test_question_mark_lists_every_key_and_closes() -> None:
 
     shown, text, still = asyncio.run(run())
     assert shown and not still
-    for spec in KEYMAP:
+    for spec in EVERY_KEY:  # the chart's keys too
         assert spec.id in text and spec.palette in text
+    # Key names that are markup characters show as typed: "[" slower, "]" faster (issue 16, item 13).
+    assert "[              replay: half speed" in text and "]              replay: double speed" in text
+
+
+def test_a_chart_key_rebound_in_config_works_and_the_old_one_does_not() -> None:
+    async def run() -> tuple[int, int, int]:
+        app = CockpitApp(Config(keys={"chart-zoom-in": "i", "chart-pan-back": "j"}), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            chart = app.query_one(PriceChart)
+            await pilot.press("3")
+            start = chart.cell
+            await pilot.press("plus")  # the default key no longer zooms
+            after_plus = chart.cell
+            await pilot.press("i")
+            return start, after_plus, chart.cell
+
+    start, after_plus, after_i = asyncio.run(run())
+    assert after_plus == start and after_i > start  # zoomed in: wider cells
+
+
+def test_the_palette_runs_chart_actions_on_the_chart() -> None:
+    async def run() -> tuple[int, int, str | None]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            chart = app.query_one(PriceChart)
+            await pilot.press("2")  # the liquidations pane has the focus, not the chart
+            start = chart.cell
+            await pilot.press("ctrl+p")
+            for ch in "fewer, wider":
+                await pilot.press({" ": "space", ",": "comma"}.get(ch, ch))
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+            return start, chart.cell, app.focused.id if app.focused else None
+
+    start, after, focused = asyncio.run(run())
+    assert after > start and focused == "liquidations"
 
 
 def test_ctrl_p_opens_the_palette_with_the_same_actions() -> None:

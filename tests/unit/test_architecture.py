@@ -9,9 +9,10 @@ source with ``ast`` because import-linter does not see a cycle that only type-on
 from __future__ import annotations
 
 import ast
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where each installed package's source lives in the checkout (pyproject's package-dir).

@@ -7,10 +7,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cockpit.keymap import KEYMAP
+from cockpit.keymap import CHART_KEYMAP, KEYMAP, KeySpec
 
 KEY_NAMES = {
     "question_mark": "?",
@@ -18,6 +19,9 @@ KEY_NAMES = {
     "right_square_bracket": "]",
     "full_stop": ".",
     "comma": ",",
+    "equals_sign": "=",
+    "minus": "-",
+    "plus": "+",
 }
 
 
@@ -41,13 +45,17 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        rows = ["[b]Keys[/b]", ""]
-        for spec in KEYMAP:
-            keys = self.keys[spec.id]
-            for name, shown in KEY_NAMES.items():
-                keys = keys.replace(name, shown)
-            rows.append(f"[b $primary]{keys:<14}[/] {spec.palette:<46} [$foreground-muted]{spec.id}[/]")
-        hint = "Override keys by id in config.toml under \\[keys]; escape closes."
-        rows += ["", f"[$foreground-muted]{hint}[/]"]
+        lines = [Content.styled("Keys", "bold"), Content("")]
+        lines += [self._row(spec) for spec in KEYMAP]
+        lines += [Content(""), Content.styled("Chart (while it has the focus)", "bold"), Content("")]
+        lines += [self._row(spec) for spec in CHART_KEYMAP]
+        hint = "Override keys by id in config.toml under [keys]; escape closes."
+        lines += [Content(""), Content.styled(hint, "$foreground-muted")]
         with VerticalScroll():
-            yield Static("\n".join(rows), markup=True)
+            yield Static(Content("\n").join(lines))
+
+    def _row(self, spec: KeySpec) -> Content:
+        """One binding: its keys as typed, what it does, its id. Plain text: "[" is a key, not markup."""
+        keys = ",".join(KEY_NAMES.get(k, k) for k in self.keys[spec.id].split(","))
+        what = spec.palette.ljust(46)
+        return Content.assemble((f"{keys:<14} ", "bold $primary"), f"{what} ", (spec.id, "$foreground-muted"))
