@@ -25,13 +25,17 @@ KEY_NAMES = {
 }
 
 
+# The description column fits the longest, so no description runs into its id.
+PALETTE_WIDTH = max(len(spec.palette) for spec in (*KEYMAP, *CHART_KEYMAP)) + 1
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists the keymap as it is now (after config overrides); any of escape, ? or q closes it."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90; max-width: 100%; height: auto; max-height: 90%;
+        width: 100; max-width: 100%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 1 2;
     }
     HelpScreen Static { width: 100%; height: auto; }
@@ -57,5 +61,5 @@ class HelpScreen(ModalScreen[None]):
     def _row(self, spec: KeySpec) -> Content:
         """One binding: its keys as typed, what it does, its id. Plain text: "[" is a key, not markup."""
         keys = ",".join(KEY_NAMES.get(k, k) for k in self.keys[spec.id].split(","))
-        what = spec.palette.ljust(46)
+        what = spec.palette.ljust(PALETTE_WIDTH)
         return Content.assemble((f"{keys:<14} ", "bold $primary"), f"{what} ", (spec.id, "$foreground-muted"))
