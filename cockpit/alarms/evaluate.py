@@ -106,7 +106,6 @@ class _Live:
     level: float | None
     rule: Rule | None
     armed: bool = False
-    suppressed: int = 0  # firings dropped by the cooldown
 
 
 class AlarmBook:
@@ -231,7 +230,6 @@ class AlarmBook:
             live.armed = False
             last = alarm.last_fired_ms
             if last is not None and ts_ms - last < live.cooldown_ms:
-                live.suppressed += 1
                 return None
             live.alarm = _with_status(alarm, live.once, alarm.fired_count + 1, ts_ms)
             return AlarmFired(

@@ -261,11 +261,6 @@ class LiquidationWindows:
                 out += [usd, np.where(usd > 0, px / usd, np.nan)]
         return out[0], out[2], out[1], out[3]
 
-    def rate_per_minute(self, window_s: int, now_ms: int | None = None) -> float:
-        """Average events per minute over the window."""
-        a, b = self._rows.span(*self._bounds(window_s, now_ms))
-        return (b - a) * 60.0 / window_s
-
     def _bounds(self, window_s: int, now_ms: int | None) -> tuple[int, int]:
         """(t0, t1) with the window being t0 < ts <= t1."""
         if type(window_s) is not int or not 0 < window_s <= self.windows_s[-1]:

@@ -41,10 +41,6 @@ class Zone:
         """Equal highs/lows (resting stops) or a liquidation cluster."""
         return self.touches >= 2 or self.notional_usd > 0.0
 
-    def contains(self, price: float) -> bool:
-        """Whether a price lies inside the band."""
-        return self.low <= price <= self.high
-
 
 @dataclass(frozen=True, slots=True)
 class Zones:

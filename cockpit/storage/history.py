@@ -1,5 +1,5 @@
-"""Liquidation history on disk: SQLite (WAL) with a per-venue watermark, so the rolling windows are whole
-after a restart and a REST backfill that overlaps what is stored counts each event once.
+"""Liquidation history on disk: SQLite (WAL), so the rolling windows are whole after a restart and a REST
+backfill that overlaps what is stored counts each event once.
 
 An event is stored under its identity, ``LiquidationEvent.key``: the venue identity the normaliser gave it
 (HTX's id, or the content of the venue's message), the very key the venue source's deduper drops repeats
@@ -8,8 +8,8 @@ by, so two liquidations the deduper keeps apart are two rows, and a repeat is on
 and the table is clustered by time, as range reads and retention want (the identity alone as the key, plus
 an index on time, measured 215 bytes a row against 128; 108 before identities were stored). A backfill
 that returns events already stored inserts nothing (``INSERT OR IGNORE``), and only the events that were
-new reach the in-memory windows. The watermark is the newest event time stored per venue: where a venue's
-backfill after a gap needs to start. Retention deletes events older than ``retention_days``; ``max_mb``
+new reach the in-memory windows; what each source watched is kept as coverage, so a restart knows its
+gaps. Retention deletes events older than ``retention_days``; ``max_mb``
 bounds the file by deleting the oldest.
 
 Files written before identities were stored (schema 1: the six fields were the key) are migrated when
@@ -53,7 +53,6 @@ _COLUMNS = (
 _TABLE = f"(key TEXT NOT NULL, {_COLUMNS}, PRIMARY KEY (ts_ms, key)) WITHOUT ROWID"
 _SCHEMA = (
     f"CREATE TABLE IF NOT EXISTS liquidations {_TABLE}",
-    "CREATE TABLE IF NOT EXISTS watermarks (venue TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS coverage "
     "(source TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)",
@@ -161,7 +160,6 @@ class LiquidationHistory:
     def add(self, events: Iterable[LiquidationEvent]) -> list[LiquidationEvent]:
         """Store the events; returns those that were not stored yet (in the given order)."""
         fresh: list[LiquidationEvent] = []
-        newest: dict[str, int] = {}
         with self._tx():
             for e in events:
                 if self._claims_legacy_row(e):
@@ -172,12 +170,6 @@ class LiquidationHistory:
                 )
                 if cur.rowcount:
                     fresh.append(e)
-                    newest[e.venue] = max(newest.get(e.venue, e.ts_ms), e.ts_ms)
-            self._db.executemany(
-                "INSERT INTO watermarks VALUES (?, ?) ON CONFLICT(venue) DO UPDATE SET ts_ms = "
-                "max(ts_ms, excluded.ts_ms)",
-                newest.items(),
-            )
         return fresh
 
     def _claims_legacy_row(self, e: LiquidationEvent) -> bool:
@@ -223,11 +215,6 @@ class LiquidationHistory:
             "SELECT source, start_ms, end_ms FROM coverage WHERE end_ms >= ? ORDER BY start_ms", (since_ms,)
         ).fetchall()
         return [(str(a), int(b), int(c)) for a, b, c in rows]
-
-    def watermark(self, venue: str) -> int | None:
-        """The newest event time stored for ``venue`` (a backfill after a gap starts here)."""
-        row = self._db.execute("SELECT ts_ms FROM watermarks WHERE venue = ?", (venue,)).fetchone()
-        return None if row is None else int(row[0])
 
     def prune(self, now_ms: int) -> int:
         """Apply retention, then the size bound (oldest tenth at a time); returns how many were deleted."""

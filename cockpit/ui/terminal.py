@@ -23,21 +23,6 @@ def frame_rate(setting: int, env: Mapping[str, str]) -> int:
     return SSH_FPS if over_ssh(env) else LOCAL_FPS
 
 
-def color_depth(env: Mapping[str, str]) -> str:
-    """What the terminal advertises: "none" (NO_COLOR), "truecolor", "256" or "16".
-
-    OpenSSH does not forward COLORTERM, so over SSH most terminals arrive as "256": the themes are chosen
-    so that bull, bear and the levels stay distinct after the downgrade (tested)."""
-    if "NO_COLOR" in env:
-        return "none"
-    if env.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
-        return "truecolor"
-    term = env.get("TERM", "")
-    if "256" in term:
-        return "256"
-    return "16"
-
-
 RICH_COLOR_SYSTEM = {"truecolor": "truecolor", "256": "256", "16": "standard", "none": "standard"}
 
 

@@ -20,7 +20,7 @@ from cockpit.config import Config, ConfigError, UiSettings, load_config
 from cockpit.sources.demo.market import DEFAULT_SEED
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.messages import SnapshotReady
-from cockpit.ui.terminal import ascii_wanted, color_depth, frame_rate
+from cockpit.ui.terminal import ascii_wanted, frame_rate
 from cockpit.wiring import demo_snapshot
 
 
@@ -122,10 +122,7 @@ def test_themes_keep_bull_bear_and_alarms_apart_when_colours_are_downgraded(name
     assert len({bull, bear, bg}) == 3 and alarm != bg
 
 
-def test_colour_depth_frame_rate_and_glyph_mode_from_the_environment() -> None:
-    assert color_depth({"COLORTERM": "truecolor", "TERM": "xterm-256color"}) == "truecolor"
-    assert color_depth({"TERM": "xterm-256color"}) == "256"  # over SSH: COLORTERM is not forwarded
-    assert color_depth({"TERM": "xterm"}) == "16" and color_depth({"NO_COLOR": "1", "TERM": "x"}) == "none"
+def test_frame_rate_and_glyph_mode_from_the_environment() -> None:
     assert frame_rate(0, {"SSH_CONNECTION": "1 2 3 4"}) == 10 and frame_rate(0, {}) == 30
     assert frame_rate(24, {"SSH_CONNECTION": "x"}) == 24
     assert ascii_wanted("auto", {"LANG": "C"}) and not ascii_wanted("auto", {"LANG": "en_US.UTF-8"})

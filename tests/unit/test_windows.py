@@ -76,7 +76,6 @@ def check_against_brute_force(
         assert (lg, sh) == (pytest.approx(exp_l, rel=1e-6, abs=0), pytest.approx(exp_s, rel=1e-6, abs=0))
     for k in (1, 3, len(win) + 1):
         assert w.largest(window_s, k, now) == sorted(win, key=tie_key, reverse=True)[:k]
-    assert w.rate_per_minute(window_s, now) == pytest.approx(len(win) * 60 / window_s)
 
 
 # ---- hand-worked examples ---------------------------------------------------------------------------
@@ -110,7 +109,6 @@ def test_empty_and_zero_windows() -> None:
     assert w.totals(3600) == WindowTotals(3600, 0.0, 0.0, 0.0, 0, None, {})
     assert w.largest(3600) == []
     assert w.events_per_minute(600).tolist() == [0] * 10
-    assert w.rate_per_minute(3600) == 0.0
     w.ingest([ev(NOW, 0.0)])
     assert w.totals(3600).long_share is None and w.totals(3600).count == 1
     assert w.totals(3600, now_ms=NOW + H).count == 0  # now_ms after the newest event
@@ -167,7 +165,6 @@ def test_events_per_minute_buckets() -> None:
     assert w.events_per_minute(300).dtype == np.int64
     assert w.events_per_minute(300, now_ms=NOW - 60_000).tolist() == [1, 1, 0, 0, 1]
     assert len(w.events_per_minute(3600)) == 60 and w.events_per_minute(3600).sum() == 5
-    assert w.rate_per_minute(300) == pytest.approx(4 / 5)
     with pytest.raises(ValueError):
         w.events_per_minute(90)
 
