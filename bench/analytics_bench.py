@@ -31,7 +31,7 @@ from cockpit.analytics import (
 from cockpit.storage.csv_ohlcv import load_ohlcv_csv
 
 REPO = Path(__file__).resolve().parents[1]
-BTC_1H = REPO.parent / "shared" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
+BTC_1H = REPO / "tests" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
 
 
 def tiled(n: int) -> Candles:

@@ -1,4 +1,4 @@
-"""Shared test helpers: paths to the shared real data, candle builders."""
+"""Test helpers: paths to the real data in tests/data, candle builders."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from cockpit.analytics import Candles
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-BTC_1H = SHARED / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
-BTC_1D = SHARED / "data" / "btc" / "coinbase_btcusd_1d_2014-12_2019-10.csv"
+DATA = REPO / "tests" / "data"  # real candles and recorded venue payloads: see tests/data/README.md
+BTC_1H = DATA / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
+BTC_1D = DATA / "btc" / "coinbase_btcusd_1d_2014-12_2019-10.csv"
 
 
 def candles_from_hl(high: list[float], low: list[float], close: list[float] | None = None) -> Candles:

@@ -8,5 +8,5 @@ Fear & Greed API, speaking each venue's wire format so tests run the real ccxt c
 - ``base``: ``FakeVenue`` (request log, faults, websocket plumbing); ``faults``: ``Fault``, the fault kinds;
   ``delivery``: the listener a fake tells what it wrote, dropped or served (for the soak run).
 - one module per venue with its routes and builders of raw liquidation messages; ``fixtures`` reads the
-  recorded payloads in /work/shared/fixtures.
+  recorded payloads in tests/data.
 """

@@ -1,4 +1,4 @@
-"""Real recorded venue payloads from /work/shared/fixtures (ccxt's own static test data), read lazily."""
+"""Real recorded venue payloads from tests/data (ccxt's own static test data), read lazily."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SHARED_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+SHARED_FIXTURES = Path(__file__).resolve().parents[1] / "data"
 
 
 @cache

@@ -21,8 +21,8 @@ from cockpit.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "cockpit" / "data" / "sample_btcusd_1h.csv"
-BTC_1D = REPO.parent / "shared" / "data" / "btc" / "coinbase_btcusd_1d_2014-12_2019-10.csv"
-BTC_1H = REPO.parent / "shared" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
+BTC_1D = REPO / "tests" / "data" / "btc" / "coinbase_btcusd_1d_2014-12_2019-10.csv"
+BTC_1H = REPO / "tests" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
 
 SECTION_KEYS = {"rsi", "swings", "fib", "fvgs", "zones", "scenarios"}
 SWING_KEYS = {"index", "kind", "price", "confirmed_index"}

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from cockpit.storage.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
 
 REPO_ROOT = Path(__file__).parents[2]
-REAL_1H = REPO_ROOT.parent / "shared" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
+REAL_1H = REPO_ROOT / "tests" / "data" / "btc" / "coinbase_btcusd_1h_2017-07_2018-08.csv"
 
 HEADER = "ts,open,high,low,close,volume"
 T0 = 1_500_000_000  # 2017-07-14T02:40:00Z

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from cockpit.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data" / "btc"
+DATA = REPO / "tests" / "data" / "btc"
 BTC_1H = DATA / "coinbase_btcusd_1h_2017-07_2018-08.csv"
 BTC_1D = DATA / "coinbase_btcusd_1d_2014-12_2019-10.csv"
 
