@@ -12,9 +12,9 @@ from cockpit.config import SentimentSettings
 from cockpit.models import SentimentUpdate, SourceError, SourceOk
 from cockpit.sources.clock import ManualClock
 from cockpit.sources.fear_greed import FearGreedError, FearGreedSource, next_poll_s, parse_fng
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-FIXTURE = SHARED / "fixtures" / "fng" / "fng_sample_limit3.json"
+FIXTURE = DATA / "fng" / "fng_sample_limit3.json"
 
 
 def test_parses_the_recorded_response_oldest_first_with_the_api_label() -> None:
