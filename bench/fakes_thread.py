@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from tests.fakes.cluster import FakeVenues, fake_venues
 from tests.integration.test_live_snapshot_cli import config_text
@@ -14,8 +16,13 @@ from tests.integration.test_live_snapshot_cli import config_text
 class FakeVenuesThread:
     """``with FakeVenuesThread() as config_path:`` serves every venue until the block ends."""
 
-    def __init__(self, config_path: Path, poll_s: float = 1.0) -> None:
-        self.config_path, self.poll_s = config_path, poll_s
+    def __init__(
+        self,
+        config_path: Path,
+        poll_s: float = 1.0,
+        on_second: Callable[[Any], Awaitable[None]] | None = None,
+    ) -> None:
+        self.config_path, self.poll_s, self.on_second = config_path, poll_s, on_second
         self._ready = threading.Event()
         self._stop = threading.Event()
         self._error: BaseException | None = None
@@ -27,8 +34,12 @@ class FakeVenuesThread:
             async with fake_venues() as fakes:
                 self._fakes = fakes
                 self._ready.set()
+                next_second = asyncio.get_running_loop().time() + 1.0
                 while not self._stop.is_set():
                     await asyncio.sleep(0.05)
+                    if self.on_second is not None and asyncio.get_running_loop().time() >= next_second:
+                        next_second += 1.0
+                        await self.on_second(fakes)
         except BaseException as exc:  # reported by __enter__
             self._error = exc
             self._ready.set()

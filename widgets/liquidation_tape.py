@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.markup import markup
 from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
@@ -98,4 +99,4 @@ class LiquidationTape(Pane):
         lines.append("[b]tape[/b] [$muted](newest first)[/]")
         room = max(3, self.size.height - len(lines) - 1) if self.size.height else 20
         lines += [tape_line(e) for e in reversed(s.recent_liquidations[-room:])]
-        return Content.from_markup("\n".join(lines))
+        return markup("\n".join(lines))

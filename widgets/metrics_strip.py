@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.markup import markup
 from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.geometry import Region, Size
@@ -58,7 +59,7 @@ class MetricsStrip(Pane):
             parts.append(f"Funding [{tone}]{s.funding_rate * 100:+.4f}%[/]{per}")
         if s.open_interest_usd is not None:
             parts.append(f"OI [b]{fmt.usd(s.open_interest_usd)}[/b]{_whose('', s.open_interest_venue)}")
-        return Content("\n").join(Content.from_markup(p) for p in parts)
+        return Content("\n").join(markup(p) for p in parts)
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None:
@@ -89,7 +90,7 @@ class MetricsStrip(Pane):
     def _wrap(self, width: int) -> Content:
         """Fill lines with whole cells, so a number is never split from its label on a narrow screen."""
         width = max(20, width)
-        sep = Content.from_markup("  [$muted]│[/]  ")
+        sep = markup("  [$muted]│[/]  ")
         lines: list[Content] = []
         line: Content | None = None
         for cell in self._cells:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.markup import markup
 from cockpit.widgets.quiet_update import update_quietly
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -98,13 +99,13 @@ class ScenarioPanel(Vertical, can_focus=True):
         }
         sc = s.analysis.scenarios if s.analysis is not None else None
         if sc is None or sc.key is None or sc.bounce is None or sc.breakdown is None:
-            self._show(key_line, Content.from_markup("[$muted]no key support yet: waiting for swings[/]"))
+            self._show(key_line, markup("[$muted]no key support yet: waiting for swings[/]"))
             for c in cards.values():
                 self._show(c, "")
             return
         self._show(
             key_line,
-            Content.from_markup(
+            markup(
                 f"key support [$support]{fmt.price(sc.key.price)}[/] [$muted]({escape(sc.key.source)}, "
                 f"{s.levels_timeframe}, buffer {fmt.price(sc.key.buffer)})[/]"
             ),
@@ -112,5 +113,5 @@ class ScenarioPanel(Vertical, can_focus=True):
         play = sc.in_play
         for plan in (sc.bounce, sc.breakdown):
             c = cards[plan.name]
-            self._show(c, Content.from_markup(card(plan, play is plan)))
+            self._show(c, markup(card(plan, play is plan)))
             c.set_class(play is plan, "in-play")

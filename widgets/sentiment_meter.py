@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.markup import markup
 from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
@@ -37,7 +38,7 @@ class SentimentMeter(Pane):
 
     def render_snapshot(self, s: Snapshot) -> Content:
         if s.sentiment is None:
-            return Content.from_markup("[$muted]waiting for the index…[/]")
+            return markup("[$muted]waiting for the index…[/]")
         latest = s.sentiment.latest
         band = next(i for i, (lo, hi, _) in enumerate(FEAR_GREED_BANDS) if lo <= latest.value <= hi)
         width = max(10, (self.size.width or 40) - 2)
@@ -51,4 +52,4 @@ class SentimentMeter(Pane):
             if s.simulated
             else "[$muted]Crypto Fear & Greed Index · data: alternative.me[/]",
         ]
-        return Content.from_markup("\n".join(lines))
+        return markup("\n".join(lines))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.markup import markup
 from cockpit.widgets.quiet_update import update_quietly
 from textual.content import Content
 from textual.markup import escape
@@ -58,4 +59,4 @@ class StatusBar(Static):
         if s.alarm_error:
             parts.append(f"[$error]alarm store: {escape(s.alarm_error[:60])}[/]")
         parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")
-        self._shown = update_quietly(self, Content.from_markup("  ".join(parts)), self._shown)
+        self._shown = update_quietly(self, markup("  ".join(parts)), self._shown)
