@@ -178,7 +178,9 @@ def build(plt: Any, s: Snapshot, view: View, size: tuple[int, int], color: Palet
     ]
     if "last" in on and s.price is not None:
         plt.hline(s.price, color("primary"))
-        labels.append(geo.Label(s.price, f"{fmt.price(s.price)}", 0, "right", "primary"))
+        # The line marks where the price is; its exact value is in the metrics strip, so this label does
+        # not change with every tick (a tick within one row then redraws nothing: bench/RESULTS.md).
+        labels.append(geo.Label(s.price, "◂ last", 0, "right", "primary"))
     if view.cursor is not None:
         plt.hline(view.cursor, color("cursor"))
         text = f"▸{fmt.price(view.cursor)}"  # the distance from last is in the pane's subtitle

@@ -143,15 +143,28 @@ class PriceChart(PlotextPlot, can_focus=True):
     def on_resize(self) -> None:
         self._force_replot()
 
+    def _on_screen(self, price: float | None) -> object:
+        """Where ``price`` lands on the drawn chart, in half rows (candles are drawn in half blocks): a move
+        that stays within one half row changes nothing a trader can see in the plot, so it is no reason to
+        rebuild it (the exact last price is in the metrics strip). Before the first build: the price."""
+        lay = self.drawn.layout
+        if price is None or lay is None or lay.frame.step <= 0:
+            return price
+        frame = lay.frame
+        return round(2 * (price - frame.y_lo) / frame.step)
+
     def _key(self, s: Snapshot) -> tuple[object, ...]:
         c = s.candles
-        last = (int(c.ts_ms[-1]), float(c.high[-1]), float(c.low[-1]), float(c.close[-1])) if len(c) else None
+        last = None
+        if len(c):
+            drawn_bar = (float(c.high[-1]), float(c.low[-1]), float(c.open[-1]), float(c.close[-1]))
+            last = (int(c.ts_ms[-1]), *(self._on_screen(v) for v in drawn_bar))
         liqs = s.chart_liquidations
         return (
             s.chart_timeframe,
             len(c),
             last,
-            s.price if "last" in self.overlays else None,
+            self._on_screen(s.price) if "last" in self.overlays else None,
             id(s.analysis),
             id(liqs.long_usd) if liqs is not None else None,
             self.size,
@@ -191,6 +204,12 @@ class PriceChart(PlotextPlot, can_focus=True):
             lo_i, hi_i, frozenset(self.overlays), self.cursor, self.alarm_levels, self.fvg_min_pct
         )
         self.drawn = fig.build(plt, s, view, (self.size.width, self.size.height), self._rgb)
+        self._show_title(s)
+        self._show_frame()
+
+    def _show_title(self, s: Snapshot) -> None:
+        """The border: instrument and timeframe; the cursor's distance underneath. (Not the last price: a
+        new border title repaints the whole pane, and the exact price is in the metrics strip.)"""
         title = f"{s.symbol.split(':')[0]} {s.chart_timeframe}"
         if self.pan_bars:
             title += f" · ◀ {self.pan_bars} bars back (end: latest)"
@@ -201,7 +220,6 @@ class PriceChart(PlotextPlot, can_focus=True):
             subtitle = f"cursor {fmt.price(price)} {fmt.pct(dist)} from last · a: alarm here"
         if (self.border_title, self.border_subtitle) != (f"3 Chart · {title}", subtitle):
             self.border_title, self.border_subtitle = f"3 Chart · {title}", subtitle
-        self._show_frame()
 
     def _show_frame(self) -> None:
         """Render the figure once and repaint only the rows that changed.

@@ -100,7 +100,7 @@ def test_a_bad_or_clashing_key_is_one_line(tmp_path: Path, keys: str, message: s
 
 def test_moved_keys_that_do_not_clash_load(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[keys]\nquit = "x"\nmaximize = "q"\nhelp = "f1"\nalarm-add = "ctrl+shift+a"\n')
+    path.write_text('[keys]\nquit = "Q"\nmaximize = "q"\nhelp = "f1"\nalarm-add = "ctrl+shift+a"\n')
     assert load_config(path).keys["maximize"] == "q"
 
 
