@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from cockpit.widgets.quiet_update import update_quietly
+from cockpit.widgets.quiet_update import RowStatic, update_quietly
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from cockpit.models import Snapshot
 
 
-class Pane(Static, can_focus=True):
+class Pane(RowStatic, can_focus=True):
     """A focusable, titled pane; subclasses render ``snapshot`` in ``render_snapshot``."""
 
     DEFAULT_CSS = """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cockpit.widgets.markup import markup
-from cockpit.widgets.quiet_update import update_quietly
+from cockpit.widgets.quiet_update import RowStatic, update_quietly
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -47,7 +47,7 @@ def card(s: Scenario, in_play: bool) -> str:
     return "\n".join(lines)
 
 
-class ScenarioCard(Static):
+class ScenarioCard(RowStatic):
     """One plan's card inside the scenarios pane."""
 
     DEFAULT_CSS = """

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from cockpit.widgets.markup import markup
-from cockpit.widgets.quiet_update import update_quietly
+from cockpit.widgets.quiet_update import RowStatic, update_quietly
 from textual.content import Content
 from textual.markup import escape
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from cockpit.models import DATA, Snapshot, SourceStatus
 from cockpit.text import formatting as fmt
@@ -26,7 +25,7 @@ def _which(src: SourceStatus) -> str:
     return ": " + escape(", ".join(names))
 
 
-class StatusBar(Static):
+class StatusBar(RowStatic):
     """One line at the bottom; the SIMULATED badge is never hidden while data is not live."""
 
     DEFAULT_CSS = """

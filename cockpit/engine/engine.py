@@ -20,7 +20,7 @@ from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
 from cockpit.config import Config
 from cockpit.engine.market_state import MarketState
-from cockpit.models import Backfill, Covered, MarketEvent, Snapshot, SourceError
+from cockpit.models import Backfill, Covered, MarketEvent, Snapshot, SourceError, SourceOk
 from cockpit.sources import checks
 from cockpit.sources.base import ReplayControls, Source
 from cockpit.sources.clock import Clock
@@ -34,6 +34,11 @@ from cockpit.storage.history import (
 )
 from cockpit.text.safety import printable
 
+# Events that change nothing on the main screen at once: a source saying it is alive, or the time a quiet
+# stream watched. They are applied with the next snapshot, which comes within a second anyway (health
+# and clocks move once a second); waking for each cost a snapshot per ticker of every venue that is not
+# the price venue (bench/RESULTS.md, "In a real terminal").
+QUIET_EVENTS = (SourceOk, Covered)
 STOP_TIMEOUT_S = 10.0  # real seconds: the longest quitting waits for the sources to stop
 REOPEN_EVERY_S = 1.0  # real seconds between attempts to reopen a deleted history file
 
@@ -118,7 +123,8 @@ class Engine:
                 self.taps.remove(tap)
                 self.tap_error = f"{type(exc).__name__}: {exc}"
         self._queue.put_nowait(event)
-        self._wake.set()
+        if not isinstance(event, QUIET_EVENTS):
+            self._wake.set()
 
     def wake(self) -> None:
         """Publish a snapshot soon (a replay key moved the clock)."""
