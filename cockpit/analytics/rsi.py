@@ -35,6 +35,29 @@ def rsi(close: FloatArray, period: int = 14) -> FloatArray:
 _CHUNK = 1 << 15
 
 
+@dataclass(frozen=True)
+class _Blocks:
+    """Wilder smoothing y[k] = decay*y[k-1] + alpha*x[k], run in blocks of ``size`` bars (see _averages)."""
+
+    alpha: float
+    decay: float
+    size: int
+    grow: FloatArray  # decay^-j within a block
+    scale_out: FloatArray  # alpha * decay^j
+    carry: float  # decay^size: what the state entering a block is worth at its end
+    tail_scale: float  # alpha * decay^(size-1)
+
+
+def _blocks(period: int) -> _Blocks:
+    alpha = 1.0 / period
+    decay = 1.0 - alpha
+    # d^-B must stay far from overflow: B * -log(d) <= 150.
+    size = int(max(1, min(1024, 150.0 / -np.log(decay)))) if decay > 0.0 else 1
+    k = np.arange(size, dtype=np.float64)
+    grow = decay**-k if decay > 0.0 else np.ones(size)
+    return _Blocks(alpha, decay, size, grow, alpha * decay**k, decay**size, alpha * decay ** (size - 1))
+
+
 def _averages(close: FloatArray, period: int) -> tuple[FloatArray, FloatArray]:
     """Seed [gain, loss] (mean of the first N changes) and the smoothed rows for bars N+1..n-1.
 
@@ -48,45 +71,54 @@ def _averages(close: FloatArray, period: int) -> tuple[FloatArray, FloatArray]:
     change = np.diff(close[: period + 1])
     seed = np.array([change[change > 0].sum(), -change[change < 0].sum()]) / period
     m = len(close) - period - 1
-    alpha = 1.0 / period
-    decay = 1.0 - alpha
-    block = int(max(1, min(1024, 150.0 / -np.log(decay)))) if decay > 0.0 else 1
-    k = np.arange(block, dtype=np.float64)
-    grow = decay**-k if decay > 0.0 else np.ones(block)
-    scale_out = alpha * decay**k
-    carry = decay**block
-    tail_scale = alpha * decay ** (block - 1)
-    per_chunk = max(1, _CHUNK // block)
+    plan = _blocks(period)
+    per_chunk = max(1, _CHUNK // plan.size)
     out = np.empty((2, m))
-    work = np.empty((2, per_chunk, block))
-    diff = np.empty((per_chunk, block))
-    gain_state, loss_state = float(seed[0]), -float(seed[1])  # losses stay negative until the end
-    entering = np.empty((2, per_chunk))
-    for lo in range(0, m, per_chunk * block):
-        hi = min(m, lo + per_chunk * block)
-        nb = -(-(hi - lo) // block)
-        d = diff[:nb]
-        flat = d.reshape(-1)
-        flat[hi - lo :] = 0.0
-        np.subtract(
-            close[period + 1 + lo : period + 1 + hi], close[period + lo : period + hi], out=flat[: hi - lo]
-        )
-        d *= grow  # d^-j > 0 keeps each sign, so gains and losses can be split after scaling
-        w = work[:, :nb]
-        np.maximum(d, 0.0, out=w[0])
-        np.minimum(d, 0.0, out=w[1])
-        np.cumsum(w, axis=2, out=w)
-        for b in range(nb):
-            entering[0, b] = gain_state
-            entering[1, b] = loss_state
-            gain_state = carry * gain_state + tail_scale * w[0, b, -1]
-            loss_state = carry * loss_state + tail_scale * w[1, b, -1]
-        if alpha < 1.0:
-            w += ((decay / alpha) * entering[:, :nb])[:, :, None]
-        w *= scale_out
-        out[:, lo:hi] = w.reshape(2, -1)[:, : hi - lo]
+    buffers = _Buffers(
+        np.empty((per_chunk, plan.size)), np.empty((2, per_chunk, plan.size)), np.empty((2, per_chunk))
+    )
+    state = [float(seed[0]), -float(seed[1])]  # losses stay negative until the end
+    for lo in range(0, m, per_chunk * plan.size):
+        hi = min(m, lo + per_chunk * plan.size)
+        _smooth_chunk(close[period + lo : period + hi + 1], plan, state, buffers, out[:, lo:hi])
     out[1] *= -1.0
     return seed, out
+
+
+@dataclass(frozen=True)
+class _Buffers:
+    """Scratch arrays reused by every chunk (allocating per chunk costs a pass over memory)."""
+
+    diff: FloatArray  # price changes, scaled by d^-j
+    work: FloatArray  # [gain, loss] cumulative sums
+    entering: FloatArray  # [gain, loss] state entering each block
+
+
+def _smooth_chunk(
+    prices: FloatArray, plan: _Blocks, state: list[float], buf: _Buffers, out: FloatArray
+) -> None:
+    """Smoothed [gain, loss] for the changes between consecutive ``prices`` into ``out``; ``state`` (the
+    [gain, loss] entering the chunk) is left as it leaves it."""
+    n = len(prices) - 1
+    nb = -(-n // plan.size)
+    d = buf.diff[:nb]
+    flat = d.reshape(-1)
+    flat[n:] = 0.0
+    np.subtract(prices[1:], prices[:-1], out=flat[:n])
+    d *= plan.grow  # d^-j > 0 keeps each sign, so gains and losses can be split after scaling
+    w = buf.work[:, :nb]
+    np.maximum(d, 0.0, out=w[0])
+    np.minimum(d, 0.0, out=w[1])
+    np.cumsum(w, axis=2, out=w)
+    entering = buf.entering
+    for b in range(nb):
+        entering[0, b], entering[1, b] = state
+        state[0] = plan.carry * state[0] + plan.tail_scale * w[0, b, -1]
+        state[1] = plan.carry * state[1] + plan.tail_scale * w[1, b, -1]
+    if plan.alpha < 1.0:
+        w += ((plan.decay / plan.alpha) * entering[:, :nb])[:, :, None]
+    w *= plan.scale_out
+    out[:] = w.reshape(2, -1)[:, :n]
 
 
 def _ratio_into(averages: FloatArray, out: FloatArray) -> None:

@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from cockpit.analytics.candles import FloatArray
+from cockpit.analytics.candles import FloatArray, IntArray
 from cockpit.analytics.swings import Swing
 
 LIQ_STRENGTH = 2.0  # strength points of the zone with the most liquidation notional
@@ -72,28 +72,45 @@ def find_zones(
     """Cluster swing prices (and liquidation notional by price) into zones around ``price``."""
     if tolerance <= 0:
         raise ValueError("zones: tolerance must be > 0")
+    points = _points(swings, tolerance, liq_price, liq_notional)
+    if not len(points.price):
+        return Zones(price, (), None, None, None, None)
+    return _nearest(price, _clusters(points, tolerance, price))
+
+
+@dataclass(frozen=True)
+class _Points:
+    """Every price that can make a zone, sorted: swings (a touch each) and liquidation buckets."""
+
+    price: FloatArray
+    touch: FloatArray  # 1 for a swing, 0 for a liquidation bucket
+    notional: FloatArray  # liquidated USD at that price (0 for a swing)
+    bar: IntArray  # the swing's bar (-1 for a bucket)
+
+
+def _points(
+    swings: list[Swing], tolerance: float, liq_price: FloatArray | None, liq_notional: FloatArray | None
+) -> _Points:
     s_price = np.array([s.price for s in swings], dtype=np.float64)
-    s_index = np.array([s.index for s in swings], dtype=np.int64)
-    points = [s_price]
-    touch = [np.ones(len(s_price))]
-    notional = [np.zeros(len(s_price))]
-    bar = [s_index]
+    price, touch = [s_price], [np.ones(len(s_price))]
+    notional, bar = [np.zeros(len(s_price))], [np.array([s.index for s in swings], dtype=np.int64)]
     if liq_price is not None and liq_notional is not None and len(liq_price):
         b_price, b_notional = _bucket(
             np.asarray(liq_price, float), np.asarray(liq_notional, float), tolerance
         )
-        points.append(b_price)
+        price.append(b_price)
         touch.append(np.zeros(len(b_price)))
         notional.append(b_notional)
         bar.append(np.full(len(b_price), -1, dtype=np.int64))
-    p = np.concatenate(points)
-    if not len(p):
-        return Zones(price, (), None, None, None, None)
+    p = np.concatenate(price)
     order = np.argsort(p, kind="stable")
-    p = p[order]
-    t = np.concatenate(touch)[order]
-    nv = np.concatenate(notional)[order]
-    bi = np.concatenate(bar)[order]
+    return _Points(
+        p[order], np.concatenate(touch)[order], np.concatenate(notional)[order], np.concatenate(bar)[order]
+    )
+
+
+def _clusters(points: _Points, tolerance: float, price: float) -> tuple[Zone, ...]:
+    p, t, nv = points.price, points.touch, points.notional
     # A new cluster starts where the gap to the previous point exceeds the tolerance.
     starts = np.flatnonzero(np.concatenate(([True], np.diff(p) > tolerance * p[1:])))
     ends = np.append(starts[1:], len(p))
@@ -106,7 +123,7 @@ def find_zones(
     mid = np.clip(mid, p[starts], p[ends - 1])  # rounding must not put the middle outside the band
     peak = float(zone_notional.max())
     strength = touches + (LIQ_STRENGTH * zone_notional / peak if peak > 0 else 0.0)
-    zones = [
+    return tuple(
         Zone(lo, hi, m, int(k), zn, st, int(last), "support" if m < price else "resistance")
         for lo, hi, m, k, zn, st, last in zip(
             p[starts].tolist(),
@@ -115,11 +132,10 @@ def find_zones(
             touches.tolist(),
             zone_notional.tolist(),
             np.asarray(strength, dtype=np.float64).tolist(),
-            np.maximum.reduceat(bi, starts).tolist(),
+            np.maximum.reduceat(points.bar, starts).tolist(),
             strict=True,
         )
-    ]
-    return _nearest(price, tuple(zones))
+    )
 
 
 def _bucket(price: FloatArray, notional: FloatArray, tolerance: float) -> tuple[FloatArray, FloatArray]:
