@@ -6,7 +6,7 @@ from typing import Any
 
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.pipeline import ladder_json, scenarios_json, zone_json
-from cockpit.models import Snapshot, SourceCoverage
+from cockpit.models import Snapshot, SourceCoverage, SourceStatus
 
 
 def _event(e: LiquidationEvent) -> dict[str, Any]:
@@ -65,44 +65,7 @@ def liquidations_json(s: Snapshot) -> dict[str, Any]:
 def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
     """Everything a script needs from one snapshot; numbers in USD and percent."""
     a = s.analysis
-    levels: dict[str, Any] = {
-        "fib": None,
-        "support": None,
-        "resistance": None,
-        "liquidity_zones": [],
-        "fvgs": [],
-    }
-    scenarios: list[dict[str, Any]] = []
-    if a is not None:
-        # Only the pieces needed: to_json would also list RSI per bar and every gap ever found.
-        fib, plans = ladder_json(a.ladder), scenarios_json(a.scenarios)
-        z = a.zones
-        levels = {
-            "timeframe": s.levels_timeframe,
-            "fib": fib,
-            "support": zone_json(z.support),
-            "resistance": zone_json(z.resistance),
-            "key_support": plans["key_support"],
-            "liquidity_zones": [zone_json(x) for x in z.zones if x.is_liquidity],
-            "liquidity_below": zone_json(z.liquidity_below),
-            "liquidity_above": zone_json(z.liquidity_above),
-            "fvgs": [
-                {"kind": g.kind, "top": g.top, "bottom": g.bottom, "index": g.index, "state": g.state()}
-                for g in a.gaps
-            ],
-        }
-        for name in ("bounce", "breakdown"):
-            sc = plans[name]
-            if sc is not None:
-                scenarios.append({"name": name, **sc})
-    sentiment = None
-    if s.sentiment is not None:
-        sentiment = {
-            "value": s.sentiment.latest.value,
-            "label": s.sentiment.latest.label,
-            "ts_ms": s.sentiment.latest.ts_ms,
-            "history": [{"ts_ms": r.ts_ms, "value": r.value} for r in s.sentiment.history],
-        }
+    levels, scenarios = _levels_json(s)
     return {
         "source": s.source,
         "simulated": s.simulated,
@@ -110,7 +73,7 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
         "as_of_ms": s.as_of_ms,
         "price": {"last": s.price, "change_24h_pct": s.change_24h_pct},
         "liquidations": liquidations_json(s),
-        "sentiment": sentiment,
+        "sentiment": _sentiment_json(s),
         "funding_rate": s.funding_rate,
         "funding_interval_h": s.funding_interval_h,  # what the rate is per
         "funding_venue": s.funding_venue,
@@ -124,28 +87,67 @@ def snapshot_to_json(s: Snapshot, rsi_timeframe: str = "4h") -> dict[str, Any]:
         },
         "scenarios": scenarios,
         "in_play": a.scenarios.in_play.name if a is not None and a.scenarios.in_play else None,
-        "sources": [
+        "sources": [_source_json(x) for x in s.sources],
+    }
+
+
+def _levels_json(s: Snapshot) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The levels the chart draws and the two plans, from the snapshot's analysis (empty without one)."""
+    a = s.analysis
+    if a is None:
+        return {"fib": None, "support": None, "resistance": None, "liquidity_zones": [], "fvgs": []}, []
+    # Only the pieces needed: to_json would also list RSI per bar and every gap ever found.
+    fib, plans = ladder_json(a.ladder), scenarios_json(a.scenarios)
+    z = a.zones
+    levels = {
+        "timeframe": s.levels_timeframe,
+        "fib": fib,
+        "support": zone_json(z.support),
+        "resistance": zone_json(z.resistance),
+        "key_support": plans["key_support"],
+        "liquidity_zones": [zone_json(x) for x in z.zones if x.is_liquidity],
+        "liquidity_below": zone_json(z.liquidity_below),
+        "liquidity_above": zone_json(z.liquidity_above),
+        "fvgs": [
+            {"kind": g.kind, "top": g.top, "bottom": g.bottom, "index": g.index, "state": g.state()}
+            for g in a.gaps
+        ],
+    }
+    scenarios = [{"name": name, **plans[name]} for name in ("bounce", "breakdown") if plans[name] is not None]
+    return levels, scenarios
+
+
+def _sentiment_json(s: Snapshot) -> dict[str, Any] | None:
+    if s.sentiment is None:
+        return None
+    latest = s.sentiment.latest
+    return {
+        "value": latest.value,
+        "label": latest.label,
+        "ts_ms": latest.ts_ms,
+        "history": [{"ts_ms": r.ts_ms, "value": r.value} for r in s.sentiment.history],
+    }
+
+
+def _source_json(x: SourceStatus) -> dict[str, Any]:
+    return {
+        "name": x.name,
+        "state": x.state,
+        "last_ok_ms": x.last_ok_ms,
+        "error": x.error,
+        "simulated": x.simulated,
+        "sampled": x.sampled,
+        "retry_at_ms": x.retry_at_ms,
+        "feeds": [
             {
-                "name": x.name,
-                "state": x.state,
-                "last_ok_ms": x.last_ok_ms,
-                "error": x.error,
-                "simulated": x.simulated,
-                "sampled": x.sampled,
-                "retry_at_ms": x.retry_at_ms,
-                "feeds": [
-                    {
-                        "name": f.name,
-                        "state": f.state,
-                        "last_ok_ms": f.last_ok_ms,  # last sign of life (data, a poll answered, connected)
-                        "last_data_ms": f.last_data_ms,
-                        "error": f.error,
-                        "retry_at_ms": f.retry_at_ms,
-                        "note": f.note,
-                    }
-                    for f in x.feeds
-                ],
+                "name": f.name,
+                "state": f.state,
+                "last_ok_ms": f.last_ok_ms,  # last sign of life (data, a poll answered, connected)
+                "last_data_ms": f.last_data_ms,
+                "error": f.error,
+                "retry_at_ms": f.retry_at_ms,
+                "note": f.note,
             }
-            for x in s.sources
+            for f in x.feeds
         ],
     }
