@@ -67,59 +67,78 @@ def render_summary(
         f"last close {_px(price)}   swing length {cfg.swing_length}",
         *([f"note: {note}"] if note else []),
         "",
+        *_momentum(cfg, a),
+        "",
+        *_fibonacci(a, price),
+        "",
+        *_gaps(cfg, a, price),
+        "",
+        *_zones(a),
+        "",
+        *_scenarios(a),
     ]
+    return "\n".join(out) + "\n"
+
+
+def _momentum(cfg: AnalyticsConfig, a: Analysis) -> list[str]:
     last_rsi = a.rsi[-1] if len(a.rsi) else np.nan
     if np.isnan(last_rsi):
-        out.append(f"RSI({cfg.rsi_period}): warming up (needs {cfg.rsi_period + 1} bars)")
+        rsi = f"RSI({cfg.rsi_period}): warming up (needs {cfg.rsi_period + 1} bars)"
     else:
-        out.append(f"RSI({cfg.rsi_period}): {last_rsi:.2f} ({_rsi_label(float(last_rsi))})")
-    recent = a.swings[-4:]
-    out.append(
-        f"Swings: {len(a.swings)} confirmed; latest: "
-        + (", ".join(f"{s.kind} {_px(s.price)} @{s.index}" for s in recent) or "none")
-    )
-    out.append("")
-    if a.ladder is None:
-        out.append("Fibonacci: fewer than two swings yet")
-    else:
-        lad = a.ladder
-        out.append(
-            f"Fibonacci ({lad.direction}-move, low {_px(lad.swing_low)} → high {_px(lad.swing_high)}):"
-            if lad.direction == "up"
-            else f"Fibonacci (down-move, high {_px(lad.swing_high)} → low {_px(lad.swing_low)}):"
-        )
-        for ratio, level in lad.levels:
-            where = "above" if level > price else "below"
-            out.append(f"  {ratio:5.3f}  {_px(level):>12}  {_pct((level / price - 1) * 100):>8} ({where})")
-    out.append("")
+        rsi = f"RSI({cfg.rsi_period}): {last_rsi:.2f} ({_rsi_label(float(last_rsi))})"
+    recent = ", ".join(f"{s.kind} {_px(s.price)} @{s.index}" for s in a.swings[-4:]) or "none"
+    return [rsi, f"Swings: {len(a.swings)} confirmed; latest: {recent}"]
+
+
+def _fibonacci(a: Analysis, price: float) -> list[str]:
+    lad = a.ladder
+    if lad is None:
+        return ["Fibonacci: fewer than two swings yet"]
+    out = [
+        f"Fibonacci ({lad.direction}-move, low {_px(lad.swing_low)} → high {_px(lad.swing_high)}):"
+        if lad.direction == "up"
+        else f"Fibonacci (down-move, high {_px(lad.swing_high)} → low {_px(lad.swing_low)}):"
+    ]
+    for ratio, level in lad.levels:
+        where = "above" if level > price else "below"
+        out.append(f"  {ratio:5.3f}  {_px(level):>12}  {_pct((level / price - 1) * 100):>8} ({where})")
+    return out
+
+
+def _gaps(cfg: AnalyticsConfig, a: Analysis, price: float) -> list[str]:
     above = sorted((g for g in a.gaps if g.bottom > price), key=lambda g: g.bottom)[:3]
     below = sorted((g for g in a.gaps if g.top < price), key=lambda g: -g.top)[:3]
     total_open = int((a.fvgs.filled_index < 0).sum())
-    out.append(
+    out = [
         f"Fair value gaps: {len(a.fvgs)} found, {total_open} unfilled, {len(a.gaps)} drawn "
         f"(≥ {cfg.fvg_min_rel_size:.2%} of price)"
-    )
+    ]
     for label, gaps in (("above", above), ("below", below)):
         for g in gaps:
             state = "touched" if g.touched_index is not None else "untouched"
             out.append(f"  {label}: {g.kind} {_px(g.bottom)}–{_px(g.top)} ({state}, bar {g.index})")
-    out.append("")
+    return out
+
+
+def _zones(a: Analysis) -> list[str]:
     z = a.zones
-    out.append(f"Zones: {len(z.zones)}")
-    out.append(f"  resistance       {_zone(z.resistance)}")
-    out.append(f"  support          {_zone(z.support)}")
-    out.append(f"  liquidity above  {_zone(z.liquidity_above)}")
-    out.append(f"  liquidity below  {_zone(z.liquidity_below)}")
-    out.append("")
+    return [
+        f"Zones: {len(z.zones)}",
+        f"  resistance       {_zone(z.resistance)}",
+        f"  support          {_zone(z.support)}",
+        f"  liquidity above  {_zone(z.liquidity_above)}",
+        f"  liquidity below  {_zone(z.liquidity_below)}",
+    ]
+
+
+def _scenarios(a: Analysis) -> list[str]:
     sc = a.scenarios
     if sc.key is None:
-        out.append("Scenarios: no key support below price")
-    else:
-        out.append(
-            f"Scenarios around key support {_px(sc.key.price)} ({sc.key.source}, "
-            f"buffer {_px(sc.key.buffer)}, from bar {sc.key.anchor_index}):"
-        )
-        play = sc.in_play
-        out += _scenario(sc.bounce, play is sc.bounce and play is not None)
-        out += _scenario(sc.breakdown, play is sc.breakdown and play is not None)
-    return "\n".join(out) + "\n"
+        return ["Scenarios: no key support below price"]
+    play = sc.in_play
+    return [
+        f"Scenarios around key support {_px(sc.key.price)} ({sc.key.source}, "
+        f"buffer {_px(sc.key.buffer)}, from bar {sc.key.anchor_index}):",
+        *_scenario(sc.bounce, play is sc.bounce and play is not None),
+        *_scenario(sc.breakdown, play is sc.breakdown and play is not None),
+    ]
