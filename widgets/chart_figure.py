@@ -120,63 +120,90 @@ def _merge(levels_: list[Level]) -> list[Level]:
     return list(by_price.values())
 
 
-def build(plt: Any, s: Snapshot, view: View, size: tuple[int, int], color: Palette) -> Drawn:
-    """Draw the figure for the visible bars into ``plt``; returns what was placed."""
-    drawn = Drawn()
-    c = s.candles
-    lo_i, hi_i = view.start, view.end
-    n = hi_i - lo_i
-    if n <= 0:
-        plt.title("waiting for candles")
-        return drawn
-    on = view.overlays
-    width, height = size
-    highs, lows = c.high[lo_i:hi_i], c.low[lo_i:hi_i]
+@dataclass(frozen=True)
+class _PriceFrame:
+    """The price axis of one build: the layout, the levels inside it, the prices tagged in the gutter."""
+
+    lay: geo.Layout
+    levels: list[Level]
+    pinned: list[float]  # last price and cursor: tagged right of the newest candle
+    lo: float  # the padded range shown
+    hi: float
+    strip: int  # rows of the RSI strip (0: off)
+
+
+def _price_frame(s: Snapshot, view: View, height: int) -> _PriceFrame:
+    """Fit the visible candles, the levels near them and the tagged prices, with a little room."""
+    highs, lows = s.candles.high[view.start : view.end], s.candles.low[view.start : view.end]
     p_lo, p_hi = float(lows.min()), float(highs.max())
     span = max(p_hi - p_lo, abs(p_hi) * 1e-4)
     lv = [x for x in levels(s, view) if p_lo - LEVEL_MARGIN * span <= x.price <= p_hi + LEVEL_MARGIN * span]
-    pinned = [p for p in (s.price if "last" in on else None, view.cursor) if p is not None]
+    pinned = [p for p in (s.price if "last" in view.overlays else None, view.cursor) if p is not None]
     for p in [x.price for x in lv] + pinned:
         p_lo, p_hi = min(p_lo, p), max(p_hi, p)
     pad = max((p_hi - p_lo) * 0.03, abs(p_hi) * 5e-4, 1e-6)  # a flat window still needs a span
     plot_rows = max(2, height - geo.FRAME_ROWS)
-    strip = geo.strip_rows_for(plot_rows) if "rsi" in on else 0
+    strip = geo.strip_rows_for(plot_rows) if "rsi" in view.overlays else 0
     lay = geo.layout(p_lo - pad, p_hi + pad, plot_rows, strip)
-    drawn.layout = lay
-    drawn.levels = lv
-    xs = list(range(n))
+    return _PriceFrame(lay, lv, pinned, p_lo - pad, p_hi + pad, strip)
 
-    yticks, ylabels = _yticks(lay, p_lo - pad, p_hi + pad)
-    axis_cols = max(len(t) for t in ylabels) + 2
-    plot_cols = max(10, width - axis_cols)
-    gutter = RIGHT_GUTTER if pinned and plot_cols > 3 * RIGHT_GUTTER else 0
+
+def build(plt: Any, s: Snapshot, view: View, size: tuple[int, int], color: Palette) -> Drawn:
+    """Draw the figure for the visible bars into ``plt``; returns what was placed."""
+    drawn = Drawn()
+    n = view.end - view.start
+    if n <= 0:
+        plt.title("waiting for candles")
+        return drawn
+    frame = _price_frame(s, view, size[1])
+    drawn.layout, drawn.levels = frame.lay, frame.levels
+    yticks, ylabels = _yticks(frame.lay, frame.lo, frame.hi)
+    plot_cols = max(10, size[0] - (max(len(t) for t in ylabels) + 2))
+    gutter = RIGHT_GUTTER if frame.pinned and plot_cols > 3 * RIGHT_GUTTER else 0
     bars_per_col = n / max(1, plot_cols - gutter)
     plt.xlim(-0.5, n - 0.5 + gutter * bars_per_col)
-    plt.ylim(lay.frame.y_lo, lay.frame.y_hi)
+    plt.ylim(frame.lay.frame.y_lo, frame.lay.frame.y_hi)
+    _series(plt, s, view, frame, color, drawn)
+    drawn.labels = _labels(plt, s, view, frame, n - 0.5 + bars_per_col, color)
+    plt.yticks(yticks, ylabels)
+    step = max(1, n * 12 // max(12, plot_cols - gutter))  # one time label per ~12 columns
+    ticks = [float(t) for t in range(0, n, step)]
+    stamps = s.candles.ts_ms
+    plt.xticks(ticks, [_time_label(int(stamps[view.start + int(t)]), s.chart_timeframe) for t in ticks])
+    return drawn
 
-    if "volume" in on:
-        drawn.volume = _volume(plt, s, view, lay, color)
+
+def _series(plt: Any, s: Snapshot, view: View, frame: _PriceFrame, color: Palette, drawn: Drawn) -> None:
+    """Volume, candles, liquidation markers, level lines and the RSI strip, back to front."""
+    c, lo_i, hi_i = s.candles, view.start, view.end
+    if "volume" in view.overlays:
+        drawn.volume = _volume(plt, s, view, frame.lay, color)
     data = {
         "Open": c.open[lo_i:hi_i].tolist(),
         "Close": c.close[lo_i:hi_i].tolist(),
-        "High": highs.tolist(),
-        "Low": lows.tolist(),
+        "High": c.high[lo_i:hi_i].tolist(),
+        "Low": c.low[lo_i:hi_i].tolist(),
     }
     # plotext accepts numeric x positions here although its stubs say date strings.
-    plt.candlestick(cast(Any, xs), data, colors=[color("bull"), color("bear")])
-    if "liqs" in on:
+    plt.candlestick(cast(Any, list(range(hi_i - lo_i))), data, colors=[color("bull"), color("bear")])
+    if "liqs" in view.overlays:
         drawn.markers = _liquidations(plt, s, view, color)
-    for x in lv:
+    for x in frame.levels:
         plt.hline(x.price, color(x.variable))
-    if strip:
-        _rsi_strip(plt, s, view, lay, color)
+    if frame.strip:
+        _rsi_strip(plt, s, view, frame.lay, color)
 
+
+def _labels(
+    plt: Any, s: Snapshot, view: View, frame: _PriceFrame, right_x: float, color: Palette
+) -> list[geo.Placed]:
+    """Level names on the left, the last price and the cursor in the gutter at ``right_x``."""
     labels = [
         geo.Label(x.price, f"{x.name} {fmt.price(x.price)}", x.priority, "left", x.variable)
-        for x in lv
+        for x in frame.levels
         if x.labelled
     ]
-    if "last" in on and s.price is not None:
+    if "last" in view.overlays and s.price is not None:
         plt.hline(s.price, color("primary"))
         # The line marks where the price is; its exact value is in the metrics strip, so this label does
         # not change with every tick (a tick within one row then redraws nothing: bench/RESULTS.md).
@@ -185,23 +212,17 @@ def build(plt: Any, s: Snapshot, view: View, size: tuple[int, int], color: Palet
         plt.hline(view.cursor, color("cursor"))
         text = f"▸{fmt.price(view.cursor)}"  # the distance from last is in the pane's subtitle
         labels.append(geo.Label(view.cursor, text, -1, "right", "cursor"))
-    drawn.labels = geo.place_labels(labels, lay.frame, 0, lay.price_bottom_row)
-    right_x = n - 0.5 + bars_per_col  # first gutter column
-    for placed in drawn.labels:
-        lab = placed.label
+    placed = geo.place_labels(labels, frame.lay.frame, 0, frame.lay.price_bottom_row)
+    for p in placed:
         plt.text(
-            lab.text,
-            x=0 if lab.side == "left" else right_x,
-            y=lay.frame.y_at(placed.row),
-            color=color(lab.variable),
+            p.label.text,
+            x=0 if p.label.side == "left" else right_x,
+            y=frame.lay.frame.y_at(p.row),
+            color=color(p.label.variable),
             background=color("surface"),
             alignment="left",
         )
-    plt.yticks(yticks, ylabels)
-    step = max(1, n * 12 // max(12, plot_cols - gutter))  # one time label per ~12 columns
-    ticks = [float(t) for t in range(0, n, step)]
-    plt.xticks(ticks, [_time_label(int(c.ts_ms[lo_i + int(t)]), s.chart_timeframe) for t in ticks])
-    return drawn
+    return placed
 
 
 def _yticks(lay: geo.Layout, lo: float, hi: float) -> tuple[list[float], list[str]]:
