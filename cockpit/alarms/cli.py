@@ -75,15 +75,8 @@ def add_alarm_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> 
     acts = al.add_subparsers(
         dest="alarms_command", parser_class=parser_class, required=True, metavar="ACTION"
     )
-
-    def leaf(name: str, help_text: str, parent: Any = acts) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
-        return p
-
-    leaf("list", "every alarm with its status")
-    hi = leaf("history", "the newest firings, newest first")
+    _leaf(acts, "list", "every alarm with its status")
+    hi = _leaf(acts, "history", "the newest firings, newest first")
     hi.add_argument("--limit", type=_amount("limit", 1, 10_000, lo_open=False), default=20.0, metavar="N")
     hi.add_argument("--alarm", type=_alarm_id, metavar="ID", help="only this alarm's firings")
     for name, text in (
@@ -92,44 +85,57 @@ def add_alarm_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> 
         ("unmute", "unmute alarms"),
         ("rearm", "make done once-alarms live again, restart arming"),
     ):
-        leaf(name, text).add_argument("ids", type=_alarm_id, nargs="+", metavar="ID")
-
+        _leaf(acts, name, text).add_argument("ids", type=_alarm_id, nargs="+", metavar="ID")
     add = acts.add_parser("add", help="add an alarm", description="Add an alarm; see the kinds below.")
-    kinds = add.add_subparsers(dest="alarm_kind", parser_class=parser_class, required=True, metavar="KIND")
+    _add_kinds(
+        add.add_subparsers(dest="alarm_kind", parser_class=parser_class, required=True, metavar="KIND")
+    )
 
-    def kind(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = leaf(name, help_text, kinds)
-        p.add_argument("--note", default="", metavar="TEXT", help="shown with the alarm and its firings")
-        once = p.add_mutually_exclusive_group()
-        once.add_argument("--once", action="store_true", default=None, help="fire once, then done")
-        once.add_argument(
-            "--rearm", action="store_false", dest="once", default=None, help="fire again after re-arming"
-        )
-        p.add_argument("--cooldown", type=_amount("cooldown", 0, 86_400, lo_open=False), metavar="SECONDS")
-        p.add_argument("--hysteresis", type=_amount("hysteresis", 0, 10, lo_open=False), metavar="PCT")
-        p.add_argument("--muted", action="store_true", help="add it muted")
-        return p
 
+def _leaf(parent: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand that takes --json and --config."""
+    p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    return p
+
+
+def _kind(kinds: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """An `add` kind, with the options every alarm takes."""
+    p = _leaf(kinds, name, help_text)
+    p.add_argument("--note", default="", metavar="TEXT", help="shown with the alarm and its firings")
+    once = p.add_mutually_exclusive_group()
+    once.add_argument("--once", action="store_true", default=None, help="fire once, then done")
+    once.add_argument(
+        "--rearm", action="store_false", dest="once", default=None, help="fire again after re-arming"
+    )
+    p.add_argument("--cooldown", type=_amount("cooldown", 0, 86_400, lo_open=False), metavar="SECONDS")
+    p.add_argument("--hysteresis", type=_amount("hysteresis", 0, 10, lo_open=False), metavar="PCT")
+    p.add_argument("--muted", action="store_true", help="add it muted")
+    return p
+
+
+def _add_kinds(kinds: Any) -> None:
     price = _amount("price")
     for d in ("above", "below"):
-        kind(d, f"price crosses {d} a level").add_argument("level", type=price, metavar="PRICE")
-    z = kind("zone", "price enters or leaves [LOW, HIGH]")
+        _kind(kinds, d, f"price crosses {d} a level").add_argument("level", type=price, metavar="PRICE")
+    z = _kind(kinds, "zone", "price enters or leaves [LOW, HIGH]")
     z.add_argument("low", type=price, metavar="LOW")
     z.add_argument("high", type=price, metavar="HIGH")
     z.add_argument("--on", choices=("enter", "leave"), default="enter")
-    lv = kind("level", "price crosses a computed level, following it as it moves")
+    lv = _kind(kinds, "level", "price crosses a computed level, following it as it moves")
     lv.add_argument("ref", type=_ref, metavar="REF", help='"fib 0.618", "bounce trigger", "support", ...')
     lv.add_argument("--direction", choices=("above", "below"), required=True)
-    lq = kind("liq", "liquidations in a window go above USD")
+    lq = _kind(kinds, "liq", "liquidations in a window go above USD")
     lq.add_argument("level", type=_amount("amount (USD)"), metavar="USD")
     lq.add_argument("--window", type=_window, default=3600, metavar="W", help="1h 4h 24h, 90m, N minutes")
     lq.add_argument("--side", choices=("long", "short"), help="one side only (default both)")
-    fg = kind("fng", "Fear & Greed at or below / at or above a value")
+    fg = _kind(kinds, "fng", "Fear & Greed at or below / at or above a value")
     index = _amount("index value", 0, 100, lo_open=False)
     group = fg.add_mutually_exclusive_group(required=True)
     group.add_argument("--at-or-below", type=index, metavar="N")
     group.add_argument("--at-or-above", type=index, metavar="N")
-    rs = kind("rsi", "RSI of a timeframe's closed bars crosses a value")
+    rs = _kind(kinds, "rsi", "RSI of a timeframe's closed bars crosses a value")
     rs.add_argument("level", type=_amount("RSI value", 0, 100, lo_open=False), metavar="VALUE")
     rs.add_argument("--timeframe", choices=TIMEFRAMES, required=True)
     rs.add_argument("--direction", choices=("above", "below"), required=True)
