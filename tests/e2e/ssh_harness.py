@@ -65,7 +65,10 @@ def ensure_sshd() -> Path:
     enables them; under CI ``scripts/ensure_sshd`` installs what is missing and a failure fails the tests."""
     missing = missing_tools()
     if missing and not in_ci():
-        pytest.skip(f"needs {', '.join(missing)}, not installed (tests install nothing outside CI=true): run {ENABLE_E2E}")
+        pytest.skip(
+            f"needs {', '.join(missing)}, not installed (tests install nothing outside CI=true): "
+            f"run {ENABLE_E2E}"
+        )
     out = _run([str(ENSURE_SSHD)], "scripts/ensure_sshd could not provide an OpenSSH server", timeout_s=600)
     for tool in ("ssh", "ssh-keygen", "tmux"):
         if shutil.which(tool) is None:

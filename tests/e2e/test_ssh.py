@@ -4,8 +4,8 @@
 One test drives it like a trader (panes, an alarm set through the dialog that fires with bell and OSC 9/777,
 a clean quit); the other measures the bytes per second the client receives at rest and during a cascade and
 prints them (recorded, never asserted: no timing assertions in tests). Only the benchmark command
-(``./scripts/bench``, which runs that test with ``COCKPIT_BENCH_WRITE=1``) writes them to ``bench/RESULTS.md``:
-a test run leaves the checkout as it was.
+(``./scripts/bench`` runs that test with ``COCKPIT_BENCH_WRITE=1``) writes them to ``bench/RESULTS.md``: a
+test run leaves the checkout as it was.
 """
 
 from __future__ import annotations
