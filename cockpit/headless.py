@@ -57,11 +57,12 @@ def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[i
         yield clock.ms
 
 
-def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
-    """The state at the opening moment plus ``after_s`` simulated seconds, computed without a screen."""
+def demo_snapshot(config: Config, seed: int, after_s: float = 0.0, start_s: float = 0.0) -> Snapshot:
+    """The state ``after_s`` simulated seconds after the start, computed without a screen; the start is the
+    opening, or ``start_s`` after it as in ``cockpit --demo --demo-start`` (the market catches up at once)."""
     from cockpit.sources.demo_market import OPENING_MS
 
-    clock = ManualClock(OPENING_MS)
+    clock = ManualClock(OPENING_MS + int(start_s * 1000))
     engine = demo_engine(config, seed, clock)
     for _ in demo_steps(engine, clock, after_s):
         pass
@@ -145,12 +146,13 @@ def replay_app(config: Config, recording: Recording, speed: float | None, start_
     return CockpitApp(config, engine)
 
 
-def record_demo(config: Config, seed: int, seconds: float, path: str | Path) -> int:
-    """Record ``seconds`` of the simulated market (stepped by a manual clock: an hour takes seconds)."""
+def record_demo(config: Config, seed: int, seconds: float, path: str | Path, start_s: float = 0.0) -> int:
+    """Record ``seconds`` of the simulated market from the opening, or from ``start_s`` after it (stepped by
+    a manual clock: an hour takes seconds)."""
     from cockpit.recorder import attach_recorder
     from cockpit.sources.demo_market import OPENING_MS
 
-    clock = ManualClock(OPENING_MS)
+    clock = ManualClock(OPENING_MS + int(start_s * 1000))
     engine = demo_engine(config, seed, clock)
     writer = attach_recorder(engine, path)
     try:
