@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -28,9 +29,13 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
         width: 90; max-width: 100%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 1 2;
+        border: round $primary; background: $surface; padding: 1 1;
     }
-    HelpScreen Static { width: 100%; height: auto; }
+    HelpScreen Static { width: auto; height: auto; }
+    HelpScreen .help-title { margin-bottom: 1; }
+    HelpScreen .help-hint { margin-top: 1; }
+    HelpScreen #help-keys { grid-size: 3; grid-columns: auto 1fr auto; grid-gutter: 0 2; height: auto; }
+    HelpScreen .help-does { width: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
@@ -40,14 +45,25 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.keys = keys
 
-    def compose(self) -> ComposeResult:
-        rows = ["[b]Keys[/b]", ""]
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(keys as shown, what the binding does, its id) for every binding, as bound now."""
+        out = []
         for spec in KEYMAP:
             keys = self.keys[spec.id]
             for name, shown in KEY_NAMES.items():
                 keys = keys.replace(name, shown)
-            rows.append(f"[b $primary]{keys:<14}[/] {spec.palette:<46} [$foreground-muted]{spec.id}[/]")
-        hint = "Override keys by id in config.toml under \\[keys]; escape closes."
-        rows += ["", f"[$foreground-muted]{hint}[/]"]
+            out.append((keys, spec.palette, spec.id))
+        return out
+
+    def compose(self) -> ComposeResult:
+        # Plain text in styled spans, never markup: key names such as "[" would open a markup tag. A grid, so
+        # a long description wraps in its own column instead of running into the id (80 columns).
+        hint = "Override keys by id in config.toml under [keys]; escape closes."
         with VerticalScroll():
-            yield Static("\n".join(rows), markup=True)
+            yield Static(Content.styled("Keys", "bold"), classes="help-title")
+            with Grid(id="help-keys"):
+                for keys, does, binding_id in self.rows():
+                    yield Static(Content.styled(keys, "bold $primary"), classes="help-key")
+                    yield Static(Content(does), classes="help-does")
+                    yield Static(Content.styled(binding_id, "$foreground-muted"), classes="help-id")
+            yield Static(Content.styled(hint, "$foreground-muted"), classes="help-hint")
