@@ -14,6 +14,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -352,7 +353,8 @@ class TmuxPane:
 
 
 def cockpit_command(home: Path, *args: str) -> str:
-    """The remote shell command that runs the checkout's cockpit with private data and config folders."""
+    """The remote shell command that runs the cockpit installed in the test's own environment (never
+    ./scripts/cockpit, which would build .venv during a test run) with private data and config folders."""
     env = {
         "LANG": "C.UTF-8",
         "TERM": "xterm-256color",
@@ -361,7 +363,7 @@ def cockpit_command(home: Path, *args: str) -> str:
         "XDG_DATA_HOME": str(home / "share"),
     }
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    cockpit = f"./scripts/cockpit {shlex.join(args)}"
+    cockpit = shlex.join([sys.executable, "-m", "cockpit", *args])
     return f"cd {shlex.quote(str(REPO))} && exec env -u COCKPIT_CONFIG {assigns} {cockpit}"
 
 
