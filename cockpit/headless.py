@@ -37,7 +37,7 @@ def open_alarm_store(config: Config, *, demo: bool) -> AlarmStore:
 
 
 def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[int]:
-    """Feed the simulated market's opening state, then step a simulated minute at a time until ``after_s``,
+    """Feed the simulated market's opening state, then step a simulated second at a time until ``after_s``,
     emitting every step's events and draining them at that step's clock time (yields each time)."""
     from cockpit.sources.demo import DemoSource
 
@@ -48,9 +48,11 @@ def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[i
     engine.drain()
     yield clock.ms
     target = clock.ms + int(after_s * 1000)
-    # Step a simulated minute at a time so the engine sees events in the order a live run would.
+    # A step per simulated second, as the simulator steps in the cockpit: the engine sees events in the order
+    # and at the times a live run would, and a recording stamps each event with its own second (a minute's
+    # events stamped at once left 59 s gaps: a replay flipped between "simulator ok" and "stale", issue 16).
     while clock.now_ms() < target:
-        clock.ms = min(target, clock.ms + 60_000)
+        clock.ms = min(target, clock.ms + 1000)
         for event in source.market.advance(clock.ms):
             engine.emit(event)
         engine.drain()
