@@ -83,7 +83,7 @@ ensure_venv() {
     log="$dir.log"
     : >"$log"
     if [ "$state" = install ]; then
-        echo "cockpit: pyproject.toml changed; updating $dir" >&2
+        echo "cockpit: updating $dir (pyproject.toml or the extras changed: ${extras:-none} now)" >&2
     else
         if [ "$state" = "rebuild: first run" ]; then
             echo "cockpit: building $dir (first run, about a minute) with Python $version ($exe)" >&2
