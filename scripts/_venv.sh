@@ -49,6 +49,7 @@ cockpit_stamp() {
 cockpit_venv_state() {
     local dir="$1" want="$2" have
     if [ ! -e "$dir" ]; then echo "rebuild: first run"; return; fi
+    if [ -f "$dir/.cockpit-installed" ]; then echo "rebuild: made by an older scripts/_venv.sh"; return; fi
     if [ ! -f "$dir/$COCKPIT_STAMP_NAME" ]; then echo "rebuild: no stamp (an earlier build failed?)"; return; fi
     have="$(cat "$dir/$COCKPIT_STAMP_NAME")"
     # File tests only: this runs before every command, so it must cost nothing.
