@@ -28,6 +28,12 @@ EXIT_USAGE = 2
 EXIT_CRASH = 70  # EX_SOFTWARE: a fault of the program, not of its input
 
 
+SERVE_EXTRA = (
+    "cockpit serve needs the optional extra textual-serve: ./scripts/cockpit serve installs it, or from a "
+    "checkout: pip install '.[serve]'"
+)
+
+
 class UsageError(Exception):
     """A command-line problem phrased as one line."""
 
@@ -76,6 +82,24 @@ def _offset(text: str) -> float:
     return seconds
 
 
+def _add_demo_start(parser: argparse.ArgumentParser, dest: str, default: float | None) -> None:
+    # Taken before the subcommand and after it (snapshot, record) alike; the one after wins.
+    parser.add_argument(
+        "--demo-start",
+        type=_offset,
+        default=default,
+        dest=dest,
+        metavar="OFFSET",
+        help="with --demo: start this long after the opening (seconds or 90m, 2.5h; 0 = the opening)",
+    )
+
+
+def _demo_start(args: argparse.Namespace, sub_dest: str) -> float:
+    """--demo-start from after the subcommand, else from before it."""
+    value = getattr(args, sub_dest)
+    return float(args.demo_start if value is None else value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The cockpit command and its subcommands."""
     parser = _Parser(prog="cockpit", description="Terminal trading cockpit for crypto derivatives.")
@@ -86,13 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="run on the built-in simulated market")
     parser.add_argument("--seed", type=_seed, help="simulated market seed (default from config)")
     parser.add_argument("--speed", type=_speed, help="simulated (or replayed) seconds per real second")
-    parser.add_argument(
-        "--demo-start",
-        type=_seconds,
-        default=0.0,
-        metavar="SECONDS",
-        help="with --demo: start this many simulated seconds after the opening (0 = the opening)",
-    )
+    _add_demo_start(parser, "demo_start", 0.0)
     parser.add_argument("--replay", metavar="FILE", help="play a recording (from `cockpit record`)")
     parser.add_argument(
         "--start", type=_offset, default=0.0, metavar="OFFSET", help="replay from OFFSET (90, 15m, 1.5h)"
@@ -113,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     sv = sub.add_parser(
         "serve",
-        help="the cockpit in a browser on 127.0.0.1 (optional extra: pip install 'cockpit[serve]')",
+        help="the cockpit in a browser on 127.0.0.1 (optional extra: pip install '.[serve]' in a checkout)",
         description="Serve the cockpit to a browser on 127.0.0.1 only; reach it from elsewhere through an "
         "SSH tunnel: ssh -L 8000:127.0.0.1:8000 host, then open http://127.0.0.1:8000.",
     )
@@ -130,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds after the start: simulated with --demo (0 = the opening), "
         "real seconds of live data otherwise",
     )
+    _add_demo_start(sn, "snap_demo_start", None)
     sn.add_argument("--replay", metavar="FILE", dest="snap_replay", help="the state in a recording")
     sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
     sn.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
@@ -140,13 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--out", metavar="FILE", required=True, help="where to write (e.g. session.jsonl.gz)")
     rc.add_argument("--demo", action="store_true", dest="rec_demo", help="record the simulated market")
     rc.add_argument("--seed", type=_seed, dest="rec_seed", help="simulated market seed")
+    _add_demo_start(rc, "rec_demo_start", None)
     rc.add_argument(
         "--seconds",
         type=_offset,
         default=3600.0,
         metavar="S",
-        help="how long: simulated seconds with --demo (stepped, an hour takes seconds), real seconds live "
-        "(default 3600; units s/m/h/d allowed)",
+        help="how long: simulated seconds with --demo from the opening or --demo-start (stepped, an hour "
+        "takes seconds), real seconds live (default 3600; units s/m/h/d allowed)",
     )
     rc.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     add_alarm_parsers(sub, _Parser)
@@ -192,7 +212,8 @@ def cmd_snapshot(args: argparse.Namespace, config: Config) -> int:
         snap = replay_snapshot(config, _read(args.snap_replay), args.after)
     elif args.snap_demo or args.demo:
         seed = args.snap_seed if args.snap_seed is not None else args.seed
-        snap = demo_snapshot(config, seed if seed is not None else config.demo.seed, args.after)
+        seed = seed if seed is not None else config.demo.seed
+        snap = demo_snapshot(config, seed, args.after, _demo_start(args, "snap_demo_start"))
     else:
         snap = live_snapshot(config, args.after)
     dump_json(snapshot_to_json(snap, config.ui.rsi_timeframe))
@@ -215,7 +236,8 @@ def cmd_record(args: argparse.Namespace, config: Config) -> int:
 
     if args.rec_demo or args.demo:
         seed = args.rec_seed if args.rec_seed is not None else args.seed
-        count = record_demo(config, seed if seed is not None else config.demo.seed, args.seconds, args.out)
+        seed = seed if seed is not None else config.demo.seed
+        count = record_demo(config, seed, args.seconds, args.out, _demo_start(args, "rec_demo_start"))
     else:
         count = record_live(config, args.seconds, args.out)
     say(f"recorded {count} events to {args.out}")
@@ -224,22 +246,30 @@ def cmd_record(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     """`cockpit [--demo] serve`: each browser tab runs its own cockpit process, served on 127.0.0.1."""
+    import importlib.util
     import shlex
 
     from cockpit.ui.app import serve
 
+    # Checked before "serving on" is printed: a missing extra must not look like a server that started.
+    if importlib.util.find_spec("textual_serve") is None:
+        raise UsageError(SERVE_EXTRA)
     argv = [sys.executable, "-m", "cockpit"]
     if config.source and not config.source.startswith("<"):
         argv += ["--config", config.source]
     if args.demo:
         argv.append("--demo")
-    for flag, value in (("--seed", args.seed), ("--speed", args.speed)):
+    for flag, value in (
+        ("--seed", args.seed),
+        ("--speed", args.speed),
+        ("--demo-start", args.demo_start or None),
+    ):
         if value is not None:
             argv += [flag, str(value)]
     _check_port_free(args.port)
     say(f"serving on http://127.0.0.1:{args.port} (ctrl+c stops)")
     if not serve(shlex.join(argv), args.port):
-        raise UsageError("cockpit serve needs the optional extra: pip install 'cockpit[serve]'")
+        raise UsageError(SERVE_EXTRA)
     return 0
 
 

@@ -40,7 +40,7 @@ def open_alarm_store(config: Config, *, demo: bool) -> AlarmStore:
 
 
 def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[int]:
-    """Feed the simulated market's opening state, then step a simulated minute at a time until ``after_s``,
+    """Feed the simulated market's opening state, then step a simulated second at a time until ``after_s``,
     emitting every step's events and draining them at that step's clock time (yields each time)."""
     from cockpit.sources.demo.source import DemoSource
 
@@ -51,20 +51,23 @@ def demo_steps(engine: Engine, clock: ManualClock, after_s: float) -> Iterator[i
     engine.drain()
     yield clock.ms
     target = clock.ms + int(after_s * 1000)
-    # Step a simulated minute at a time so the engine sees events in the order a live run would.
+    # A step per simulated second, as the simulator steps in the cockpit: the engine sees events in the order
+    # and at the times a live run would, and a recording stamps each event with its own second (a minute's
+    # events stamped at once left 59 s gaps: a replay flipped between "simulator ok" and "stale", issue 16).
     while clock.now_ms() < target:
-        clock.ms = min(target, clock.ms + 60_000)
+        clock.ms = min(target, clock.ms + 1000)
         for event in source.market.advance(clock.ms):
             engine.emit(event)
         engine.drain()
         yield clock.ms
 
 
-def demo_snapshot(config: Config, seed: int, after_s: float = 0.0) -> Snapshot:
-    """The state at the opening moment plus ``after_s`` simulated seconds, computed without a screen."""
+def demo_snapshot(config: Config, seed: int, after_s: float = 0.0, start_s: float = 0.0) -> Snapshot:
+    """The state ``after_s`` simulated seconds after the start, computed without a screen; the start is the
+    opening, or ``start_s`` after it as in ``cockpit --demo --demo-start`` (the market catches up at once)."""
     from cockpit.sources.demo.market import OPENING_MS
 
-    clock = ManualClock(OPENING_MS)
+    clock = ManualClock(OPENING_MS + int(start_s * 1000))
     engine = demo_engine(config, seed, clock)
     for _ in demo_steps(engine, clock, after_s):
         pass
@@ -146,12 +149,13 @@ def replay_app(config: Config, recording: Recording, speed: float | None, start_
     return CockpitApp(config, engine)
 
 
-def record_demo(config: Config, seed: int, seconds: float, path: str | Path) -> int:
-    """Record ``seconds`` of the simulated market (stepped by a manual clock: an hour takes seconds)."""
+def record_demo(config: Config, seed: int, seconds: float, path: str | Path, start_s: float = 0.0) -> int:
+    """Record ``seconds`` of the simulated market from the opening, or from ``start_s`` after it (stepped by
+    a manual clock: an hour takes seconds)."""
     from cockpit.recording.recorder import attach_recorder
     from cockpit.sources.demo.market import OPENING_MS
 
-    clock = ManualClock(OPENING_MS)
+    clock = ManualClock(OPENING_MS + int(start_s * 1000))
     engine = demo_engine(config, seed, clock)
     writer = attach_recorder(engine, path)
     try:

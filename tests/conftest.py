@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +52,43 @@ def _private_config_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("XDG_CONFIG_HOME", str(path))
     monkeypatch.delenv("COCKPIT_CONFIG", raising=False)
     return path
+
+
+_GIT_STATUS = pytest.StashKey[str | None]()
+
+
+def _git_status() -> str | None:
+    """``git status`` of the checkout (untracked files included), or None outside a git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_GIT_STATUS] = _git_status()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A test run leaves the checkout as it found it (issue 16): a file it wrote or changed fails the run."""
+    before = session.config.stash.get(_GIT_STATUS, None)
+    after = _git_status()
+    if before is None or after is None or after == before:
+        return
+    changed = sorted(set(after.splitlines()) - set(before.splitlines()))
+    if not changed:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("the test run changed the checkout (git status):", red=True)
+        for line in changed:
+            reporter.write_line(f"  {line}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cockpit.widgets.markup import markup
 from cockpit.widgets.pane import Pane
+from cockpit.widgets.quiet_update import relayout
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.markup import escape
@@ -72,7 +73,7 @@ class MetricsStrip(Pane):
         self._cells = cells
         after = self._wrap(width).split("\n") if width else []
         if not width or len(after) != len(before):
-            self.refresh(layout=True)  # wrapped to a different number of lines: the height changes
+            relayout(self)  # wrapped to a different number of lines: the height changes
             return
         # Repaint only the lines that changed (usually the price line): each repainted line is sent to
         # the terminal, which is what an SSH session pays for.

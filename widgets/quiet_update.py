@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from textual.content import Content
 from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Static
 from typing_extensions import Self
 
@@ -54,10 +55,26 @@ def update_quietly(widget: Static, content: Content | str, shown: Content | str 
             widget._rows_only = None
         return content
     widget.update(content, layout=False)
-    if widget.styles.height is not None and widget.styles.height.is_auto and widget.is_mounted:
-        width, height = widget.content_size
-        if width and widget.get_content_height(widget.size, widget.app.size, width) != height:
-            widget.refresh(layout=True)
-    elif widget.content_size.width == 0:
-        widget.refresh(layout=True)  # never laid out yet: the first content sizes it
+    width, height = widget.content_size
+    if not width or not widget.is_mounted:
+        relayout(widget)  # never laid out yet: the first content sizes it
+    elif (
+        widget.styles.height is not None
+        and widget.styles.height.is_auto
+        and widget.get_content_height(widget.size, widget.app.size, width) != height
+    ):
+        relayout(widget)
     return content
+
+
+def relayout(widget: Widget) -> None:
+    """Lay ``widget`` out again at its new content height.
+
+    ``refresh(layout=True)`` alone is not enough: Textual bumps ``_layout_updates`` (part of the box-model
+    cache key) only when no layout of the widget is pending, so a widget measured by a screen layout while its
+    own earlier request was still pending (its empty first content) keeps that cached box model, and its old
+    height, until the pane is resized (issue 16: the scenarios pane at 80x24 showed two lines, then empty
+    rows; the metrics strip two of four). There is no public hook to invalidate it.
+    """
+    widget._layout_updates += 1
+    widget.refresh(layout=True)

@@ -28,6 +28,7 @@ import csv
 import io
 import math
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,8 @@ PRICE_COLUMNS = ("open", "high", "low", "close", "volume")
 MS_THRESHOLD = 1e11
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MS = timedelta(milliseconds=1)
+# The fraction of the seconds in an ISO 8601 time (hh:mm:ss.f... or hh:mm:ss,f...).
+_FRACTION = re.compile(r"(?<=\d\d:\d\d:\d\d)[.,](\d+)")
 # datetime covers years 1..9999; an epoch number outside is a corrupt cell and could not be shown in errors.
 _MIN_MS = (datetime(1, 1, 2, tzinfo=timezone.utc) - _EPOCH) // _ONE_MS
 _MAX_MS = (datetime(9999, 12, 30, tzinfo=timezone.utc) - _EPOCH) // _ONE_MS
@@ -299,6 +302,8 @@ def _parse_iso(raw: str) -> int | None:
     if text[-1:] in ("Z", "z"):
         # Python 3.10's fromisoformat does not know the Z suffix.
         text = text[:-1] + "+00:00"
+    # Nor fractions of other than 3 or 6 digits, nor a decimal comma: pad or cut to 6 digits, as 3.11 does.
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text, count=1)
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:

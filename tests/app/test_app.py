@@ -100,10 +100,10 @@ def test_question_mark_lists_every_key_and_closes() -> None:
             await _ready(app, pilot)
             await pilot.press("question_mark")
             shown = isinstance(app.screen, HelpScreen)
-            statics = list(app.screen.query("Static"))
+            grid = app.screen.query_one("#help-keys")
             # Visible, not just present: the list must get real room on screen.
-            shown = shown and all(w.region.height >= len(KEYMAP) and w.region.width >= 60 for w in statics)
-            text = " ".join(str(w.render()) for w in statics)
+            shown = shown and grid.region.height >= len(KEYMAP) and grid.region.width >= 60
+            text = " ".join(str(w.render()) for w in app.screen.query("Static"))
             await pilot.press("escape")
             return shown, text, isinstance(app.screen, HelpScreen)
 
@@ -112,7 +112,7 @@ def test_question_mark_lists_every_key_and_closes() -> None:
     for spec in EVERY_KEY:  # the chart's keys too
         assert spec.id in text and spec.palette in text
     # Key names that are markup characters show as typed: "[" slower, "]" faster (issue 16, item 13).
-    assert "[              replay: half speed" in text and "]              replay: double speed" in text
+    assert "[ replay: half speed" in text and "] replay: double speed" in text
 
 
 def test_a_chart_key_rebound_in_config_works_and_the_old_one_does_not() -> None:
@@ -150,6 +150,35 @@ def test_the_palette_runs_chart_actions_on_the_chart() -> None:
 
     start, after, focused = asyncio.run(run())
     assert after > start and focused == "liquidations"
+
+
+HelpRow = tuple[str, Region, str, Region, str, Region]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_help_rows_show_each_key_as_typed_and_keep_columns_apart(size: tuple[int, int]) -> None:
+    # Issue 16 item 13: "[" went into markup unescaped; the "A" row's description ran into its id.
+    async def run() -> list[HelpRow]:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=size) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            cells = list(app.screen.query("#help-keys > Static"))
+            rows = []
+            for key, does, bid in zip(cells[0::3], cells[1::3], cells[2::3], strict=True):
+                parts = [(str(w.render()), w.virtual_region) for w in (key, does, bid)]
+                rows.append((parts[0][0], parts[0][1], parts[1][0], parts[1][1], parts[2][0], parts[2][1]))
+            return rows
+
+    rows = asyncio.run(run())
+    assert [r[4] for r in rows] == [spec.id for spec in KEYMAP]
+    shown = {bid: key for key, _, _, _, bid, _ in rows}
+    assert shown["replay-slower"] == "[" and shown["replay-faster"] == "]" and shown["help"] == "?"
+    for key, key_at, does, does_at, bid, bid_at in rows:
+        assert does == next(s.palette for s in KEYMAP if s.id == bid)
+        assert key_at.right < does_at.x and does_at.right < bid_at.x, (key, does, bid)
+        assert bid_at.right <= size[0] - 2, bid  # the id is whole, inside the box
 
 
 def test_ctrl_p_opens_the_palette_with_the_same_actions() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -9,6 +10,9 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
+from cockpit.cli import SERVE_EXTRA, main
 from tests.conftest import REPO
 
 
@@ -42,3 +46,20 @@ def test_serve_answers_on_loopback_with_the_cockpit_page() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_without_the_extra_serve_fails_before_saying_it_serves(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 16 item 9: textual-serve is not installed (the run command's venv lacks it until asked).
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "textual_serve" else real(name, *a)
+    )
+    served: list[str] = []
+    monkeypatch.setattr("cockpit.ui.app.serve", lambda command, port: served.append(command) or True)
+    assert main(["--demo", "serve", "--port", str(_free_port())]) == 2
+    out, err = capsys.readouterr()
+    assert "serving on" not in out + err and served == []
+    assert err.strip().endswith(SERVE_EXTRA)
+    assert "pip install '.[serve]'" in err and "cockpit[serve]" not in err

@@ -102,7 +102,8 @@ def test_seconds_or_ms_threshold(tmp_path: Path, first: str, expected_ms: int) -
         (["2018-08-30", "2018-08-31"], ["2018-08-30T00:00:00Z", "2018-08-31T00:00:00Z"]),
         (
             ["2018-08-31T22:00:00.250Z", "2018-08-31T22:00:01.5Z"],
-            ["2018-08-31T22:00:00.25Z", "2018-08-31T22:00:01.5Z"],
+            # Expected values in the forms every Python's fromisoformat reads (3.10 takes 3 or 6 digits only).
+            ["2018-08-31T22:00:00.250Z", "2018-08-31T22:00:01.500Z"],
         ),
     ],
     ids=["z-suffix", "offsets", "naive-is-utc", "date-only", "fractional"],
@@ -110,6 +111,21 @@ def test_seconds_or_ms_threshold(tmp_path: Path, first: str, expected_ms: int) -
 def test_iso_8601(tmp_path: Path, stamps: list[str], expected: list[str]) -> None:
     path = write(tmp_path, csv_text(*(f"{s},1,2,0.5,1.5,10" for s in stamps)))
     assert load_ohlcv_csv(path).ts_ms.tolist() == [ms(e) for e in expected]
+
+
+@pytest.mark.parametrize(
+    ("fraction", "extra_ms"),
+    [
+        *[(".5", 500), (".25", 250), (".125", 125), (".1255", 125), (".12555", 125)],
+        *[(".125999", 125), (".1259999", 125), (",5", 500), (".05", 50)],
+    ],
+)
+@pytest.mark.parametrize("zone", ["Z", "+02:00", ""])
+def test_iso_8601_fractions_of_any_length(tmp_path: Path, fraction: str, extra_ms: int, zone: str) -> None:
+    # Python 3.10's fromisoformat takes only 3 or 6 digits and no decimal comma; every Python must read these.
+    path = write(tmp_path, csv_text(f'"2018-08-31T22:00:00{fraction}{zone}",1,2,0.5,1.5,10'))
+    whole = datetime(2018, 8, 31, 20 if zone == "+02:00" else 22, tzinfo=timezone.utc)
+    assert load_ohlcv_csv(path).ts_ms.tolist() == [int(whole.timestamp()) * 1000 + extra_ms]
 
 
 def test_naive_iso_is_utc_whatever_the_local_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

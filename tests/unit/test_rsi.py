@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cockpit.analytics import Candles, rsi, rsi_state, rsi_update
 from cockpit.analytics.rsi import RsiState
+from tests.reference import requires_talib, talib
 
 
 def test_hand_worked_period_3() -> None:
@@ -42,6 +42,7 @@ def test_warm_up_and_short_input() -> None:
         rsi(np.arange(5.0), 0)
 
 
+@requires_talib
 @pytest.mark.parametrize("period", [2, 5, 14, 30])
 def test_equals_talib_on_real_candles(btc_1h: Candles, period: int) -> None:
     ours = rsi(btc_1h.close, period)
@@ -50,6 +51,7 @@ def test_equals_talib_on_real_candles(btc_1h: Candles, period: int) -> None:
     assert np.nanmax(np.abs(ours - ref)) < 1e-9
 
 
+@requires_talib
 def test_equals_talib_on_a_million_bars() -> None:
     # Long enough to cross many blocks and chunks of the vectorised recursion.
     rng = np.random.default_rng(7)

@@ -33,11 +33,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-import talib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cockpit.cli import main
+from tests.reference import requires_talib, talib
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "btc"
@@ -207,6 +207,7 @@ def assert_fib_equal(got: dict[str, Any] | None, want: dict[str, Any] | None) ->
 
 
 def assert_rsi_matches_talib(got: list[float | None], close: list[float]) -> None:
+    assert talib is not None
     want = talib.RSI(np.array(close, dtype=np.float64), timeperiod=14)
     assert len(got) == len(want)
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
@@ -232,7 +233,8 @@ def check_against_reference(out: dict[str, Any], path: Path, length: int) -> Non
     assert_fib_equal(out["fib"], ref_fib(swings))
     gaps = ref_fvgs(high, low)
     assert out["fvgs"] == gaps, first_difference(out["fvgs"], gaps)
-    assert_rsi_matches_talib(out["rsi"], close)
+    if talib is not None:  # else test_real_files_rsi_matches_talib reports the skip and why
+        assert_rsi_matches_talib(out["rsi"], close)
 
 
 # -------------------------------------------------------------------------------------- the real files
@@ -253,6 +255,13 @@ def test_real_daily_file_matches_reference(tmp_path: Path, length: str) -> None:
     out = cli_json(BTC_1D, "--swing-length", length, cwd=tmp_path)
     assert out["timeframe"] == "1d"
     check_against_reference(out, BTC_1D, int(length))
+
+
+@requires_talib
+def test_real_files_rsi_matches_talib(tmp_path: Path) -> None:
+    # The hourly file's RSI column against TA-Lib (the tests above also check it where TA-Lib is installed).
+    out = cli_json(BTC_1H, cwd=tmp_path)
+    assert_rsi_matches_talib(out["rsi"], read_hlc(BTC_1H)[2])
 
 
 # ------------------------------------------------------------------------------ hand-worked small files
