@@ -117,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--record", metavar="FILE", help="record the session's events to FILE (.jsonl.gz)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_analyze(sub)
+    _add_serve(sub)
+    _add_snapshot(sub)
+    _add_record(sub)
+    add_alarm_parsers(sub, _Parser)
+    return parser
+
+
+def _add_analyze(sub: Any) -> None:
     an = sub.add_parser(
         "analyze",
         help="analyse an OHLCV CSV: RSI, swings, Fibonacci ladder, fair value gaps, zones, scenarios",
@@ -129,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     an.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     an.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+
+
+def _add_serve(sub: Any) -> None:
     sv = sub.add_parser(
         "serve",
         help="the cockpit in a browser on 127.0.0.1 (optional extra: pip install '.[serve]' in a checkout)",
@@ -137,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--port", type=_number(int, 1024, 65535, "port"), default=8000, help="default 8000")
     sv.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+
+
+def _add_snapshot(sub: Any) -> None:
     sn = sub.add_parser("snapshot", help="run the engine headless and print its state")
     sn.add_argument("--demo", action="store_true", dest="snap_demo", help="use the simulated market")
     sn.add_argument("--seed", type=_seed, dest="snap_seed", help="simulated market seed")
@@ -152,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--replay", metavar="FILE", dest="snap_replay", help="the state in a recording")
     sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
     sn.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+
+
+def _add_record(sub: Any) -> None:
     rc = sub.add_parser(
         "record",
         help="record the normalised event stream headless (gzip JSON lines) for replay and test fixtures",
@@ -169,8 +187,6 @@ def build_parser() -> argparse.ArgumentParser:
         "takes seconds), real seconds live (default 3600; units s/m/h/d allowed)",
     )
     rc.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
-    add_alarm_parsers(sub, _Parser)
-    return parser
 
 
 def infer_timeframe(c: Candles) -> tuple[str, str | None]:
