@@ -174,19 +174,21 @@ def _locate_columns(name: str, header: list[str]) -> tuple[int, list[int]]:
     return found_time[0], price_idx
 
 
+Bar = tuple[float, float, float, float, float]  # open, high, low, close, volume
+
+
 def _parse_rows(name: str, reader: Reader, header: list[str], time_idx: int, price_idx: list[int]) -> Candles:
     """Convert and validate every data row, failing at the first bad cell in file order."""
     width = len(header)
     time_col = header[time_idx].strip()
-    o_col, h_col, l_col, c_col, v_col = (header[i].strip() for i in price_idx)
+    cols = [header[i].strip() for i in price_idx]
     o_i, h_i, l_i, c_i, v_i = price_idx
     ts: list[int] = []
-    bars: list[tuple[float, float, float, float, float]] = []
+    bars: list[Bar] = []
     first_line = 0
     epoch_ms: bool | None = None  # None: ISO text; True/False: epoch ms/seconds, fixed by the first row
     descending = False
-    prev = 0
-    prev_line = 0
+    prev = prev_line = 0
     for row in reader:
         line = reader.line_num
         if len(row) != width:  # checked first so the blank test stays off the per-row path
@@ -201,48 +203,51 @@ def _parse_rows(name: str, reader: Reader, header: list[str], time_idx: int, pri
             epoch_ms = None if number is None else abs(number) >= MS_THRESHOLD
         t = _parse_time(name, line, time_col, raw_t, epoch_ms, first_line)
         # Hot path for million-row files: bare float() calls and one finiteness test on the sum (NaN or inf
-        # anywhere makes it non-finite). Only a failing row goes through _parse_number to name the cell.
+        # anywhere makes it non-finite); only a failing row goes through _reject_bar to name the cell.
         try:
-            open_, high, low = float(row[o_i]), float(row[h_i]), float(row[l_i])
-            close, volume = float(row[c_i]), float(row[v_i])
-            ok = math.isfinite(open_ + high + low + close + volume)
+            bar = (float(row[o_i]), float(row[h_i]), float(row[l_i]), float(row[c_i]), float(row[v_i]))
+            ok = math.isfinite(sum(bar)) and bar[4] >= 0 and min(bar[:4]) > 0 and bar[1] >= bar[2]
         except ValueError:
             ok = False
         if not ok:
-            for col, i in zip((o_col, h_col, l_col, c_col, v_col), price_idx, strict=True):
-                _parse_number(name, line, col, row[i])
-            # All cells finite on their own: the sum overflowed, which is harmless.
-        if volume < 0:
-            raise CsvError(name, f"volume {volume!r} is negative", line, v_col)
-        if min(open_, high, low, close) <= 0:
-            # Percent distances and ratios divide by prices: a zero or negative price is a broken file.
-            col, bad = next(
-                (c, v)
-                for c, v in zip((o_col, h_col, l_col, c_col), (open_, high, low, close), strict=True)
-                if v <= 0
-            )
-            raise CsvError(name, f"price {bad!r} is not positive", line, col)
-        if high < low:
-            raise CsvError(name, f"high {high!r} is below low {low!r}", line)
+            bar = _reject_bar(name, line, cols, [row[i] for i in price_idx])
         if ts:
             # The first pair fixes the direction; every later step must go the same way.
             if len(ts) == 1:
                 descending = t < prev
-            if t == prev:
-                raise CsvError(
-                    name, f"duplicate timestamp {_iso(t)} (as on line {prev_line})", line, time_col
-                )
-            if (t < prev) != descending:
-                order = "descending" if descending else "ascending"
-                raise CsvError(
-                    name,
-                    f"timestamp {_iso(t)} breaks the {order} order (line {prev_line} has {_iso(prev)})",
-                    line,
-                    time_col,
-                )
+            if t == prev or (t < prev) != descending:
+                _reject_order(name, line, time_col, (t, prev, prev_line), descending)
         ts.append(t)
-        bars.append((open_, high, low, close, volume))
+        bars.append(bar)
         prev, prev_line = t, line
+    return _candles(name, ts, bars, descending)
+
+
+def _reject_bar(name: str, line: int, cols: list[str], cells: list[str]) -> Bar:
+    """The bar's values if they pass after all (a sum that overflowed is harmless), else ``CsvError``
+    naming the first bad cell."""
+    o, h, lo, c, v = (_parse_number(name, line, col, cell) for col, cell in zip(cols, cells, strict=True))
+    if v < 0:
+        raise CsvError(name, f"volume {v!r} is negative", line, cols[4])
+    for col, value in zip(cols[:4], (o, h, lo, c), strict=True):
+        # Percent distances and ratios divide by prices: a zero or negative price is a broken file.
+        if value <= 0:
+            raise CsvError(name, f"price {value!r} is not positive", line, col)
+    if h < lo:
+        raise CsvError(name, f"high {h!r} is below low {lo!r}", line)
+    return o, h, lo, c, v
+
+
+def _reject_order(name: str, line: int, time_col: str, times: tuple[int, int, int], descending: bool) -> None:
+    t, prev, prev_line = times
+    if t == prev:
+        raise CsvError(name, f"duplicate timestamp {_iso(t)} (as on line {prev_line})", line, time_col)
+    order = "descending" if descending else "ascending"
+    why = f"timestamp {_iso(t)} breaks the {order} order (line {prev_line} has {_iso(prev)})"
+    raise CsvError(name, why, line, time_col)
+
+
+def _candles(name: str, ts: list[int], bars: list[Bar], descending: bool) -> Candles:
     if not ts:
         raise CsvError(name, "no data rows")
     times = np.asarray(ts, dtype=np.int64)
