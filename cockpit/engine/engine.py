@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 
 from cockpit.alarms.evaluate import AlarmBook
@@ -267,7 +267,7 @@ class Engine:
         self._tasks = []
         await self.alarms.flush()  # firings of the last moments still reach the history
 
-    async def snapshots(self) -> AsyncIterator[Snapshot]:
+    async def snapshots(self) -> AsyncGenerator[Snapshot, None]:
         """Start the sources and yield snapshots at most ``snapshot_hz`` per second, until cancelled."""
         self.start()
         period = 1.0 / self.config.engine.snapshot_hz

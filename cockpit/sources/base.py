@@ -12,16 +12,23 @@ Emit = Callable[[MarketEvent], None]
 
 
 class Source(Protocol):
-    """Something that produces market events until cancelled."""
+    """Something that produces market events until cancelled.
 
-    name: str
-    cadence_s: float  # how often it normally delivers; stale after a few of these without data
-    simulated: bool
-    sampled: bool  # publishes a sample of liquidations, so totals including it are lower bounds
-    # A source that delivers liquidations also names the venues on its prints and the instruments it
-    # follows, and emits ``Covered`` for the time it watched (engine code reads these with defaults).
-    venues: tuple[str, ...]
-    symbols: tuple[str, ...]
+    What the engine needs of every source; read-only, so a plain class attribute satisfies it. A source
+    that delivers liquidations also has ``sampled`` (it publishes a sample, so totals including it are
+    lower bounds), ``venues`` (the names on its prints) and ``symbols`` (what it follows); the engine
+    reads those with defaults (False, (), ()), and such a source emits ``Covered`` for the time it watched.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def cadence_s(self) -> float:  # how often it normally delivers; stale after a few of these without data
+        ...
+
+    @property
+    def simulated(self) -> bool: ...
 
     async def run(self, emit: Emit) -> None: ...
 

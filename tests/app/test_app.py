@@ -257,7 +257,7 @@ def _in(top: Widget, w: Widget) -> Region:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
 def test_panes_do_not_overlap(size: tuple[int, int]) -> None:
-    async def run() -> list[tuple[str, object]]:
+    async def run() -> list[tuple[str, Region]]:
         app = CockpitApp(Config(), None)
         async with app.run_test(size=size) as pilot:
             await _ready(app, pilot)
@@ -270,7 +270,7 @@ def test_panes_do_not_overlap(size: tuple[int, int]) -> None:
     panes = regions[:-1]
     for i, (a, ra) in enumerate(panes):
         for b, rb in panes[i + 1 :]:
-            assert not ra.overlaps(rb), f"{a} overlaps {b} at {size}"  # type: ignore[attr-defined]
+            assert not ra.overlaps(rb), f"{a} overlaps {b} at {size}"
 
 
 def test_chart_survives_a_flat_market() -> None:
@@ -283,7 +283,8 @@ def test_chart_survives_a_flat_market() -> None:
 
     snap = opening()
     n = 50
-    flat = Candles.from_arrays(np.arange(n) * 3_600_000, *([np.full(n, 71_481.9)] * 4), np.ones(n)).frozen()
+    level = np.full(n, 71_481.9)
+    flat = Candles.from_arrays(np.arange(n) * 3_600_000, level, level, level, level, np.ones(n)).frozen()
 
     async def run() -> str:
         app = CockpitApp(Config(), None)
@@ -527,7 +528,7 @@ def test_chart_replots_on_theme_change_with_the_new_colours_and_not_on_hover() -
             chart = app.query_one(PriceChart)
             seen: list[str] = []
             rgb = chart._rgb
-            chart._rgb = lambda var: (seen.append(var), rgb(var))[1]  # type: ignore[method-assign]
+            chart._rgb = lambda variable: (seen.append(variable), rgb(variable))[1]  # type: ignore[method-assign]
             before = chart.replots
             for x in range(10):
                 await pilot.hover("#chart", offset=(10 + x * 3, 5))

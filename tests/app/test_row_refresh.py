@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from cockpit.widgets.pane import Pane
 from cockpit.widgets.quiet_update import RowStatic, _changed_rows
 from textual.content import Content
 from textual.geometry import Region
@@ -51,7 +52,7 @@ def test_only_the_changed_row_is_repainted() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             app.post_message(SnapshotReady(demo_snapshot(Config(), 20260202, 3000)))
             await pilot.pause()
-            tape = app.query_one("#liquidations", RowStatic)
+            tape = app.query_one("#liquidations", Pane)
             old = tape._shown
             assert isinstance(old, Content)
             lines = old.split("\n")

@@ -165,7 +165,7 @@ def test_no_color_makes_the_screen_monochrome(monkeypatch: pytest.MonkeyPatch) -
                 for seg in strip:
                     for c in (seg.style.color, seg.style.bgcolor) if seg.style else ():
                         if c is not None and c.triplet is not None:
-                            colours.add(tuple(c.triplet))
+                            colours.add((c.triplet.red, c.triplet.green, c.triplet.blue))
             return colours
 
     colours = asyncio.run(run())

@@ -104,7 +104,14 @@ def make_events(traffic: Traffic, seconds: float, seed: int) -> Events:
                 u.append(int(1 + rng.geometric(0.15)))
                 tw.append(False)
                 if venue == "htx" and twin_rng.random() < traffic.htx_twin_share:
-                    for column, value in ((t, t[-1]), (v, vi), (lg, lg[-1]), (u, u[-1]), (tw, True)):
+                    copies: tuple[tuple[list[Any], Any], ...] = (
+                        (t, t[-1]),
+                        (v, vi),
+                        (lg, lg[-1]),
+                        (u, u[-1]),
+                        (tw, True),
+                    )
+                    for column, value in copies:
                         column.append(value)
     # Stable: a twin stays right after its original (appended next, at the same time).
     order = np.argsort(np.asarray(t, dtype=np.int64), kind="stable")
@@ -228,7 +235,7 @@ class Ledger:
     def _ids(self, venue: str, message: Any) -> list[int]:
         if venue == "htx" and isinstance(message, dict) and "id" in message:
             return [int(message["id"]) - HTX_ID0]  # a twin shares its original's price, not its id
-        return [event_id(p) for p in prices_in(venue, message)]
+        return [event_id(float(p)) for p in prices_in(venue, message)]
 
     # Deliveries
     def delivered(self, venue: str, topic: str, message: Any) -> None:

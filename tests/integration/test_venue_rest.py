@@ -49,7 +49,7 @@ def test_a_good_answer_is_not_judged_by_another_tasks_html_page() -> None:
 def test_each_request_checks_its_own_body(venue: str) -> None:
     ex = source(venue)._make()
     try:
-        args = ("http://127.0.0.1/x", "GET", {}, HTML_PAGE, None, {}, None)
+        args: tuple[Any, ...] = ("http://127.0.0.1/x", "GET", {}, HTML_PAGE, None, {}, None)
         with pytest.raises(ccxt.BadResponse, match=f"{venue} answered with a non-JSON body"):
             ex.handle_errors(200, "OK", *args)
         assert ex.handle_errors(200, "OK", "http://127.0.0.1/x", "GET", {}, "[]", [], {}, None) is None
@@ -72,12 +72,12 @@ def test_concurrent_calls_on_one_instance_each_get_their_own_verdict() -> None:
             try:
                 await src.exchange.load_markets()
                 f.htx.set_fault("liquidations", Fault.html())
-                liquidations, candles = await asyncio.gather(
+                gathered: tuple[Any, Any] = await asyncio.gather(
                     src._rest(src.exchange.fetch_liquidations(SYMBOL)),
                     src._rest(src.exchange.fetch_ohlcv(SYMBOL, "1m", None, 10)),
                     return_exceptions=True,
                 )
-                return liquidations, candles
+                return gathered[0], gathered[1]
             finally:
                 await src.exchange.close()
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from cockpit.alarms.model import AlarmFired, price_alarm, zone_alarm
-from cockpit.alarms.store import SCHEMA_VERSION, AlarmStore, StoreError, UnknownAlarm, store_path
+from cockpit.alarms.schema import SCHEMA_VERSION
+from cockpit.alarms.store import AlarmStore, StoreError, UnknownAlarm, store_path
 from cockpit.config import AlarmSettings
 
 # A writer that never stops: each step is one transaction, reported on stdout (flushed) only after it

@@ -248,7 +248,7 @@ def test_a_crash_inside_the_app_is_one_line_and_a_crash_log(
         def on_mount(self) -> None:
             raise RuntimeError("a widget failed")
 
-        def run(self, **_: Any) -> None:  # type: ignore[override]
+        def run(self, **_: Any) -> None:
             super().run(headless=True)
 
     monkeypatch.setattr(cockpit.wiring, "demo_app", lambda *_: Broken(Config(), None))

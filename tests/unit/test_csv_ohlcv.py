@@ -434,7 +434,7 @@ def test_round_trip(
         stamps.append(t * 1000)
         rows.append((cell, open_, high, low, close, volume))
     ordered = rows[::-1] if descending else rows
-    text = csv_text(*(",".join(repr(v) if isinstance(v, float) else v for v in r) for r in ordered))
+    text = csv_text(*(",".join(repr(v) if isinstance(v, float) else str(v) for v in r) for r in ordered))
     c = load_ohlcv_csv(write(tmp_path_factory.mktemp("rt"), text))
     assert c.ts_ms.tolist() == stamps
     assert c.open.tolist() == [r[1] for r in rows]

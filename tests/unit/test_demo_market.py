@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pytest
@@ -316,7 +316,7 @@ def test_opening_leverage_sits_in_clusters_below_and_above_the_price() -> None:
 
 
 def delivery_ms(e: MarketEvent) -> int:
-    return e.ts_ms + 60_000 if isinstance(e, CandleClosed) else int(e.ts_ms)
+    return e.ts_ms + 60_000 if isinstance(e, CandleClosed) else int(cast(Any, e).ts_ms)
 
 
 def test_live_ticks_every_second_and_candles_match_their_ticks() -> None:
@@ -335,7 +335,7 @@ def test_live_ticks_every_second_and_candles_match_their_ticks() -> None:
     derivs = of_type(events, DerivativesUpdate)
     assert [d.ts_ms for d in derivs] == [c.ts_ms + 60_000 for c in candles]
     assert all(d.funding_rate is not None and d.open_interest_usd for d in derivs)
-    assert all(e.symbol == SYMBOL for e in events if not isinstance(e, SentimentUpdate))
+    assert all(cast(Any, e).symbol == SYMBOL for e in events if not isinstance(e, SentimentUpdate))
     assert of_type(events, LiquidationEvent)  # the tape never goes silent for half an hour
 
 
@@ -355,7 +355,7 @@ def test_live_liquidations_follow_the_direction_and_fall_through_leverage() -> N
     assert short_usd[rose].mean() > 2 * short_usd[fell].mean()
     # The biggest minutes are crowded leverage being crossed: they are a handful, not spread out.
     assert np.sort(long_usd)[-5:].sum() > 0.4 * long_usd.sum()
-    oi = [d.open_interest_usd for d in of_type(events, DerivativesUpdate)]
+    oi = [float(d.open_interest_usd or 0.0) for d in of_type(events, DerivativesUpdate)]
     worst = int(np.argmax(long_usd))
     assert worst > 0 and oi[worst] < oi[worst - 1]  # open interest drops in a cascade
 

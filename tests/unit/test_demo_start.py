@@ -39,7 +39,7 @@ def test_demo_app_clock_starts_that_far_after_the_opening() -> None:
 def snapshot_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     capsys.readouterr()
     assert main(list(argv)) == 0
-    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+    return json.loads(capsys.readouterr().out)
 
 
 def test_snapshot_takes_demo_start_before_or_after_the_subcommand(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import numpy as np
 import pytest
@@ -126,7 +127,7 @@ class FailingSource:
 
 
 def test_source_states_ok_stale_error() -> None:
-    async def scenario() -> dict[str, tuple[str, str | None]]:
+    async def scenario() -> dict[str, tuple[Any, str | None]]:
         clock = ManualClock(T0)
         engine = Engine(Config(), [QuietSource(), FailingSource()], clock, symbol="X", kind="live")
         engine.start()

@@ -57,6 +57,7 @@ import asyncio
 import dataclasses
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -83,7 +84,7 @@ from tests.fakes.harness import (
     with_fakes,
 )
 
-MARKET_CALLS = {
+MARKET_CALLS: dict[str, list[Any]] = {
     "binanceusdm": [("/fapi/v1/exchangeInfo", {})],
     "bybit": [
         ("/v5/market/instruments-info", {"category": "linear", "limit": "1000"}),
@@ -225,7 +226,7 @@ LONG_LIQUIDATED = {
     "bybit": (bybit.all_liquidation("Buy", size="0.5", price="75190.5"), "buy", 0.5, 75190.5),
     "okx": (okx.liquidation_order("sell", "long", contracts="13", price="75180.1"), "sell", 13.0, 75180.1),
 }
-SUBSCRIPTION = {
+SUBSCRIPTION: dict[str, dict[str, Any]] = {
     "binanceusdm": {"method": "SUBSCRIBE", "params": ["btcusdt@forceOrder"]},
     "bybit": {"op": "subscribe", "args": ["allLiquidation.BTCUSDT"]},
     "okx": {"op": "subscribe", "args": [{"channel": "liquidation-orders", "instType": "SWAP"}]},
@@ -497,7 +498,7 @@ def test_ws_raw_text_frames_go_out_whole_before_the_batch(venue: str) -> None:
 
 @pytest.mark.parametrize("venue", STREAMING_VENUES)
 def test_ws_duplicates_and_out_of_order_pass_through(venue: str) -> None:
-    make = {
+    make: Callable[[int], dict[str, Any]] = {
         "binanceusdm": lambda i: binanceusdm.force_order(qty=f"0.00{i}"),
         "bybit": lambda i: bybit.all_liquidation(size=f"0.{i}"),
         "okx": lambda i: okx.liquidation_order(contracts=str(i)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -44,7 +44,7 @@ HOUR = 3_600_000
 
 
 def binance_events() -> list[LiquidationEvent]:
-    ex, other = binance(), {**BINANCE_LONG, "o": {**BINANCE_LONG["o"], "z": "0.02"}}
+    ex, other = binance(), {**BINANCE_LONG, "o": {**cast(dict[str, Any], BINANCE_LONG["o"]), "z": "0.02"}}
     msgs = [BINANCE_LONG, other, BINANCE_LONG]  # the third: a reconnect repeating the first
     return [e for m in msgs for e in norm("binanceusdm", streamed(ex, m), ex.market(BTC))]
 
@@ -185,7 +185,7 @@ def test_keep_fresh_passes_both_of_two_equal_liquidations_in_one_batch(tmp_path:
     h = LiquidationHistory(tmp_path / "h.db")
     batch: list[Any] = [first, twin, repeat]
     out = keep_fresh(h, batch)
-    assert [e.key for e in out] == [first.key, twin.key]
+    assert [cast(LiquidationEvent, e).key for e in out] == [first.key, twin.key]
     assert keep_fresh(h, [repeat, twin]) == []
 
 

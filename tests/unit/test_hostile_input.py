@@ -391,7 +391,7 @@ VENUE_CASE = st.sampled_from(sorted(RAW)).flatmap(
 
 
 # What the property test found, kept as fixed examples (each failed before its fix).
-FOUND_VENUE_CASES = [
+FOUND_VENUE_CASES: list[Any] = [
     ("binanceusdm", {**BINANCE, "z": 10**400}, {}, GOOD_MARKET),  # float(int): OverflowError
     ("bybit", {**BYBIT, "p": 10**5000}, {}, GOOD_MARKET),  # its repr in the message: ValueError
     ("okx", Nested(1_500), {}, GOOD_MARKET),  # its repr: RecursionError, or a message of 1,000+ characters
@@ -468,7 +468,7 @@ def test_the_fear_and_greed_parser_raises_only_its_error(payload: Any) -> None:
 
 # -- recordings ----------------------------------------------------------------------------------------------
 
-FIELDS = {
+FIELDS: dict[str, dict[str, Any]] = {
     "tick": {"source": "x", "symbol": BTC, "ts_ms": NOW, "price": 70_000.0},
     "candle": {
         "source": "x",

@@ -240,7 +240,7 @@ def only(events: list[LiquidationEvent]) -> LiquidationEvent:
 
 # -- raw messages (shapes from VENUES.md and ccxt's parser docstrings) -------------------------------------
 
-BINANCE_LONG = {
+BINANCE_LONG: dict[str, Any] = {
     "e": "forceOrder",
     "E": 1568014460893,
     "o": {

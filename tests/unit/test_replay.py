@@ -36,7 +36,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def as_json(snap: Any) -> dict[str, Any]:
-    return snapshot_to_json(snap, config().ui.rsi_timeframe)  # type: ignore[no-any-return]
+    return snapshot_to_json(snap, config().ui.rsi_timeframe)
 
 
 def lines(path: Path) -> list[str]:

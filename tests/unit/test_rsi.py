@@ -46,6 +46,7 @@ def test_warm_up_and_short_input() -> None:
 @pytest.mark.parametrize("period", [2, 5, 14, 30])
 def test_equals_talib_on_real_candles(btc_1h: Candles, period: int) -> None:
     ours = rsi(btc_1h.close, period)
+    assert talib is not None  # requires_talib
     ref = talib.RSI(btc_1h.close, timeperiod=period)
     assert np.array_equal(np.isnan(ours), np.isnan(ref))
     assert np.nanmax(np.abs(ours - ref)) < 1e-9
@@ -56,6 +57,7 @@ def test_equals_talib_on_a_million_bars() -> None:
     # Long enough to cross many blocks and chunks of the vectorised recursion.
     rng = np.random.default_rng(7)
     close = 30_000 + np.cumsum(rng.normal(0, 40, 1_000_003))
+    assert talib is not None  # requires_talib
     assert np.nanmax(np.abs(rsi(close) - talib.RSI(close, 14))) < 1e-9
 
 

@@ -117,7 +117,7 @@ def test_a_quiet_market_keeps_a_connected_silent_stream_ok() -> None:
 
 def test_errors_belong_to_their_feed_or_to_the_whole_venue() -> None:
     engine, clock = engine_of(Scripted("bybit", "Bybit", STREAM))
-    ticks = [PriceTick("bybit", SYMBOL, clock.ms, 70_000.0), alive("bybit", clock.ms)]
+    ticks: list[MarketEvent] = [PriceTick("bybit", SYMBOL, clock.ms, 70_000.0), alive("bybit", clock.ms)]
     assert status(engine, "bybit", *ticks).state == "ok"
     task = f"liquidations {SYMBOL}"
     s = status(

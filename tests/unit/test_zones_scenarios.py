@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.analytics import Swing, build_scenarios, fib_ladder, find_zones
+from cockpit.analytics import Candles, Swing, build_scenarios, fib_ladder, find_zones
 from cockpit.analytics.fvg import FairValueGap
 from cockpit.analytics.scenarios import mean_true_range
 from tests.conftest import candles_from_hl
@@ -66,10 +68,38 @@ def test_zones_are_ordered_disjoint_and_split_by_price(prices: list[float], pric
         assert z.resistance.mid > price
 
 
-def _day(after: list[tuple[float, float, float]]) -> tuple:
+def _day(after: list[tuple[float, float, float]]) -> tuple[Candles, Any, list[Swing]]:
     """An up-move 72,200 -> 79,000 confirmed at bar 12, then the given (high, low, close) bars."""
-    high = [73000, 72800, 72500, 73500, 75000, 77000, 79000, 78500, 78000, 77500, 77800, 77200, 77000]
-    low = [72600, 72400, 72200, 72600, 74000, 76000, 78000, 77500, 77000, 76800, 76900, 76500, 76400]
+    high: list[float] = [
+        73000,
+        72800,
+        72500,
+        73500,
+        75000,
+        77000,
+        79000,
+        78500,
+        78000,
+        77500,
+        77800,
+        77200,
+        77000,
+    ]
+    low: list[float] = [
+        72600,
+        72400,
+        72200,
+        72600,
+        74000,
+        76000,
+        78000,
+        77500,
+        77000,
+        76800,
+        76900,
+        76500,
+        76400,
+    ]
     close = [(h + lo) / 2 for h, lo in zip(high, low, strict=True)]
     for h, lo, cl in after:
         high.append(h)
@@ -86,7 +116,7 @@ def _day(after: list[tuple[float, float, float]]) -> tuple:
     return c, ladder, swings
 
 
-def _plans(after: list[tuple[float, float, float]], gaps: list[FairValueGap] | None = None):
+def _plans(after: list[tuple[float, float, float]], gaps: list[FairValueGap] | None = None) -> Any:
     c, ladder, swings = _day(after)
     zones = find_zones(swings, float(c.close[-1]), 0.004)
     return build_scenarios(c, ladder, gaps or [], zones, atr_period=5, invalidation_atr=0.25)
