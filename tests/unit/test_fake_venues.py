@@ -592,11 +592,11 @@ def test_ws_pings_answered_then_missing_pongs_time_out(venue: str) -> None:
 async def test_drop_connections_rejects_pending_watch(fakes: FakeVenues) -> None:
     fake, exchange = fakes.binanceusdm, await connected(fakes, "binanceusdm")
     try:
-        await asyncio.wait_for(exchange.watch_ticker(SYMBOL), 1)
+        await asyncio.wait_for(exchange.watch_ticker(SYMBOL), 10)  # a bound for a hang, not a timing
         task = asyncio.create_task(exchange.watch_liquidations(SYMBOL))
         await until_pending(exchange, f"liquidations::{SYMBOL}")
         await fake.drop_connections()
         with pytest.raises(ccxt.NetworkError, match="closing code 1011"):
-            await asyncio.wait_for(task, 1)
+            await asyncio.wait_for(task, 10)
     finally:
         await exchange.close()
