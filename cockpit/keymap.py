@@ -74,6 +74,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     ),
     KeySpec("theme-next", "ctrl+t", "cycle_theme", "Theme", "view: next colour theme (remembered)"),
     KeySpec("maximize", "z", "toggle_maximize", "Max", "view: maximise or restore the focused pane"),
+    KeySpec("sources", "S", "sources", "Sources", "view: every source and store, its state and errors"),
     KeySpec("help", "question_mark", "help", "Keys", "help: list every key"),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "help: command palette"),
     KeySpec("quit", "q", "quit", "Quit", "app: quit"),

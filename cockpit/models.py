@@ -167,6 +167,27 @@ class SourceStatus:
     rejected: int = 0  # implausible events dropped at the boundary (sources/checks.py)
     rejected_first: str | None = None  # why the first of them was dropped
     feeds: tuple[FeedStatus, ...] = ()
+    per_minute: int = 0  # deliveries in the last minute (messages, polls that brought data)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One source or store that is not ok, with what it says."""
+
+    name: str
+    state: SourceState
+    reason: str  # "" when there is nothing to add to the state (starting)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSummary:
+    """Every source and store as one line can show it (cockpit.engine.health_summary computes it)."""
+
+    counts: dict[SourceState, int]  # sources and stores per state (states with none left out)
+    worst: SourceState
+    problems: tuple[Problem, ...]  # worst first
+    no_live_data: bool  # live, and every source failing
+    stores: tuple[tuple[str, str | None], ...] = ()  # (store, its error) for the stores the engine uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +278,7 @@ class Snapshot:
     replay: ReplayInfo | None = None  # set while a recording plays (not market data: not in the JSON)
     history_error: str | None = None  # the liquidation history stopped (windows go on from memory)
     record_error: str | None = None  # `--record` stopped writing (the session goes on)
+    health: HealthSummary | None = None  # every source and store in a line's worth (set by the engine)
     funding_interval_h: float | None = None  # what ``funding_rate`` is per (hours between settlements)
     funding_venue: str | None = None  # whose funding rate it is ("Binance")
     open_interest_venue: str | None = None  # whose open interest it is

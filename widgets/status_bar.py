@@ -1,28 +1,39 @@
-"""The status bar: SIMULATED badge, every source's state, and the market clock."""
+"""The status bar, one line at any width: the SIMULATED or REPLAY badge, how many sources are in each state
+(coloured by the worst), the worst one's reason when there is room, and the market clock. Every source in
+full is on the sources screen (`S`)."""
 
 from __future__ import annotations
 
 from cockpit.widgets.markup import markup
 from cockpit.widgets.quiet_update import RowStatic, update_quietly
 from textual.content import Content
-from textual.markup import escape
 from textual.reactive import reactive
 
-from cockpit.models import DATA, Snapshot, SourceStatus
+from cockpit.models import HealthSummary, Snapshot
 from cockpit.text import formatting as fmt
 
 STATE_STYLE = {"ok": "$success", "stale": "$stale", "error": "$error", "starting": "$muted"}
+SEP = "  "
 
 
-def _which(src: SourceStatus) -> str:
-    """': liquidations' — the feeds that make a venue stale (or keep it starting while others run); an
-    error's message already names its loop."""
-    if src.state not in ("stale", "starting") or [f.name for f in src.feeds] in ([], [DATA]):
-        return ""  # a source that delivers one undivided feed (the simulator, the index)
-    names = [f.name for f in src.feeds if f.state == src.state]
-    if src.state == "starting" and len(names) == len(src.feeds):
-        return ""  # nothing has started yet: naming every feed says nothing
-    return ": " + escape(", ".join(names))
+def _counts(h: HealthSummary) -> Content:
+    text = " · ".join(f"{n} {state}" for state, n in h.counts.items())
+    return Content.assemble(("● ", STATE_STYLE[h.worst]), (text, STATE_STYLE[h.worst]))
+
+
+def _reason(h: HealthSummary, room: int) -> Content:
+    """The worst problem in at most ``room`` cells (nothing if it does not fit in a useful length)."""
+    if h.no_live_data:
+        text = "no live data: check the network, or run `cockpit --demo`"
+    elif h.problems:
+        p = h.problems[0]
+        text = f"{p.name} {p.state}" + (f": {p.reason}" if p.reason else "")
+    else:
+        return Content("")
+    if room < 16:
+        return Content("")
+    shown = text if len(text) <= room else text[: room - 1] + "…"
+    return Content.styled(shown, STATE_STYLE[h.problems[0].state] if h.problems else "$error")
 
 
 class StatusBar(RowStatic):
@@ -37,25 +48,24 @@ class StatusBar(RowStatic):
     def watch_snapshot(self, s: Snapshot | None) -> None:
         if s is None:
             return
-        parts = []
+        width = self.content_size.width or max(20, self.app.size.width - 2)
+        self._shown = update_quietly(self, self.line(s, width), self._shown)
+
+    def line(self, s: Snapshot, width: int) -> Content:
+        """Badge, counts, reason and clock fitted to ``width`` cells: the reason gives way first."""
+        head: list[Content] = []
         if s.replay is not None:
-            parts.append(f"[b reverse $replay] {fmt.replay_badge(s.replay)} [/]")
+            head.append(markup(f"[b reverse $replay] {fmt.replay_badge(s.replay)} [/]"))
         if s.simulated:
-            parts.append("[b reverse $simulated] SIMULATED [/]")
-        for src in s.sources:
-            text = f"[{STATE_STYLE[src.state]}]●[/] {escape(src.name)} {src.state}{_which(src)}"
-            if src.error:
-                text += f" [$error]{escape(src.error[:60])}[/]"
-                if src.retry_at_ms is not None:
-                    text += f" [$muted]retry in {max(0, (src.retry_at_ms - s.as_of_ms) // 1000)}s[/]"
-            parts.append(text)
-        if not s.simulated and s.sources and all(x.state == "error" for x in s.sources):
-            parts.append("[b $error]no live data[/] [$muted]— check the network, or run `cockpit --demo`[/]")
-        if s.record_error:
-            parts.append(f"[$error]recording stopped: {escape(s.record_error[:60])}[/]")
-        if s.history_error:
-            parts.append(f"[$error]history: {escape(s.history_error[:60])}[/]")
-        if s.alarm_error:
-            parts.append(f"[$error]alarm store: {escape(s.alarm_error[:60])}[/]")
-        parts.append(f"[b]{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC[/b]")
-        self._shown = update_quietly(self, markup("  ".join(parts)), self._shown)
+            head.append(markup("[b reverse $simulated] SIMULATED [/]"))
+        h = s.health or HealthSummary({}, "ok", (), False)
+        if h.counts:
+            head.append(_counts(h))
+        clock = Content.styled(f"{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC", "bold")
+        left = Content(SEP).join(head)
+        room = width - left.cell_length - clock.cell_length - 2 * len(SEP)
+        reason = _reason(h, room)
+        gap = width - left.cell_length - reason.cell_length - clock.cell_length - (len(SEP) if reason else 0)
+        parts = [left, Content(SEP), reason] if reason else [left]
+        line = Content.assemble(*parts, " " * max(1, gap), clock)
+        return line if line.cell_length <= width else line[:width]

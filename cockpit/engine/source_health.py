@@ -23,6 +23,7 @@ its liquidation feed delivered nothing; now each feed is judged alone and the ve
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -95,6 +96,17 @@ class SourceTrack:
     errors: Errors = field(default_factory=dict)
     alive_since_ms: int | None = None
     last_data_ms: int | None = None  # source-wide data (its markets loaded)
+    deliveries: deque[int] = field(default_factory=deque)  # times of its deliveries in the last minute
+
+    def delivered(self, now_ms: int) -> None:
+        self.deliveries.append(now_ms)
+        self.per_minute(now_ms)
+
+    def per_minute(self, now_ms: int) -> int:
+        """Deliveries (messages, polls that brought data) in the minute up to ``now_ms``."""
+        while self.deliveries and self.deliveries[0] <= now_ms - 60_000:
+            self.deliveries.popleft()
+        return len(self.deliveries)
 
     def __post_init__(self) -> None:
         if not self.feeds:
@@ -157,6 +169,7 @@ class SourceHealth:
         track.errors.pop("", None)
         feed.errors.pop("", None)
         feed.alive(now_ms, True, self.liquidations_seen)
+        track.delivered(now_ms)
         if track.alive_since_ms is None:
             track.alive_since_ms = now_ms
         return feed
@@ -174,6 +187,8 @@ class SourceHealth:
             return
         feed.errors.pop(event.task, None)
         feed.alive(now_ms, event.data, self.liquidations_seen)
+        if event.data:
+            track.delivered(now_ms)
 
     def error(self, event: SourceError, now_ms: int) -> None:
         """A loop failed: its feed (or the source, for a source-wide loop) shows error until it succeeds."""
@@ -203,6 +218,7 @@ class SourceHealth:
                     min(retry, default=None),
                     t.sampled,
                     feeds=feeds,
+                    per_minute=t.per_minute(now_ms),
                 )
             )
         return tuple(out)

@@ -135,6 +135,8 @@ def _source_json(x: SourceStatus) -> dict[str, Any]:
         "state": x.state,
         "last_ok_ms": x.last_ok_ms,
         "error": x.error,
+        "last_data_ms": x.last_ok_ms,
+        "per_min": x.per_minute,
         "simulated": x.simulated,
         "sampled": x.sampled,
         "retry_at_ms": x.retry_at_ms,

@@ -32,6 +32,7 @@ from cockpit.ui.app_replay import replay_action
 from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.messages import SnapshotReady
 from cockpit.ui.screens.help import HelpScreen
+from cockpit.ui.screens.sources import SourcesScreen
 from cockpit.ui.terminal import ascii_wanted
 from cockpit.widgets.ascii_glyphs import AsciiGlyphs
 from cockpit.widgets.bindings import bindings_for
@@ -204,6 +205,8 @@ class CockpitApp(App[None]):
             self.snapshot = message.snapshot
             self.query_one(PriceChart).show(message.snapshot)
             self.alarm_ui.on_snapshot(message.snapshot)
+            if isinstance(self.screen, SourcesScreen):
+                self.screen.show(message.snapshot)
         if not self._heap_frozen:
             self._heap_frozen = True
             self.call_after_refresh(_freeze_heap)
@@ -262,6 +265,10 @@ class CockpitApp(App[None]):
     def action_toggle_overlay(self, name: str) -> None:
         """Show or hide a chart overlay (palette: "chart: toggle fib")."""
         self.query_one(PriceChart).action_toggle_overlay(name)
+
+    def action_sources(self) -> None:
+        """Every source and store in full."""
+        self.push_screen(SourcesScreen(self.snapshot))
 
     def action_help(self) -> None:
         """Show every key."""

@@ -71,3 +71,17 @@ def test_ascii_glyphs_at_120x40(snap_compare: Any) -> None:
 
     config = Config(ui=UiSettings(glyphs="ascii"))
     assert snap_compare(CockpitApp(config, None), terminal_size=(120, 40), run_before=_inject)
+
+
+def test_sources_screen_on_the_simulated_market(snap_compare: Any) -> None:
+    assert snap_compare(CockpitApp(Config(), None), press=["S"], terminal_size=(120, 40), run_before=_inject)
+
+
+def test_sources_screen_live_with_errors(snap_compare: Any) -> None:
+    from tests.app.test_sources import live_mix
+
+    async def inject(pilot: Any) -> None:
+        pilot.app.post_message(SnapshotReady(live_mix(opening())))
+        await pilot.pause()
+
+    assert snap_compare(CockpitApp(Config(), None), press=["S"], terminal_size=(120, 40), run_before=inject)
