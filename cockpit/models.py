@@ -278,7 +278,46 @@ class Snapshot:
     replay: ReplayInfo | None = None  # set while a recording plays (not market data: not in the JSON)
     history_error: str | None = None  # the liquidation history stopped (windows go on from memory)
     record_error: str | None = None  # `--record` stopped writing (the session goes on)
-    health: HealthSummary | None = None  # every source and store in a line's worth (set by the engine)
     funding_interval_h: float | None = None  # what ``funding_rate`` is per (hours between settlements)
     funding_venue: str | None = None  # whose funding rate it is ("Binance")
     open_interest_venue: str | None = None  # whose open interest it is
+
+    @property
+    def health(self) -> HealthSummary:
+        """Every source and store in a line's worth (derived, so always in step with the fields)."""
+        return summarize(self)
+
+
+RANK: dict[SourceState, int] = {"ok": 0, "starting": 1, "stale": 2, "error": 3}
+ORDER: tuple[SourceState, ...] = ("ok", "starting", "stale", "error")
+
+
+def _stores(s: Snapshot) -> list[tuple[str, str | None]]:
+    """(store, its error) for every store the engine uses (the recorder only while recording)."""
+    out: list[tuple[str, str | None]] = [("history", s.history_error), ("alarm store", s.alarm_error)]
+    if s.record_error is not None:
+        out.append(("recorder", s.record_error))
+    return out
+
+
+def summarize(s: Snapshot) -> HealthSummary:
+    """Every source and store as one line can show it: counts by state, problems worst first. The stores
+    count as sources: a trader must see a failing store as surely as a failing venue."""
+    problems: list[Problem] = []
+    counts: dict[SourceState, int] = {}
+    for src in s.sources:
+        counts[src.state] = counts.get(src.state, 0) + 1
+        if src.state != "ok":
+            stale = ", ".join(f.name for f in src.feeds if f.state == src.state and f.name != "data")
+            problems.append(Problem(src.name, src.state, src.error or stale))
+    store_rows = _stores(s)
+    for name, error in store_rows:
+        state: SourceState = "error" if error else "ok"
+        counts[state] = counts.get(state, 0) + 1
+        if error:
+            problems.append(Problem(name, "error", error))
+    problems.sort(key=lambda p: -RANK[p.state])
+    worst: SourceState = max(counts, key=RANK.__getitem__) if counts else "ok"
+    no_live = not s.simulated and bool(s.sources) and all(x.state == "error" for x in s.sources)
+    ordered = {k: counts[k] for k in ORDER if k in counts}
+    return HealthSummary(ordered, worst, tuple(problems), no_live, tuple(store_rows))

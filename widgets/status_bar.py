@@ -58,7 +58,7 @@ class StatusBar(RowStatic):
             head.append(markup(f"[b reverse $replay] {fmt.replay_badge(s.replay)} [/]"))
         if s.simulated:
             head.append(markup("[b reverse $simulated] SIMULATED [/]"))
-        h = s.health or HealthSummary({}, "ok", (), False)
+        h = s.health
         if h.counts:
             head.append(_counts(h))
         clock = Content.styled(f"{fmt.stamp(s.as_of_ms)[:-4]}:{fmt.clock(s.as_of_ms)[-2:]} UTC", "bold")

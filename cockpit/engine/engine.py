@@ -19,7 +19,6 @@ from cockpit.alarms.evaluate import AlarmBook
 from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
 from cockpit.config import Config
-from cockpit.engine.health_summary import summarize
 from cockpit.engine.market_state import MarketState
 from cockpit.models import Backfill, Covered, MarketEvent, Snapshot, SourceError, SourceOk
 from cockpit.sources import checks
@@ -243,7 +242,6 @@ class Engine:
             info = self.replay.info() if self.replay is not None else None
             history_error, record_error = _shown(self.history_error), _shown(self.tap_error)
             snap = replace(snap, replay=info, history_error=history_error, record_error=record_error)
-        snap = replace(snap, health=summarize(snap))
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 

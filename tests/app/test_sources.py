@@ -10,7 +10,6 @@ import pytest
 from cockpit.widgets.status_bar import StatusBar
 
 from cockpit.config import Config
-from cockpit.engine.health_summary import summarize
 from cockpit.models import FeedStatus, Snapshot, SourceStatus
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.messages import SnapshotReady
@@ -45,7 +44,7 @@ def live_mix(base: Snapshot, recovered: bool = False) -> Snapshot:
     snap = replace(
         base, simulated=False, sources=sources, history_error="history.db is corrupt (file is not a database)"
     )
-    return replace(snap, health=summarize(snap))
+    return snap
 
 
 def status_line(size: tuple[int, int]) -> tuple[str, int]:

@@ -99,6 +99,8 @@ def test_snapshot_json_has_the_documented_keys() -> None:
             "state": "ok",
             "last_ok_ms": s["as_of_ms"],
             "error": None,
+            "last_data_ms": s["as_of_ms"],
+            "per_min": max(1, s["sources"][0]["per_min"]),  # it delivered at the opening
             "simulated": True,
             "sampled": False,
             "retry_at_ms": None,

@@ -54,7 +54,7 @@ def sources_content(s: Snapshot) -> Content:
     for src in s.sources:
         lines += [*source_lines(src, s.as_of_ms), Content("")]
     lines.append(Content.styled("Stores", "bold"))
-    for name, error in s.health.stores if s.health is not None else ():
+    for name, error in s.health.stores:
         state = "error" if error else "ok"
         lines.append(Content.assemble(("● ", STATE_STYLE[state]), (name, "bold"), f" {state}"))
         if error:
