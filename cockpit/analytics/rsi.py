@@ -111,10 +111,15 @@ def _smooth_chunk(
     np.minimum(d, 0.0, out=w[1])
     np.cumsum(w, axis=2, out=w)
     entering = buf.entering
+    # Locals, not the list and the plan's fields: with short blocks (small periods) this loop runs per bar.
+    gain, loss = state
+    carry, tail_scale = plan.carry, plan.tail_scale
     for b in range(nb):
-        entering[0, b], entering[1, b] = state
-        state[0] = plan.carry * state[0] + plan.tail_scale * w[0, b, -1]
-        state[1] = plan.carry * state[1] + plan.tail_scale * w[1, b, -1]
+        entering[0, b] = gain
+        entering[1, b] = loss
+        gain = carry * gain + tail_scale * w[0, b, -1]
+        loss = carry * loss + tail_scale * w[1, b, -1]
+    state[:] = gain, loss
     if plan.alpha < 1.0:
         w += ((plan.decay / plan.alpha) * entering[:, :nb])[:, :, None]
     w *= plan.scale_out
