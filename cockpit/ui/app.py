@@ -201,9 +201,12 @@ class CockpitApp(App[None]):
 
     @on(SnapshotReady)
     def apply_snapshot(self, message: SnapshotReady) -> None:
+        charts = self.query(PriceChart)
+        if not charts:  # the app is closing and its widgets are gone: a late snapshot has nowhere to go
+            return
         with self.batch_update():
             self.snapshot = message.snapshot
-            self.query_one(PriceChart).show(message.snapshot)
+            charts.first().show(message.snapshot)
             self.alarm_ui.on_snapshot(message.snapshot)
             if isinstance(self.screen, SourcesScreen):
                 self.screen.show(message.snapshot)

@@ -622,3 +622,17 @@ def test_status_bar_names_the_feed_that_makes_a_venue_stale() -> None:
     status = asyncio.run(run())
     assert "bybit stale: liquidations" in status and "ticker" not in status
     assert "3 ok · 1 stale" in status  # okx among the ok
+
+
+def test_a_snapshot_arriving_while_the_app_closes_is_dropped() -> None:
+    """Seen once in a full run: the engine's last snapshot reached an app whose panes were already gone."""
+
+    async def run() -> None:
+        app = CockpitApp(Config(), None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _ready(app, pilot)
+            await app.query_one("#body").remove()  # what closing does to the panes
+            app.post_message(SnapshotReady(opening()))
+            await pilot.pause()
+
+    asyncio.run(run())  # no NoMatches from a pane that is no longer there
