@@ -200,9 +200,10 @@ class LiquidationHistory:
         with self._tx():
             for c in claims:
                 cur = self._db.execute(
-                    "UPDATE coverage SET start_ms = min(start_ms, ?1), end_ms = max(end_ms, ?2) "
-                    "WHERE source = ?3 AND start_ms <= ?2 AND end_ms >= ?1",
-                    (c.start_ms, c.end_ms, c.source),
+                    # Named parameters: numbered ones given a sequence are deprecated from Python 3.12.
+                    "UPDATE coverage SET start_ms = min(start_ms, :start), end_ms = max(end_ms, :end) "
+                    "WHERE source = :source AND start_ms <= :end AND end_ms >= :start",
+                    {"start": c.start_ms, "end": c.end_ms, "source": c.source},
                 )
                 if not cur.rowcount:
                     self._db.execute(
@@ -237,7 +238,9 @@ class LiquidationHistory:
                 ).rowcount
                 # The dropped stretch is no longer known: coverage must not claim it any more.
                 self._db.execute("DELETE FROM coverage WHERE end_ms <= ?", (dropped_to,))
-                self._db.execute("UPDATE coverage SET start_ms = ?1 + 1 WHERE start_ms <= ?1", (dropped_to,))
+                self._db.execute(
+                    "UPDATE coverage SET start_ms = :to + 1 WHERE start_ms <= :to", {"to": dropped_to}
+                )
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.execute("VACUUM")
         return deleted
