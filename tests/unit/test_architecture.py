@@ -9,10 +9,15 @@ source with ``ast`` because import-linter does not see a cycle that only type-on
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (a runtime dependency there)
+    import tomli as tomllib
+
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where each installed package's source lives in the checkout (pyproject's package-dir).
