@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from cockpit.widgets import chart_figure as fig
 from cockpit.widgets.bindings import bindings_for
 from cockpit.widgets.chart_figure import DEFAULT_OVERLAYS, OVERLAYS
+from cockpit.widgets.chart_layout import marker_sizes
 from rich.text import Text
 from textual.binding import BindingType
 from textual.color import Color
@@ -159,18 +160,32 @@ class PriceChart(PlotextPlot, can_focus=True):
         if len(c):
             drawn_bar = (float(c.high[-1]), float(c.low[-1]), float(c.open[-1]), float(c.close[-1]))
             last = (int(c.ts_ms[-1]), *(self._on_screen(v) for v in drawn_bar))
-        liqs = s.chart_liquidations
         return (
             s.chart_timeframe,
             len(c),
             last,
             self._on_screen(s.price) if "last" in self.overlays else None,
             id(s.analysis),
-            id(liqs.long_usd) if liqs is not None else None,
+            self._markers_on_screen(s) if "liqs" in self.overlays else None,
             self.size,
             self.app.theme,
             self.pan_bars,
             self.cell,
+        )
+
+    def _markers_on_screen(self, s: Snapshot) -> object:
+        """The liquidation markers as drawn: each visible bar's size class and half row per side. A new
+        print that leaves every marker's glyph and place alone (most of them, on a quiet tape) is no reason to
+        rebuild the chart; its notional is in the liquidations pane."""
+        liqs = s.chart_liquidations
+        if liqs is None:
+            return None
+        lo, hi = self.visible_window(len(s.candles))
+        notional = [*liqs.long_usd[lo:hi].tolist(), *liqs.short_usd[lo:hi].tolist()]
+        prices = [*liqs.long_price[lo:hi].tolist(), *liqs.short_price[lo:hi].tolist()]
+        return tuple(
+            (size, self._on_screen(price)) if size else 0
+            for size, price in zip(marker_sizes(notional), prices, strict=True)
         )
 
     def _replot_if_changed(self) -> None:

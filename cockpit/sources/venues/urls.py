@@ -17,6 +17,7 @@ import copy
 import re
 from typing import Any
 
+from cockpit.sources.venues import throttle
 from cockpit.sources.venues.ccxt_lean import install as install_lean_ccxt
 from cockpit.venues import VENUE_IDS
 
@@ -129,5 +130,6 @@ def make_exchange(
     else:
         import ccxt.async_support as ccxt_module
     exchange = getattr(ccxt_module, venue_id)(config)
+    throttle.install(exchange)
     rewrite_urls(exchange, rest_url, ws_url)
     return exchange
