@@ -23,11 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 
 N = 1_000_000
-# The reference machine (the one bench/RESULTS.md is written on): Intel(R) Xeon(R) Processor, 2 cores,
-# Python 3.11.7, numpy 2.4.6; medians of `python -m bench.calibration`, 2026-12-05, while idle.
-REFERENCE_MACHINE = "Intel Xeon, 2 cores, Python 3.11.7, numpy 2.4.6"
-REFERENCE_NUMPY_MS = 12.6
-REFERENCE_PYTHON_MS = 255.0
+# The reference machine: the one bench/RESULTS.md is written on from issue 17 on (AMD EPYC, 2 cores; the
+# figures before it came from an Intel Xeon). Medians of 13 runs of `python -m bench.calibration` over ten
+# minutes on 2026-12-04, with other sessions using the machine: single runs gave 11.8-23.4 ms and
+# 220-410 ms, so one run's factor is good to about +-20% on a shared machine.
+REFERENCE_MACHINE = "AMD EPYC, 2 cores, Python 3.11.7, numpy 2.4.6"
+REFERENCE_NUMPY_MS = 13.7
+REFERENCE_PYTHON_MS = 281.0
 
 
 @dataclass(frozen=True)

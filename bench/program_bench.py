@@ -1,7 +1,7 @@
 """Whole-program measurements (issue 9): start to first full frame on the simulated market and against
 the fake venues, CPU and event-loop stalls at rest and during a 1,000 liquidations/s cascade, ingest
 through the engine to the snapshot, and memory over a two-day soak at accelerated speed
-(``bench.memory_bench``). Run: ``PYTHONPATH=. .venv-dev/bin/python -m bench.program_bench`` (writes its
+(``bench.memory_bench``). Run: ``PYTHONPATH=. .venv-bench/bin/python -m bench.program_bench`` (writes its
 section of bench/RESULTS.md); not part of the tests.
 
 CPU is process CPU time over wall time (1.0 = one core) of the app running headless (Textual's test

@@ -1,8 +1,8 @@
 """The soak run of issue 9: an hour of simulated time against the fake venues with a fault every two
 simulated minutes; writes the "Soak (issue 9)" section of bench/RESULTS.md.
 
-Run: ``PYTHONPATH=. .venv-dev/bin/python -m bench.soak_bench [--quick]`` (``--quick``: six simulated minutes,
-printed only: a quick check never replaces the figures in bench/RESULTS.md, only the full run does).
+Run: ``PYTHONPATH=. .venv-bench/bin/python -m bench.soak_bench [--quick]`` (``--quick``: six simulated
+minutes, printed only: a quick check never replaces the figures in bench/RESULTS.md, only the full run does).
 The run itself is ``tests/fakes/soak_run.py`` (shared with ``tests/integration/test_soak.py``); this module
 chooses the plan, judges memory and writes the report. Not part of the tests.
 """
@@ -166,7 +166,7 @@ def main(argv: list[str]) -> int:
 
     quick = "--quick" in argv
     result = asyncio.run(run_soak(plan(quick)))
-    command = "PYTHONPATH=. .venv-dev/bin/python -m bench.soak_bench" + (" --quick" if quick else "")
+    command = "PYTHONPATH=. .venv-bench/bin/python -m bench.soak_bench" + (" --quick" if quick else "")
     text = "\n".join(section(result, command)) + "\n"
     if not quick:
         write_section(text)
