@@ -127,6 +127,32 @@ class CascadeSource:
             await asyncio.sleep(period)
 
 
+def _stamp_renders(chart: PriceChart) -> list[float]:
+    """The times at which the chart renders from now on (its render method wrapped)."""
+    rendered: list[float] = []
+    render = chart.render
+
+    def timed_render() -> Any:
+        out = render()
+        rendered.append(time.perf_counter())
+        return out
+
+    chart.render = timed_render  # type: ignore[method-assign]
+    return rendered
+
+
+async def _key_ms(driver: Any, chart: PriceChart, rendered: list[float], key: str) -> float:
+    """Milliseconds from a pan key sent as the terminal driver delivers it to the chart's new frame: the
+    action ran and the frame was rendered (Pilot.press waits for an idle CPU, which a cascade never gives)."""
+    t, before = time.perf_counter(), chart.pan_bars
+    driver.send_message(events.Key(key, None))
+    while chart.pan_bars == before or not rendered or rendered[-1] < t:
+        await asyncio.sleep(0.0005)
+        if time.perf_counter() - t > 2:
+            raise RuntimeError("key not handled within 2 s")
+    return (rendered[-1] - t) * 1e3
+
+
 def bench_cascade(seconds: float = 20.0, rate: int = 1_000) -> dict[str, float]:
     """The app on the simulated market plus ``rate`` liquidations/s, chart live and focused: event-loop
     stalls (how late a 2 ms sleep wakes up) and how long a key (pan left/right) takes to be handled."""
@@ -146,32 +172,14 @@ def bench_cascade(seconds: float = 20.0, rate: int = 1_000) -> dict[str, float]:
             chart.focus()
             monitor = StallMonitor()
             monitor.start()
-            rendered: list[float] = []
-            render = chart.render
-
-            def timed_render() -> Any:
-                out = render()
-                rendered.append(time.perf_counter())
-                return out
-
-            chart.render = timed_render  # type: ignore[method-assign]
+            rendered = _stamp_renders(chart)
             start_replots, start_emitted = chart.replots, cascade.emitted
             t0 = time.perf_counter()
-            k = 0
             driver = app._driver
             assert driver is not None
             while time.perf_counter() - t0 < seconds:
                 await asyncio.sleep(0.25)
-                # A key as the terminal driver delivers it; handled = the action ran and the chart's new
-                # frame was rendered (Pilot.press waits for an idle CPU, which a cascade never gives).
-                t, before = time.perf_counter(), chart.pan_bars
-                driver.send_message(events.Key("left" if k % 2 == 0 else "right", None))
-                while chart.pan_bars == before or not rendered or rendered[-1] < t:
-                    await asyncio.sleep(0.0005)
-                    if time.perf_counter() - t > 2:
-                        raise RuntimeError("key not handled within 2 s")
-                keys.append((rendered[-1] - t) * 1e3)
-                k += 1
+                keys.append(await _key_ms(driver, chart, rendered, "left" if len(keys) % 2 == 0 else "right"))
             out["stalls"] = await monitor.stop()
             elapsed = time.perf_counter() - t0
             out["liquidations_per_s"] = (cascade.emitted - start_emitted) / elapsed
