@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from bench.chart_bench import CascadeSource
+from bench.children import run_child
 from cockpit.analytics.liquidations import LiquidationEvent
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def run(
 
     def child(arg: str) -> dict[str, Any]:
         args = [sys.executable, "-m", "bench.memory_bench", "--child", arg, str(hours), str(speed), str(rate)]
-        res = subprocess.run(args, capture_output=True, text=True, env=env, check=True, cwd=REPO)
+        res = run_child(f"memory soak child ({mode}, {hours:g} simulated hours)", args, env=env, cwd=REPO)
         out: dict[str, Any] = json.loads(res.stdout.splitlines()[-1])
         return {**out, "mode": mode}
 

@@ -13,8 +13,10 @@ Run: ``PYTHONPATH=. .venv/bin/python -m bench.pty_bench [--quick]`` (writes its 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -24,6 +26,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.children import failed
 
 REPO = Path(__file__).resolve().parents[1]
 COLS, ROWS = 120, 40
@@ -37,12 +41,20 @@ class Measure:
     bytes_per_s: float  # written to the terminal
 
 
+TAIL_BYTES = 8192  # what a program wrote last, shown when it exits during the warm-up
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]"
+)
+
+
 class _Drain(threading.Thread):
-    """Reads the pty's master side as fast as the program writes, counting bytes."""
+    """Reads the pty's master side as fast as the program writes, counting bytes and keeping the last
+    ``TAIL_BYTES`` of them."""
 
     def __init__(self, fd: int) -> None:
         super().__init__(daemon=True)
         self.fd, self.total = fd, 0
+        self.last = bytearray()
 
     def run(self) -> None:
         while True:
@@ -53,11 +65,30 @@ class _Drain(threading.Thread):
             if not chunk:
                 return
             self.total += len(chunk)
+            self.last += chunk
+            del self.last[:-TAIL_BYTES]
+
+    def text(self) -> str:
+        """The kept tail as text, terminal escape sequences removed."""
+        plain = _ESCAPES.sub("", bytes(self.last).decode("utf-8", "replace"))
+        return "\n".join(line.rstrip() for line in plain.replace("\r", "\n").splitlines() if line.strip())
 
 
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """End the program's process group (gone already when it exited by itself)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def run_in_pty(
@@ -75,17 +106,14 @@ def run_in_pty(
     try:
         time.sleep(warmup_s)
         if proc.poll() is not None:
-            raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode} during the warm-up")
+            drain.join(1.0)  # what it wrote last
+            step = f"{' '.join(argv[1:])} in a pty (exited during the warm-up)"
+            raise failed(step, f"exit {proc.returncode}", drain.text())
         cpu0, bytes0, t0 = _cpu_seconds(proc.pid), drain.total, time.monotonic()
         time.sleep(window_s)
         cpu1, bytes1, t1 = _cpu_seconds(proc.pid), drain.total, time.monotonic()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _stop(proc)
         os.close(master)
     return Measure((cpu1 - cpu0) / (t1 - t0), (bytes1 - bytes0) / (t1 - t0))
 

@@ -1,8 +1,8 @@
 """The soak run of issue 9: an hour of simulated time against the fake venues with a fault every two
 simulated minutes; writes the "Soak (issue 9)" section of bench/RESULTS.md.
 
-Run: ``PYTHONPATH=. .venv-dev/bin/python -m bench.soak_bench [--quick]`` (``--quick``: six simulated minutes,
-printed only: a quick check never replaces the figures in bench/RESULTS.md, only the full run does).
+Run: ``PYTHONPATH=. .venv-bench/bin/python -m bench.soak_bench [--quick]`` (``--quick``: six simulated
+minutes, printed only: a quick check never replaces the figures in bench/RESULTS.md, only the full run does).
 The run itself is ``tests/fakes/soak_run.py`` (shared with ``tests/integration/test_soak.py``); this module
 chooses the plan, judges memory and writes the report. Not part of the tests.
 """
@@ -50,24 +50,8 @@ def _usd(x: float) -> str:
     return f"${x:,.2f}"
 
 
-def section(r: SoakResult, command: str) -> list[str]:
-    """The RESULTS.md section for one run."""
-    t = r.tally
-    owed = sum(v["owed"] for v in t.values())
-    lost: Counter[str] = Counter()
-    for v in t.values():
-        lost.update(v["lost"])
-    slope = rss_slope_mb_per_h(r.rss)
-    judged = r.plan.seconds >= JUDGE_MEMORY_FROM_S
-    flat = slope < RSS_FLAT_MB_PER_H or not judged
-    disruptive = [f for f in r.faults if not f["harmless"]]
-    seen = sum(f["seen_after_s"] is not None for f in disruptive)
-    harmless_ok = sum(f["seen_after_s"] is None for f in r.faults if f["harmless"])
-    recovered = sum(f["ok_after_clear_s"] is not None for f in r.faults)
-    kinds = Counter(f["kind"] for f in r.faults)
-    venues = Counter(f["venue"] for f in r.faults)
-    verdict = "PASS" if not r.problems and flat else "FAIL"
-    lines = [
+def _intro(r: SoakResult, command: str) -> list[str]:
+    return [
         "## Soak (issue 9)",
         "",
         f"`{command}` (the last step of `./scripts/bench`), run on "
@@ -82,9 +66,17 @@ def section(r: SoakResult, command: str) -> list[str]:
         "counted apart. A polled venue's row is owed once published: the venue keeps its history. HTX "
         "twins (a liquidation equal to the one before it in every number, another id) and Gate partial "
         "liquidations are in the traffic; the engine keeps its liquidation history on disk, as the app does.",
-        "",
-        "| measure | value |",
-        "|---|---|",
+    ]
+
+
+def _traffic_rows(r: SoakResult) -> list[str]:
+    """What was published, owed, lost and shown."""
+    t = r.tally
+    owed = sum(v["owed"] for v in t.values())
+    lost: Counter[str] = Counter()
+    for v in t.values():
+        lost.update(v["lost"])
+    return [
         f"| simulated duration (traffic + settling) / real duration, start-up included "
         f"| {r.plan.seconds:,.0f} s + {r.sim_s - r.plan.seconds:,.0f} s / {r.real_s:,.0f} s "
         f"(speed {r.plan.speed:g}x) |",
@@ -104,6 +96,18 @@ def section(r: SoakResult, command: str) -> list[str]:
         f"({r.window_count:,} events) |",
         f"| exceptions escaped, source tasks ended | {_count('exception escaped', r)}, "
         f"{_count('source task ended', r)} |",
+    ]
+
+
+def _fault_rows(r: SoakResult) -> list[str]:
+    """The faults injected and how the cockpit showed them."""
+    disruptive = [f for f in r.faults if not f["harmless"]]
+    seen = sum(f["seen_after_s"] is not None for f in disruptive)
+    harmless_ok = sum(f["seen_after_s"] is None for f in r.faults if f["harmless"])
+    recovered = sum(f["ok_after_clear_s"] is not None for f in r.faults)
+    kinds = Counter(f["kind"] for f in r.faults)
+    venues = Counter(f["venue"] for f in r.faults)
+    return [
         f"| faults injected, by kind | {len(r.faults)}: "
         f"{', '.join(f'{k} x{n}' for k, n in sorted(kinds.items()))} |",
         f"| faults injected, by venue | {', '.join(f'{v} {n}' for v, n in venues.items())} |",
@@ -112,11 +116,24 @@ def section(r: SoakResult, command: str) -> list[str]:
         f"| error or stale shown / harmless stayed ok / ok again after clearing "
         f"| {seen}/{len(disruptive)} / {harmless_ok}/{len(r.faults) - len(disruptive)} "
         f"/ {recovered}/{len(r.faults)} |",
+    ]
+
+
+def _memory_row(r: SoakResult) -> tuple[str, bool]:
+    """The RSS row, and whether memory stayed flat (a run too short to judge counts as flat)."""
+    slope = rss_slope_mb_per_h(r.rss)
+    judged = r.plan.seconds >= JUDGE_MEMORY_FROM_S
+    row = (
         f"| RSS slope over the second half | {slope:+.1f} MB per simulated hour "
         + (f"(flat: < {RSS_FLAT_MB_PER_H:g})" if judged else "(not judged: the run is all warm-up)")
-        + f"; liquidation windows hold {r.windows_nbytes / 1e6:.1f} MB at the end |",
-        f"| verdict | **{verdict}** |",
-        "",
+        + f"; liquidation windows hold {r.windows_nbytes / 1e6:.1f} MB at the end |"
+    )
+    return row, slope < RSS_FLAT_MB_PER_H or not judged
+
+
+def _venue_table(r: SoakResult) -> list[str]:
+    t = r.tally
+    lines = [
         "| venue | published | owed | shown once | missing | duplicated | lost (reason: count) | owed "
         "| 24h window |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -130,8 +147,11 @@ def section(r: SoakResult, command: str) -> list[str]:
             f"| {v['duplicated']} | {lost_text} | {_usd(v['owed_usd'])} "
             f"| {_usd(r.window_by_venue.get(VENUE_NAMES[venue], 0.0))} |"
         )
-    lines += [
-        "",
+    return lines
+
+
+def _fault_table(r: SoakResult) -> list[str]:
+    lines = [
         "| at (sim s) | venue | fault | error/stale shown after (s) | ok again after clearing (s) |",
         "|---|---|---|---|---|",
     ]
@@ -141,7 +161,26 @@ def section(r: SoakResult, command: str) -> list[str]:
             shown += " (harmless: none expected)"
         ok = "never" if f["ok_after_clear_s"] is None else f"{f['ok_after_clear_s']:.1f}"
         lines.append(f"| {f['at_s']:.0f} | {f['venue']} | {f['kind']} | {shown} | {ok} |")
-    lines += [
+    return lines
+
+
+def section(r: SoakResult, command: str) -> list[str]:
+    """The RESULTS.md section for one run."""
+    rss_row, flat = _memory_row(r)
+    verdict = "PASS" if not r.problems and flat else "FAIL"
+    lines = [
+        *_intro(r, command),
+        "",
+        "| measure | value |",
+        "|---|---|",
+        *_traffic_rows(r),
+        *_fault_rows(r),
+        rss_row,
+        f"| verdict | **{verdict}** |",
+        "",
+        *_venue_table(r),
+        "",
+        *_fault_table(r),
         "",
         "RSS (MB) at each simulated minute of the traffic (minute: MB): "
         + ", ".join(f"{m:.0f}: {mb:.1f}" for m, mb in r.rss)
@@ -166,7 +205,7 @@ def main(argv: list[str]) -> int:
 
     quick = "--quick" in argv
     result = asyncio.run(run_soak(plan(quick)))
-    command = "PYTHONPATH=. .venv-dev/bin/python -m bench.soak_bench" + (" --quick" if quick else "")
+    command = "PYTHONPATH=. .venv-bench/bin/python -m bench.soak_bench" + (" --quick" if quick else "")
     text = "\n".join(section(result, command)) + "\n"
     if not quick:
         write_section(text)
