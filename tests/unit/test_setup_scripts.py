@@ -173,5 +173,6 @@ def test_a_python_that_makes_venvs_without_pip_gets_one_line_saying_what_to_do(
 def test_the_run_command_builds_the_runtime_venv_and_the_test_command_the_dev_one() -> None:
     # The run command's venv holds no test tooling: it installs the project without extras.
     assert 'ensure_venv .venv "$extras"\n' in (REPO / "scripts" / "cockpit").read_text()
-    for script in ("test", "bench"):
-        assert "ensure_venv .venv-dev dev\n" in (REPO / "scripts" / script).read_text()
+    assert "ensure_venv .venv-dev dev\n" in (REPO / "scripts" / "test").read_text()
+    # The benchmarks' references (TA-Lib, smartmoneyconcepts with pandas and numba) live in their own venv.
+    assert "ensure_venv .venv-bench dev,bench\n" in (REPO / "scripts" / "bench").read_text()
