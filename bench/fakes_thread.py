@@ -32,6 +32,7 @@ class FakeVenuesThread:
     async def _main(self) -> None:
         try:
             async with fake_venues() as fakes:
+                _date_sentiment(fakes)
                 self._fakes = fakes
                 self._ready.set()
                 next_second = asyncio.get_running_loop().time() + 1.0
@@ -55,3 +56,15 @@ class FakeVenuesThread:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(10)
+
+
+def _date_sentiment(fakes: Any) -> None:
+    """The recorded Fear & Greed days (2026) dated to the days before the app's clock (just after the
+    recorded candles, 2024): the cockpit rejects readings from its future, so the sentiment meter would
+    stay empty and a "full frame" never come (tests/integration/test_live_venues.py START_MS)."""
+    from tests.integration.test_live_venues import START_MS
+
+    day_s = 86_400
+    newest = START_MS // 1000 // day_s * day_s
+    rows = fakes["fng"].rows
+    fakes["fng"].set_history([{**r, "timestamp": str(newest - k * day_s)} for k, r in enumerate(rows)])
