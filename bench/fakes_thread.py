@@ -19,7 +19,7 @@ class FakeVenuesThread:
     def __init__(
         self,
         config_path: Path,
-        poll_s: float = 1.0,
+        poll_s: float | None = 1.0,
         on_second: Callable[[Any], Awaitable[None]] | None = None,
     ) -> None:
         self.config_path, self.poll_s, self.on_second = config_path, poll_s, on_second
@@ -49,7 +49,11 @@ class FakeVenuesThread:
         self._thread.start()
         if not self._ready.wait(20) or self._fakes is None:
             raise RuntimeError(f"fake venues did not start: {self._error!r}")
-        text = config_text(self._fakes).replace("_poll_s = 1.0", f"_poll_s = {self.poll_s}")
+        text = config_text(self._fakes)
+        if self.poll_s is None:  # the product's own polling cadences (config.toml's defaults)
+            text = "\n".join(line for line in text.splitlines() if "_poll_s = " not in line) + "\n"
+        else:
+            text = text.replace("_poll_s = 1.0", f"_poll_s = {self.poll_s}")
         self.config_path.write_text(text)
         return self.config_path
 
