@@ -116,14 +116,33 @@ def _chunk_into(prices: FloatArray, plan: _Blocks, state: complex, buf: _Buffers
     np.abs(d, out=z.imag)
     entering = _entering((z @ plan.ones).tolist(), plan, state)
     # Adding the entering state to a block's first term carries it through the cumulative sum.
-    z[:, 0] += (plan.decay / plan.alpha) * entering
+    if plan.decay > 0.0:  # period 1 has no memory (and a NaN close must not stick: 0 * NaN is NaN)
+        z[:, 0] += (plan.decay / plan.alpha) * entering
     np.cumsum(z, axis=1, out=z)
     sums = z.reshape(-1)[:n]
     np.divide(sums.real, sums.imag, out=out)
     out *= 100.0
-    if not entering.imag.all():  # only a block entered with no movement can hold 0/0 (flat market)
-        out[np.isnan(out)] = 50.0
+    _redo_tiny_blocks(z, plan, out)
     return complex(sums[-1]) * float(plan.scale_out[(n - 1) % plan.size])
+
+
+# Below this, an average may reach the subnormal range within a block (d^B >= e^-150).
+_TINY = 1e-200
+
+
+def _redo_tiny_blocks(z: npt.NDArray[np.complex128], plan: _Blocks, out: FloatArray) -> None:
+    """Recompute, from the averages themselves, blocks where they may vanish: a flat market.
+
+    The ratio of the scaled sums would outlive averages that underflow to 0 after thousands of flat bars;
+    ``rsi_update`` sees those zeros (0/0 reads 50), and so must the batch. |change| sums only grow within
+    a block, so the block's first sum bounds all of its averages from below.
+    """
+    for block in np.flatnonzero(z[:, 0].imag * plan.tail_scale < _TINY).tolist():
+        part = out[block * plan.size : (block + 1) * plan.size]
+        averages = z[block, : len(part)] * plan.scale_out[: len(part)]
+        np.divide(averages.real, averages.imag, out=part)
+        part *= 100.0
+        part[averages.imag == 0.0] = 50.0
 
 
 def _entering(block_sums: list[complex], plan: _Blocks, state: complex) -> npt.NDArray[np.complex128]:
