@@ -75,8 +75,9 @@ def _rsi_into(close: FloatArray, period: int, out: FloatArray) -> tuple[float, f
     factors d^k and a cancel in the ratio, so they are never applied per bar.
     """
     change = np.diff(close[: period + 1])
-    seed = complex(change[change > 0].sum() / period, np.abs(change).sum() / period)
-    out[0] = 50.0 if seed.imag == 0.0 else 100.0 * seed.real / seed.imag
+    # Same-length sums (same rounding order) keep the gain <= |change|, so RSI never exceeds 100.
+    seed = complex(np.maximum(change, 0.0).sum() / period, np.abs(change).sum() / period)
+    out[0] = 50.0 if seed.imag == 0.0 else 100.0 * (seed.real / seed.imag)
     plan = _blocks(period)
     m = len(close) - period - 1
     per_chunk = max(1, _CHUNK // plan.size)
