@@ -6,7 +6,7 @@ from cockpit.analytics.fvg import FairValueGap, FairValueGaps, find_fvgs
 from cockpit.analytics.pipeline import Analysis, AnalyticsConfig, analyze, to_json
 from cockpit.analytics.rsi import RsiState, rsi, rsi_state, rsi_update
 from cockpit.analytics.scenarios import Scenario, Scenarios, build_scenarios
-from cockpit.analytics.swings import Swing, alternating, find_swings
+from cockpit.analytics.swings import Swing, Swings, alternating, find_swings
 from cockpit.analytics.zones import Zone, Zones, find_zones
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Scenario",
     "Scenarios",
     "Swing",
+    "Swings",
     "Zone",
     "Zones",
     "alternating",

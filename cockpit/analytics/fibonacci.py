@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cockpit.analytics.swings import Swing, alternating
+from cockpit.analytics.swings import Swing, Swings, alternating
 
 FIB_RATIOS: tuple[float, ...] = (0.0, 0.236, 0.382, 0.5, 0.618, 0.786, 1.0)
 
@@ -46,7 +47,7 @@ def _ratio_key(ratio: float) -> str:
     return f"{ratio:g}" if ratio in (0.0, 1.0) else f"{ratio:.3f}".rstrip("0")
 
 
-def fib_ladder(swings: list[Swing], ratios: tuple[float, ...] = FIB_RATIOS) -> FibLadder | None:
+def fib_ladder(swings: Swings | Sequence[Swing], ratios: tuple[float, ...] = FIB_RATIOS) -> FibLadder | None:
     """Ladder of the last two alternating swings, or None with fewer than two."""
     alt = alternating(swings)
     if len(alt) < 2:

@@ -12,7 +12,7 @@ from cockpit.analytics.fibonacci import FIB_RATIOS, FibLadder, fib_ladder
 from cockpit.analytics.fvg import FairValueGap, FairValueGaps, find_fvgs
 from cockpit.analytics.rsi import rsi
 from cockpit.analytics.scenarios import Scenario, Scenarios, build_scenarios
-from cockpit.analytics.swings import Swing, find_swings
+from cockpit.analytics.swings import Swings, find_swings
 from cockpit.analytics.zones import Zone, Zones, find_zones
 
 
@@ -34,7 +34,7 @@ class Analysis:
     """Everything computed from candles up to and including the last (closed) bar."""
 
     rsi: FloatArray
-    swings: list[Swing]
+    swings: Swings
     ladder: FibLadder | None
     fvgs: FairValueGaps
     gaps: list[FairValueGap]  # unfilled gaps at or above the display threshold
@@ -56,7 +56,7 @@ def analyze(
     gaps = fvgs.records(cfg.fvg_min_rel_size, open_only=True)
     price = float(c.close[-1]) if len(c) else float("nan")
     zones = find_zones(swings, price, cfg.zone_tolerance, liq_price, liq_notional)
-    structure = max((s.confirmed_index for s in swings), default=None)
+    structure = int(swings.confirmed_index.max()) if len(swings) else None
     scenarios = build_scenarios(c, ladder, gaps, zones, cfg.atr_period, cfg.invalidation_atr, structure)
     return Analysis(rsi(c.close, cfg.rsi_period), swings, ladder, fvgs, gaps, zones, scenarios)
 
@@ -69,10 +69,7 @@ def to_json(a: Analysis, c: Candles) -> dict[str, Any]:
         "last_ts_ms": int(c.ts_ms[-1]) if len(c) else None,
         "last_close": float(c.close[-1]) if len(c) else None,
         "rsi": [None if np.isnan(v) else float(v) for v in a.rsi],
-        "swings": [
-            {"index": s.index, "kind": s.kind, "price": s.price, "confirmed_index": s.confirmed_index}
-            for s in a.swings
-        ],
+        "swings": _swings_json(a.swings),
         "fib": ladder_json(a.ladder),
         "fvgs": [
             {
@@ -89,6 +86,15 @@ def to_json(a: Analysis, c: Candles) -> dict[str, Any]:
         "zones": _zones_json(a.zones),
         "scenarios": scenarios_json(a.scenarios),
     }
+
+
+def _swings_json(swings: Swings) -> list[dict[str, Any]]:
+    # Straight from the arrays: one Swing object per swing would cost more than the dicts themselves.
+    columns = (swings.index.tolist(), swings.is_high.tolist(), swings.price.tolist())
+    return [
+        {"index": i, "kind": "high" if high else "low", "price": price, "confirmed_index": confirmed}
+        for i, high, price, confirmed in zip(*columns, swings.confirmed_index.tolist(), strict=True)
+    ]
 
 
 def ladder_json(ladder: FibLadder | None) -> dict[str, Any] | None:

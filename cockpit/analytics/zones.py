@@ -12,13 +12,14 @@ is a *liquidity* zone. Zones whose middle is below the price are support, above 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from cockpit.analytics.candles import FloatArray, IntArray
-from cockpit.analytics.swings import Swing
+from cockpit.analytics.swings import Swing, Swings, as_swings
 
 LIQ_STRENGTH = 2.0  # strength points of the zone with the most liquidation notional
 
@@ -63,7 +64,7 @@ class Zones:
 
 
 def find_zones(
-    swings: list[Swing],
+    swings: Swings | Sequence[Swing],
     price: float,
     tolerance: float = 0.004,
     liq_price: FloatArray | None = None,
@@ -89,11 +90,14 @@ class _Points:
 
 
 def _points(
-    swings: list[Swing], tolerance: float, liq_price: FloatArray | None, liq_notional: FloatArray | None
+    swings: Swings | Sequence[Swing],
+    tolerance: float,
+    liq_price: FloatArray | None,
+    liq_notional: FloatArray | None,
 ) -> _Points:
-    s_price = np.array([s.price for s in swings], dtype=np.float64)
-    price, touch = [s_price], [np.ones(len(s_price))]
-    notional, bar = [np.zeros(len(s_price))], [np.array([s.index for s in swings], dtype=np.int64)]
+    s = as_swings(swings)
+    price, touch = [s.price], [np.ones(len(s))]
+    notional, bar = [np.zeros(len(s))], [s.index]
     if liq_price is not None and liq_notional is not None and len(liq_price):
         b_price, b_notional = _bucket(
             np.asarray(liq_price, float), np.asarray(liq_notional, float), tolerance
