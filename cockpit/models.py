@@ -11,7 +11,7 @@ from typing import Literal
 from cockpit.alarms.model import AlarmFired, AlarmStatus
 from cockpit.analytics.candles import Candles, FloatArray
 from cockpit.analytics.coverage import WindowCoverage
-from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
+from cockpit.analytics.liquidations import CoinTotals, LiquidationEvent, WindowTotals
 from cockpit.analytics.pipeline import Analysis
 
 SourceState = Literal["ok", "stale", "error", "starting"]
@@ -219,6 +219,12 @@ class LiquidationSummary:
     coverage: tuple[SourceCoverage, ...] = ()
     lower_bound: dict[str, bool] = field(default_factory=dict)  # window -> a sampling venue contributes
     scope: tuple[str, ...] = ()  # the instruments the totals add up
+    # The market by coin, largest first, per window (refreshed once a market second: see CoinTable).
+    by_coin: dict[str, tuple[CoinTotals, ...]] = field(default_factory=dict)
+    followed_coin: str = ""  # the coin of the instrument on the chart
+    followed: dict[str, WindowTotals] = field(default_factory=dict)  # that coin's own totals per window
+    followed_cascade: bool = False  # the cascade verdict on the followed coin alone
+    followed_cascade_ratio: float = 0.0
 
     def partial(self, window: str) -> bool:
         """Some source has a hole of a minute or more in ``window``."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from cockpit.analytics.cascade import SourceCover, judge
 from cockpit.analytics.coverage import Coverage
+from cockpit.analytics.liquidations import CoinTotals, WindowTotals, by_coin, coin_of
 from cockpit.analytics.windows import LiquidationWindows
 from cockpit.models import LiquidationSummary, SourceCoverage
 
@@ -39,6 +40,31 @@ def source_coverage(coverage: Coverage, feed: LiquidationFeed, now_ms: int) -> S
     return SourceCoverage(feed.source, feed.venues, feed.sampled, since, windows)
 
 
+class CoinTable:
+    """The market by coin and the followed coin's own totals, recomputed at most once per market second.
+
+    Unlike the market totals (prefix sums per venue, O(V log n)), these are one pass over each window's
+    events: at a cascade's 5,000 prints a second the day holds millions, and ten passes a second would
+    cost more than everything else on screen. A table a second old is still right to the second."""
+
+    def __init__(self) -> None:
+        self._key: tuple[int, str] | None = None
+        self._table: tuple[dict[str, tuple[CoinTotals, ...]], dict[str, WindowTotals]] = ({}, {})
+
+    def get(
+        self, windows: LiquidationWindows, coin: str, now_ms: int
+    ) -> tuple[dict[str, tuple[CoinTotals, ...]], dict[str, WindowTotals]]:
+        key = (now_ms // 1000, coin)
+        if key != self._key:
+            mine = [s for s in windows.symbols if coin_of(s) == coin]
+            self._table = (
+                {name: by_coin(windows.by_symbol(w, now_ms)) for name, w in WINDOWS_S.items()},
+                {name: windows.totals_for(mine, w, now_ms) for name, w in WINDOWS_S.items()},
+            )
+            self._key = key
+        return self._table
+
+
 def summarize(
     windows: LiquidationWindows,
     coverage: Coverage,
@@ -47,20 +73,21 @@ def summarize(
     now_ms: int,
     cascade_factor: float,
     largest_count: int,
+    followed_symbol: str = "",
+    coins: CoinTable | None = None,
 ) -> LiquidationSummary:
-    """Totals, largest prints, per-minute counts, coverage and the cascade verdict as of ``now_ms``."""
+    """Totals, largest prints, per-minute counts, coverage and the cascade verdicts (the market's and
+    the followed coin's) as of ``now_ms``."""
     coverage.prune(now_ms - DAY_MS)
     totals = {name: windows.totals(w, now_ms) for name, w in WINDOWS_S.items()}
     covers = tuple(source_coverage(coverage, f, now_ms) for f in feeds)
-    reading = judge(
-        totals["1h"],
-        totals["24h"],
-        [
-            SourceCover(c.source, c.venues, c.windows["1h"].covered_s, c.windows["24h"].covered_s)
-            for c in covers
-        ],
-        cascade_factor,
-    )
+    judged_covers = [
+        SourceCover(c.source, c.venues, c.windows["1h"].covered_s, c.windows["24h"].covered_s) for c in covers
+    ]
+    reading = judge(totals["1h"], totals["24h"], judged_covers, cascade_factor)
+    coin = coin_of(followed_symbol) if followed_symbol else ""
+    table, followed = (coins or CoinTable()).get(windows, coin, now_ms)
+    own = judge(followed["1h"], followed["24h"], judged_covers, cascade_factor) if coin else None
     sampled_venues = {v for f in feeds if f.sampled for v in f.venues}
     starts = [s[0] for f in feeds for s in coverage.spans(f.source)[:1]]
     return LiquidationSummary(
@@ -75,4 +102,9 @@ def summarize(
         coverage=covers,
         lower_bound={name: bool(sampled_venues & t.by_venue.keys()) for name, t in totals.items()},
         scope=tuple(sorted({s for f in feeds for s in f.symbols})),
+        by_coin=table,
+        followed_coin=coin,
+        followed=followed if coin else {},
+        followed_cascade=own.cascade if own is not None else False,
+        followed_cascade_ratio=own.ratio if own is not None else 0.0,
     )

@@ -79,3 +79,35 @@ class WindowTotals:
     count: int
     long_share: float | None
     by_venue: dict[str, tuple[float, float]]
+
+
+def coin_of(symbol: str) -> str:
+    """The coin a market trades: its base currency in ccxt's unified symbol ("ETH/USDT:USDT" -> "ETH",
+    "1000PEPE/USDT:USDT" -> "1000PEPE"); a symbol that is not unified is its own coin."""
+    return symbol.split("/", 1)[0] if "/" in symbol else symbol
+
+
+@dataclass(frozen=True, slots=True)
+class CoinTotals:
+    """One coin's liquidations in a window, across every venue and every market of that coin."""
+
+    coin: str
+    long_usd: float
+    short_usd: float
+    count: int
+
+    @property
+    def total_usd(self) -> float:
+        return self.long_usd + self.short_usd
+
+
+def by_coin(per_symbol: dict[str, tuple[float, float, int]]) -> tuple[CoinTotals, ...]:
+    """Per-symbol (long, short, count) summed by coin, largest total first (ties: by coin name)."""
+    sums: dict[str, list[float]] = {}
+    for symbol, (long_usd, short_usd, count) in per_symbol.items():
+        acc = sums.setdefault(coin_of(symbol), [0.0, 0.0, 0])
+        acc[0] += long_usd
+        acc[1] += short_usd
+        acc[2] += count
+    coins = [CoinTotals(c, lg, sh, int(n)) for c, (lg, sh, n) in sums.items()]
+    return tuple(sorted(coins, key=lambda t: (-t.total_usd, t.coin)))

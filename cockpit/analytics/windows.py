@@ -10,7 +10,7 @@ timestamp seen, or a later ``prune`` time) are dropped, so memory follows the lo
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,11 @@ class LiquidationWindows:
     def latest_ts_ms(self) -> int | None:
         """Newest event timestamp seen (None before the first event)."""
         return self._latest
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """Every symbol an event has named (retained or not)."""
+        return tuple(self._symbols.names)
 
     @property
     def nbytes(self) -> int:
@@ -212,6 +217,48 @@ class LiquidationWindows:
         share = long_usd / total if total > 0 else None
         return WindowTotals(window_s, long_usd, short_usd, total, b - a, share, by_venue)
 
+    def by_symbol(self, window_s: int, now_ms: int | None = None) -> dict[str, tuple[float, float, int]]:
+        """(long_usd, short_usd, count) per symbol with events in the window: one pass over its events
+        (O(n) where ``totals`` is O(V log n): callers refresh it at a human pace, not per event)."""
+        a, b = self._rows.span(*self._bounds(window_s, now_ms))
+        c = self._rows.col
+        groups = 2 * len(self._symbols.names)
+        key = c["symbol"][a:b].astype(np.int64) * 2 + c["side"][a:b]
+        usd = np.bincount(key, weights=c["notional"][a:b], minlength=groups)
+        count = np.bincount(key, minlength=groups)
+        return {
+            name: (float(usd[2 * sid + 1]), float(usd[2 * sid]), int(count[2 * sid] + count[2 * sid + 1]))
+            for sid, name in enumerate(self._symbols.names)
+            if count[2 * sid] or count[2 * sid + 1]
+        }
+
+    def totals_for(self, symbols: Collection[str], window_s: int, now_ms: int | None = None) -> WindowTotals:
+        """``totals`` of the events on ``symbols`` only (one pass over the window's events)."""
+        a, b = self._rows.span(*self._bounds(window_s, now_ms))
+        c = self._rows.col
+        pick = self._picked(symbols, a, b)
+        groups = 2 * len(self._venues.names)
+        key = c["venue"][a:b][pick].astype(np.int64) * 2 + c["side"][a:b][pick]
+        usd = np.bincount(key, weights=c["notional"][a:b][pick], minlength=groups)
+        count = np.bincount(key, minlength=groups)
+        by_venue = {
+            name: (float(usd[2 * vid + 1]), float(usd[2 * vid]))
+            for name, vid in sorted(self._venues.index.items())
+            if count[2 * vid] or count[2 * vid + 1]
+        }
+        long_usd = sum(lg for lg, _ in by_venue.values())
+        short_usd = sum(sh for _, sh in by_venue.values())
+        total = long_usd + short_usd
+        share = long_usd / total if total > 0 else None
+        return WindowTotals(window_s, long_usd, short_usd, total, int(count.sum()), share, by_venue)
+
+    def _picked(self, symbols: Collection[str] | None, a: int, b: int) -> BoolArray:
+        """Which rows a..b are on ``symbols`` (every row when None)."""
+        if symbols is None:
+            return np.ones(b - a, dtype=np.bool_)
+        ids = [self._symbols.index[s] for s in symbols if s in self._symbols.index]
+        return np.isin(self._rows.col["symbol"][a:b], np.asarray(ids, dtype=np.int64))
+
     def largest(self, window_s: int, k: int = 10, now_ms: int | None = None) -> list[LiquidationEvent]:
         """The k largest events in the window by notional, descending. Ties: newest first, then by side
         (long first), venue, symbol and price descending, a fixed order whatever the arrival order.
@@ -241,18 +288,21 @@ class LiquidationWindows:
         idx = np.searchsorted(ts, self._rows.keys(edges), "right")
         return np.diff(idx).astype(np.int64)
 
-    def per_bucket(self, edges_ms: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Per bucket [edges[i], edges[i + 1]) of the retained events: long and short notional and their
-        notional-weighted prices (NaN where a side had none). Buckets are chart bars, so markers sit at the
-        bar and the price where the liquidations happened."""
+    def per_bucket(
+        self, edges_ms: IntArray, symbols: Collection[str] | None = None
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per bucket [edges[i], edges[i + 1]) of the retained events (on ``symbols`` only, when given):
+        long and short notional and their notional-weighted prices (NaN where a side had none). Buckets
+        are chart bars, so markers sit at the bar and the price where the liquidations happened."""
         m = max(0, len(edges_ms) - 1)
         c, lo, n = self._rows.col, self._rows.lo, self._rows.n
         ts = c["ts"][lo:n]
         a, b = np.searchsorted(ts, self._rows.keys((edges_ms[0], edges_ms[-1])), "left") if m else (0, 0)
         out: list[FloatArray] = []
         bucket = np.searchsorted(edges_ms, self._rows.times(lo + a, lo + b), "right") - 1
+        on = self._picked(symbols, lo + a, lo + b)
         for is_long in (1, 0):
-            sel = c["side"][lo + a : lo + b] == is_long
+            sel = (c["side"][lo + a : lo + b] == is_long) & on
             weights = c["notional"][lo + a : lo + b][sel]
             usd = np.bincount(bucket[sel], weights=weights, minlength=m)[:m].astype(np.float64)
             paid = weights * c["price"][lo + a : lo + b][sel]

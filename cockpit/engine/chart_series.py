@@ -3,6 +3,8 @@ the forming bar appended to a timeframe's closed bars, RSI of closed bars only, 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from cockpit.analytics.candles import Candles, FloatArray
@@ -49,11 +51,15 @@ def closed_rsi(closed: Candles | None, bars: int, period: int) -> FloatArray:
     return out
 
 
-def liquidations_per_bar(windows: LiquidationWindows, candles: Candles, tf_ms: int) -> ChartLiquidations:
-    """Notional and notional-weighted price per side for every chart bar (read-only arrays)."""
+def liquidations_per_bar(
+    windows: LiquidationWindows, candles: Candles, tf_ms: int, symbols: Collection[str]
+) -> ChartLiquidations:
+    """Notional and notional-weighted price per side for every chart bar, of the liquidations on
+    ``symbols`` only (the charted coin's markets: another coin's prices are not on this chart's scale);
+    read-only arrays."""
     ts = candles.ts_ms
     edges = np.append(ts, ts[-1] + tf_ms) if len(ts) else np.zeros(1, np.int64)
-    arrays = windows.per_bucket(edges.astype(np.int64))
+    arrays = windows.per_bucket(edges.astype(np.int64), symbols)
     for a in arrays:
         a.flags.writeable = False
     return ChartLiquidations(*arrays)

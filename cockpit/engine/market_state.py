@@ -16,8 +16,8 @@ from cockpit.alarms.evaluate import PRICE, AlarmBook
 from cockpit.alarms.levels import resolve_levels
 from cockpit.analytics.candles import Candles, FloatArray
 from cockpit.analytics.coverage import Coverage
-from cockpit.analytics.liquidation_summary import LiquidationFeed, summarize
-from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.analytics.liquidation_summary import CoinTable, LiquidationFeed, summarize
+from cockpit.analytics.liquidations import LiquidationEvent, coin_of
 from cockpit.analytics.pipeline import Analysis, analyze
 from cockpit.analytics.resample import resample
 from cockpit.analytics.rsi import rsi
@@ -118,6 +118,7 @@ class MarketState:
     _rsi: dict[str, float | None] = field(default_factory=dict)
     _closed_by_tf: dict[str, Candles] = field(default_factory=dict)
     _chart_liqs: tuple[tuple[object, ...], ChartLiquidations] | None = None
+    coin_table: CoinTable = field(default_factory=CoinTable)
     alarm_book: AlarmBook | None = None  # evaluated on every tick (price) and after every batch (the rest)
     alarm_error: str | None = None  # set by the engine from its alarm service, shown in the snapshot
     _alarm_inputs: tuple[object, frozenset[str]] = (None, frozenset())  # (analysis, refs) last resolved
@@ -318,13 +319,21 @@ class MarketState:
 
     def chart_liquidations(self, timeframe: str, candles: Candles) -> ChartLiquidations:
         """Liquidation notional and price per chart bar, recomputed only when events or bars changed."""
-        key = (timeframe, len(candles), self.windows.latest_ts_ms, len(self.windows))
+        key = (timeframe, len(candles), self.windows.latest_ts_ms, len(self.windows), self.symbol)
         if self._chart_liqs is None or self._chart_liqs[0] != key:
             self._chart_liqs = (
                 key,
-                series.liquidations_per_bar(self.windows, candles, TIMEFRAME_MS[timeframe]),
+                series.liquidations_per_bar(
+                    self.windows, candles, TIMEFRAME_MS[timeframe], self.followed_symbols()
+                ),
             )
         return self._chart_liqs[1]
+
+    def followed_symbols(self) -> tuple[str, ...]:
+        """Every market of the followed coin that has liquidations (BTC/USDT:USDT and BTC/USDC:USDC are
+        one coin at one price)."""
+        coin = coin_of(self.symbol)
+        return tuple(s for s in self.windows.symbols if coin_of(s) == coin)
 
     def change_24h_pct(self, now_ms: int) -> float | None:
         """Last price against the close of the minute 24 hours ago."""
@@ -346,6 +355,8 @@ class MarketState:
             now_ms=now_ms,
             cascade_factor=cfg.cascade_factor,
             largest_count=cfg.largest_count,
+            followed_symbol=self.symbol,
+            coins=self.coin_table,
         )
 
     def statuses(self, now_ms: int) -> tuple[SourceStatus, ...]:

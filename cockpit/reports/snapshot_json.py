@@ -59,6 +59,39 @@ def liquidations_json(s: Snapshot) -> dict[str, Any]:
         "collecting_since_ms": liq.collecting_since_ms,
         "lower_bound": s.lower_bound,
         "coverage": {c.source: _coverage_json(c) for c in liq.coverage},
+        "by_coin": _by_coin_json(s),
+        "followed": _followed_json(s),
+    }
+
+
+def _by_coin_json(s: Snapshot) -> dict[str, dict[str, dict[str, float]]]:
+    """{"BTC": {"1h": {"long_usd", "short_usd"}, "4h": ..., "24h": ...}, ...}: every coin with liquidations
+    in the day, largest 24 h total first; a window where the coin had none holds zeros."""
+    liq = s.liquidations
+    day = liq.by_coin.get("24h", ())
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for coin in (c.coin for c in day):
+        out[coin] = {}
+        for name, table in liq.by_coin.items():
+            hit = next((c for c in table if c.coin == coin), None)
+            long_usd, short_usd = (hit.long_usd, hit.short_usd) if hit is not None else (0.0, 0.0)
+            out[coin][name] = {"long_usd": long_usd, "short_usd": short_usd}
+    return out
+
+
+def _followed_json(s: Snapshot) -> dict[str, Any]:
+    """The followed instrument's coin alone: its totals per window and its own cascade verdict."""
+    liq = s.liquidations
+    windows = {
+        name: {"long_usd": w.long_usd, "short_usd": w.short_usd, "total_usd": w.total_usd, "count": w.count}
+        for name, w in liq.followed.items()
+    }
+    return {
+        "symbol": s.symbol,
+        "coin": liq.followed_coin,
+        **windows,
+        "cascade": liq.followed_cascade,
+        "cascade_ratio": liq.followed_cascade_ratio,
     }
 
 

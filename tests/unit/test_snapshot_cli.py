@@ -88,6 +88,16 @@ def test_snapshot_json_has_the_documented_keys() -> None:
     assert len(s["liquidations"]["by_venue"]) >= 3 and all(
         v.startswith("SimEx") for v in s["liquidations"]["by_venue"]
     )
+    # The market by coin (base currency), and the followed instrument's coin alone.
+    by_coin, liq = s["liquidations"]["by_coin"], s["liquidations"]
+    assert "BTC" in by_coin and all(set(w) == {"1h", "4h", "24h"} for w in by_coin.values())
+    for window in ("1h", "24h"):
+        coins = sum(c[window]["long_usd"] + c[window]["short_usd"] for c in by_coin.values())
+        assert abs(coins - liq[window]["total_usd"]) < 1e-6 * liq[window]["total_usd"]
+    followed = liq["followed"]
+    assert followed["symbol"] == s["symbol"] and followed["coin"] == s["symbol"].split("/")[0]
+    own = by_coin[followed["coin"]]["1h"]["long_usd"]
+    assert abs(followed["1h"]["long_usd"] - own) < 1e-9 * own
     assert {"fib", "support", "resistance", "liquidity_zones", "fvgs"} <= s["levels"].keys()
     assert s["rsi"]["timeframe"] == "4h" and 0 < s["rsi"]["value"] < 100
     assert {p["name"] for p in s["scenarios"]} == {"bounce", "breakdown"}
