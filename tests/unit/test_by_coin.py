@@ -103,7 +103,7 @@ def test_the_coin_table_is_refreshed_once_a_market_second() -> None:
     w = LiquidationWindows()
     w.ingest([ev(1_000, "Binance", "ETH/USDT:USDT", "long", 100.0)])
     table = CoinTable()
-    first, _ = table.get(w, "BTC", NOW)
+    table.get(w, "BTC", NOW)
     w.ingest([ev(500, "Binance", "ETH/USDT:USDT", "long", 50.0)])
     same, _ = table.get(w, "BTC", NOW + 200)  # the same market second: the table a moment old
     assert same["1h"][0].long_usd == 100.0
