@@ -75,7 +75,7 @@ class GateLiquidationWs(FakeVenue):
             )
 
     async def push_ws_liquidations(self, *rows: dict[str, Any]) -> None:
-        """One ``update`` holding ``rows`` (any contracts) to the ``!all`` subscribers (queued until one is)."""
+        """One ``update`` holding ``rows`` (any contracts) to the ``!all`` subscribers (queued till then)."""
         await self.publish(ALL, [_envelope(CHANNEL, "update", list(rows))], "liquidations")
 
     async def send_ws_garbage(self, *frames: str) -> None:

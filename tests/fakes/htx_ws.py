@@ -46,7 +46,7 @@ def ws_liquidation(
 
 
 class HtxLiquidationWs(FakeVenue):
-    """Adds the notification websocket to a fake HTX (a base class, so the fake's file changes by one line)."""
+    """Adds the notification websocket to a fake HTX (a base class: the fake's file changes by a line)."""
 
     def __init__(self) -> None:
         super().__init__()

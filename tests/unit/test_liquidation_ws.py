@@ -94,25 +94,12 @@ def test_a_repeated_batch_counts_once_and_twins_in_a_batch_stay_apart() -> None:
 
 
 def test_identity_is_built_from_fields_the_rest_rows_also_have() -> None:
-    # Gate REST liq_orders: time in s, size = the POSITION (> 0 long), order_size, order_price.
-    rest_gate = {
-        "time": T // 1000,
-        "size": 600,
-        "order_size": -600,
-        "order_price": "71424.5",
-        "fill_price": "71420",
-    }
+    # Gate REST liq_orders row of the same print: time in s, size = the POSITION (600 > 0: a long),
+    # order_size -600, order_price "71424.5". Its print identity, from those fields:
+    rest_key = gate_ws.print_identity("BTC/USDT:USDT", (T // 1000) * 1000, "long", 600.0, 71424.5, 0)
     e = normalize_gate_row(gate_row(size=-600, price="71424.5", ts_ms=T, fill_price="71420"), GATE_SIZES)
-    side = "long" if rest_gate["size"] > 0 else "short"  # type: ignore[operator]
-    key = gate_ws.print_identity(
-        "BTC/USDT:USDT",
-        rest_gate["time"] * 1000,
-        side,
-        abs(rest_gate["order_size"]),
-        float(rest_gate["order_price"]),
-        0,  # type: ignore[operator, arg-type]
-    )
-    assert e is not None and e.identity == key
+    assert e is not None and e.identity == rest_key
+    # HTX REST v5 row of the same print: liquidation_time T, side sell, volume 2, bankrupt_price 71300.5.
     h = normalize_htx_row(htx_row("BTC-USDT", "sell", 2, 71300.5, T), HTX_SIZES)
     assert h is not None and h.identity == htx_ws.print_identity("BTC/USDT:USDT", T, "long", 2.0, 71300.5, 0)
 
