@@ -18,7 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes import fixtures
-from tests.fakes.base import FakeVenue, now_ms
+from tests.fakes.base import now_ms
+from tests.fakes.gate_ws import GateLiquidationWs
 
 CONTRACT = "BTC_USDT"
 CONTRACT_SIZE = "0.0001"  # BTC per contract (quanto_multiplier)
@@ -99,7 +100,7 @@ def liq_order(
     }
 
 
-class FakeGate(FakeVenue):
+class FakeGate(GateLiquidationWs):  # GateLiquidationWs: the liquidation websocket
     name = "gate"
 
     def __init__(self) -> None:

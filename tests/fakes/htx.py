@@ -20,7 +20,8 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes import fixtures
-from tests.fakes.base import FakeVenue, now_ms
+from tests.fakes.base import now_ms
+from tests.fakes.htx_ws import HtxLiquidationWs
 
 CONTRACT = "BTC-USDT"
 CONTRACT_SIZE = 0.001  # BTC per contract
@@ -77,7 +78,7 @@ def liquidation_order(
     }
 
 
-class FakeHtx(FakeVenue):
+class FakeHtx(HtxLiquidationWs):  # HtxLiquidationWs: the liquidation websocket
     name = "htx"
 
     def __init__(self) -> None:
