@@ -92,6 +92,10 @@ class EngineSettings:
     silent_liquidations_peers: int = field(default=300, metadata=_spec("int", 0, 1_000_000))
 
 
+TAPE_MINIMUMS: tuple[str, ...] = ("all", "10K", "100K", "1M")
+TAPE_MIN_USD: dict[str, float] = {"all": 0.0, "10K": 10_000.0, "100K": 100_000.0, "1M": 1_000_000.0}
+
+
 @dataclass(frozen=True, slots=True)
 class LiquidationSettings:
     """[liquidations]: the tape and the cascade detector."""
@@ -99,6 +103,8 @@ class LiquidationSettings:
     cascade_factor: float = field(default=3.0, metadata=_spec("float", 1, 100))
     tape_rows: int = field(default=200, metadata=_spec("int", 10, 5000))
     largest_count: int = field(default=5, metadata=_spec("int", 1, 50))
+    # The tape's minimum print at start ("m" cycles it): every print, or $10K, $100K, $1M and up.
+    tape_min: str = field(default="all", metadata=_spec("choice", choices=TAPE_MINIMUMS))
 
 
 @dataclass(frozen=True, slots=True)

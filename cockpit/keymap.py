@@ -58,6 +58,17 @@ KEYMAP: tuple[KeySpec, ...] = (
         "chart: previous timeframe",
         "TF",
     ),
+    KeySpec(
+        "tape-min-size",
+        "m",
+        "tape_min_size",
+        "Min size",
+        "liquidations: tape minimum (all, $10K, $100K, $1M)",
+        "Tape",
+    ),
+    KeySpec(
+        "tape-coin", "c", "tape_coin", "Coin", "liquidations: tape of all coins or the followed one", "Tape"
+    ),
     KeySpec("alarm-add", "a", "add_alarm", "Alarm", "alarm: add at the chart cursor or last price", "Alarm"),
     KeySpec(
         "alarm-list", "A", "alarm_list", "Alarms", "alarm: list, edit, mute, delete, re-arm, history", "Alarm"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from cockpit.widgets.liquidation_views import TapeFilter, coin_rows, followed_line
 from cockpit.widgets.markup import markup
 from cockpit.widgets.pane import Pane
 from textual.content import Content
 from textual.markup import escape
 
 from cockpit.analytics.cascade import MIN_BASELINE_H
-from cockpit.analytics.liquidations import LiquidationEvent
+from cockpit.analytics.liquidations import LiquidationEvent, coin_of
 from cockpit.models import LiquidationSummary, Snapshot
 from cockpit.text import formatting as fmt
 
@@ -18,11 +21,21 @@ def _side(e: LiquidationEvent) -> str:
     return "[$bear]LONG [/]" if e.side == "long" else "[$bull]SHORT[/]"
 
 
-def tape_line(e: LiquidationEvent, venue_width: int = 11) -> str:
-    """One tape row, 40 cells wide at most: time, venue, side, notional, price."""
+def tape_line(e: LiquidationEvent, venue_width: int = 8) -> str:
+    """One tape row, 44 cells wide at most: time, venue, coin, side, notional, price."""
     venue = escape(e.venue[:venue_width]).ljust(venue_width)
+    coin = escape(coin_of(e.symbol)[:5]).ljust(5)
     notional = fmt.usd(e.notional_usd)
-    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)}{notional:>8} {e.price:>7,.0f}"
+    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {coin} {_side(e)}{notional:>7} {_price(e.price):>8}"
+
+
+def _price(value: float) -> str:
+    """Eight cells for any coin: 75,203 and 2,311.4 as for BTC and ETH, 0.1234 and 0.000012 for the rest."""
+    if value >= 10_000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:,.1f}"
+    return f"{value:.6g}" if value >= 1e-4 else f"{value:.2e}"
 
 
 def _headline(liq: LiquidationSummary) -> str:
@@ -47,11 +60,12 @@ def _headline(liq: LiquidationSummary) -> str:
 
 
 def _scope(liq: LiquidationSummary) -> str:
-    """What the totals add up: which instruments on which venues."""
-    symbols = ", ".join(liq.scope) or "—"
+    """What the totals add up: which coins on which venues."""
+    coins = len(liq.by_coin.get("24h", ()))
+    what = f"{coins} coins" if coins > 1 else escape(", ".join(liq.scope) or "—")
     venues = sorted({v for c in liq.coverage for v in c.venues})
     where = escape(", ".join(venues)) if len(venues) <= 2 else f"{len(venues)} venues"
-    return f"[$muted]totals: {escape(symbols)} on {where}[/]"
+    return f"[$muted]market totals: {what} on {where}[/]"
 
 
 def _holes(liq: LiquidationSummary) -> list[str]:
@@ -70,9 +84,40 @@ class LiquidationTape(Pane):
 
     TITLE = "2 Liquidations"
 
+    def __init__(self, min_usd: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tape = TapeFilter(min_usd)
+        self._newest: LiquidationEvent | None = None
+
+    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        if snapshot is not None:
+            self._collect(snapshot)
+        super().watch_snapshot(snapshot)
+
+    def _collect(self, s: Snapshot) -> None:
+        """Feed the filter what is new. A snapshot names the prints since the one before; history and a
+        venue's backfill reach only the engine's recent tape, so when its newest print is not explained by
+        the new ones (the opening, a replay seek) the filter starts again from that tape."""
+        recent, new = s.recent_liquidations, s.new_liquidations
+        newest = recent[-1] if recent else None
+        if newest is not None and newest != self._newest and (not new or new[-1] != newest):
+            self.tape.reset(recent)
+        else:
+            self.tape.feed(new)
+        self._newest = newest
+
+    def refilter(self) -> None:
+        """Show the tape again after a filter changed (a key: at once, not at the next snapshot)."""
+        self.border_subtitle = self.tape.label()
+        if self.snapshot is not None:
+            super().watch_snapshot(self.snapshot)
+
     def render_snapshot(self, s: Snapshot) -> Content:
         liq = s.liquidations
         lines = [_headline(liq), _scope(liq)]
+        mine = followed_line(liq)
+        if mine is not None:
+            lines.append(mine)
         lines.append(f"[b]{'':6}{'long':>10}{'short':>10}{'total':>10}[/b]")
         for name in ("1h", "4h", "24h"):
             w = liq.windows[name]
@@ -93,10 +138,19 @@ class LiquidationTape(Pane):
         if any(liq.lower_bound.values()):
             names = escape(" and ".join(sampled))
             lines.append(f"[$muted]≥ lower bound: {names} publish samples of their liquidations[/]")
+        lines += self._coins(liq, len(lines))
         if liq.largest:
             lines.append("[b]largest 24h[/b]")
             lines += [tape_line(e) for e in liq.largest]
-        lines.append("[b]tape[/b] [$muted](newest first)[/]")
+        lines.append(f"[b]tape[/b] [$muted](newest first: {self.tape.label()})[/]")
         room = max(3, self.size.height - len(lines) - 1) if self.size.height else 20
-        lines += [tape_line(e) for e in reversed(s.recent_liquidations[-room:])]
+        lines += [tape_line(e) for e in self.tape.rows(room)]
         return markup("\n".join(lines))
+
+    def _coins(self, liq: LiquidationSummary, used: int) -> list[str]:
+        """The top coins: a full table when the pane is wide (maximised), else as many rows as leave the
+        tape and the largest prints at least ten rows; none in a short pane."""
+        wide = self.content_size.width >= 90
+        spare = (self.size.height or 40) - used - len(liq.largest) - 14
+        count = 15 if wide else min(8, spare)
+        return coin_rows(liq, count, wide) if count >= 3 else []

@@ -20,7 +20,8 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from cockpit.alarms.model import AlarmStatus
-from cockpit.config import TIMEFRAMES, Config, ConfigError
+from cockpit.analytics.liquidations import coin_of
+from cockpit.config import TAPE_MIN_USD, TIMEFRAMES, Config, ConfigError
 from cockpit.engine.engine import Engine
 from cockpit.keymap import KEYMAP, effective_keys
 from cockpit.models import Snapshot
@@ -163,7 +164,9 @@ class CockpitApp(App[None]):
                 yield PriceChart(self.config.ui.chart_hz, self.config.ui.chart_fvg_min_pct, id="chart")
                 yield ScenarioPanel(id="scenarios").data_bind(CockpitApp.snapshot)
             with Vertical(id="right"):
-                yield LiquidationTape(id="liquidations").data_bind(CockpitApp.snapshot)
+                yield LiquidationTape(
+                    TAPE_MIN_USD[self.config.liquidations.tape_min], id="liquidations"
+                ).data_bind(CockpitApp.snapshot)
                 yield SentimentMeter(id="sentiment").data_bind(CockpitApp.snapshot)
         yield StatusBar(id="status").data_bind(CockpitApp.snapshot)
         yield Static(id="too-small")
@@ -268,6 +271,19 @@ class CockpitApp(App[None]):
     def action_toggle_overlay(self, name: str) -> None:
         """Show or hide a chart overlay (palette: "chart: toggle fib")."""
         self.query_one(PriceChart).action_toggle_overlay(name)
+
+    def action_tape_min_size(self) -> None:
+        """Cycle the tape's minimum print: all, $10K, $100K, $1M."""
+        tape = self.query_one(LiquidationTape)
+        tape.tape.cycle_min()
+        tape.refilter()
+
+    def action_tape_coin(self) -> None:
+        """The tape of every coin, or of the followed instrument's coin only."""
+        tape = self.query_one(LiquidationTape)
+        symbol = self.snapshot.symbol if self.snapshot is not None else None
+        tape.tape.coin = coin_of(symbol) if tape.tape.coin is None and symbol else None
+        tape.refilter()
 
     def action_sources(self) -> None:
         """Every source and store in full."""
