@@ -287,6 +287,8 @@ class Snapshot:
     funding_interval_h: float | None = None  # what ``funding_rate`` is per (hours between settlements)
     funding_venue: str | None = None  # whose funding rate it is ("Binance")
     open_interest_venue: str | None = None  # whose open interest it is
+    instruments: tuple[str, ...] = ()  # what the trader can chart (the symbol picker's list)
+    loading: bool = False  # the followed instrument's candles have not arrived yet (just switched)
 
     @property
     def health(self) -> HealthSummary:

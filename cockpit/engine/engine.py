@@ -65,6 +65,7 @@ class Engine:
         # Alarms: the UI adds/changes/removes them through ``engine.alarms`` (see AlarmService).
         self.alarms = AlarmService(AlarmBook(config.alarms), alarm_store)
         self._symbol, self._kind = symbol, kind
+        self.followed = symbol  # the instrument on the chart (``follow``); alarms watch ``symbol``
         self._queue: asyncio.Queue[MarketEvent] = asyncio.Queue()
         self.reset_state()
         # Every emitted event is also handed to these (a recording writer), in emission order.
@@ -85,6 +86,7 @@ class Engine:
         """Forget the market (replay seeks backwards by replaying from the start into a fresh state)."""
         simulated = any(s.simulated for s in self.sources)
         self.state = MarketState(self.config, self._symbol, self._kind, simulated)
+        self.state.follow(self.followed)
         self.state.alarm_book = self.alarms.book
         self._restored = False  # the history goes into each fresh state once, never twice
         for s in self.sources:
@@ -103,6 +105,24 @@ class Engine:
             )
         while not self._queue.empty():
             self._queue.get_nowait()
+
+    def follow(self, symbol: str) -> None:
+        """Chart ``symbol`` from now on: the state switches at once (its candles if any were kept), and
+        each source that can (``follow``) starts delivering its candles, ticker and derivatives."""
+        self.followed = symbol
+        self.state.follow(symbol)
+        for s in self.sources:
+            follow = getattr(s, "follow", None)
+            if follow is not None:
+                follow(symbol)
+        self._wake.set()
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        """What the trader can put on the chart: every source's instruments (``instruments``), the
+        followed one first when none lists it."""
+        seen = dict.fromkeys(sym for s in self.sources for sym in getattr(s, "instruments", ()))
+        return tuple(seen) if self.followed in seen else (self.followed, *seen)
 
     def emit(self, event: MarketEvent) -> None:
         """Called by sources (on the engine's loop) for every event. An implausible event (``checks``) is
@@ -237,7 +257,7 @@ class Engine:
         self.drain()
         # Store and file errors quote paths and the system's words: cleaned before they reach a screen.
         self.state.alarm_error = _shown(self.alarms.error)
-        snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe)
+        snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe, self.instruments)
         if self.replay is not None or self.history_error is not None or self.tap_error is not None:
             info = self.replay.info() if self.replay is not None else None
             history_error, record_error = _shown(self.history_error), _shown(self.tap_error)

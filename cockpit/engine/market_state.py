@@ -24,6 +24,7 @@ from cockpit.analytics.rsi import rsi
 from cockpit.analytics.windows import LiquidationWindows
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config
 from cockpit.engine import chart_series as series
+from cockpit.engine.instrument import Instrument
 from cockpit.engine.source_health import SourceHealth, SourceTrack, feed_of
 from cockpit.models import (
     Backfill,
@@ -41,51 +42,6 @@ from cockpit.models import (
     SourceStatus,
 )
 
-MAX_MINUTES = 60 * 24 * 45  # 1m candles kept: enough for 45 daily bars, ~3 MB
-
-
-class CandleStore:
-    """Closed 1-minute candles in growable arrays, oldest dropped past ``MAX_MINUTES``."""
-
-    def __init__(self) -> None:
-        self._cols = np.empty((6, 0))
-        self.version = 0
-
-    def __len__(self) -> int:
-        return self._cols.shape[1]
-
-    @property
-    def last_ts_ms(self) -> int | None:
-        return int(self._cols[0, -1]) if len(self) else None
-
-    def extend(self, c: Candles) -> None:
-        """Append candles newer than the last stored one (older or repeated minutes are ignored)."""
-        last = self.last_ts_ms
-        keep = c.ts_ms > last if last is not None else np.ones(len(c), dtype=bool)
-        if not keep.any():
-            return
-        block = np.vstack(
-            [c.ts_ms[keep], c.open[keep], c.high[keep], c.low[keep], c.close[keep], c.volume[keep]]
-        )
-        self._cols = np.concatenate((self._cols, block), axis=1)[:, -MAX_MINUTES:]
-        self.version += 1
-
-    def candles(self) -> Candles:
-        """A read-only view of everything stored."""
-        cols = self._cols
-        return Candles(cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4], cols[5]).frozen()
-
-
-@dataclass
-class _Forming:
-    """The minute being built from ticks."""
-
-    ts_ms: int
-    open: float
-    high: float
-    low: float
-    close: float
-
 
 @dataclass
 class MarketState:
@@ -95,17 +51,9 @@ class MarketState:
     symbol: str
     source_kind: str  # "demo" or "live"
     simulated: bool
-    candles: CandleStore = field(default_factory=CandleStore)
     windows: LiquidationWindows = field(default_factory=lambda: LiquidationWindows((3600, 14_400, 86_400)))
-    price: float | None = None
-    _price_ts_ms: int | None = None  # when ``price`` was true (a tick's time, a candle's end)
-    forming: _Forming | None = None
     sentiment: SentimentUpdate | None = None
-    funding_rate: float | None = None
-    open_interest_usd: float | None = None
-    funding_interval_h: float | None = None
-    funding_venue: str | None = None
-    open_interest_venue: str | None = None
+    instruments: dict[str, Instrument] = field(default_factory=dict)  # every symbol heard of
     pending: list[LiquidationEvent] = field(default_factory=list)
     sources: dict[str, SourceTrack] = field(default_factory=dict)  # health, kept by ``self.health``
     seq: int = 0
@@ -119,6 +67,7 @@ class MarketState:
     _closed_by_tf: dict[str, Candles] = field(default_factory=dict)
     _chart_liqs: tuple[tuple[object, ...], ChartLiquidations] | None = None
     coin_table: CoinTable = field(default_factory=CoinTable)
+    alarm_symbol: str = ""  # the instrument today's alarms watch ("" = the one followed at start)
     alarm_book: AlarmBook | None = None  # evaluated on every tick (price) and after every batch (the rest)
     alarm_error: str | None = None  # set by the engine from its alarm service, shown in the snapshot
     _alarm_inputs: tuple[object, frozenset[str]] = (None, frozenset())  # (analysis, refs) last resolved
@@ -126,6 +75,7 @@ class MarketState:
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
         self.health = SourceHealth(self.sources, self.config.engine, self.simulated)
+        self.alarm_symbol = self.alarm_symbol or self.symbol
 
     def register(
         self,
@@ -200,47 +150,56 @@ class MarketState:
             return
         self.health.data(source, feed_of(event), now_ms)
 
-    def _derivatives(self, d: DerivativesUpdate) -> None:
-        """Keep the last known value of each, with whose it is (a poll may bring only one of them)."""
-        if d.funding_rate is not None:
-            self.funding_rate, self.funding_interval_h = d.funding_rate, d.funding_interval_h
-            self.funding_venue = d.venue or None
-        if d.open_interest_usd:
-            self.open_interest_usd, self.open_interest_venue = d.open_interest_usd, d.venue or None
+    # -- instruments ----------------------------------------------------------------------------------
 
-    def _observe_price(self, ts_ms: int, price: float, *, live: bool = True) -> None:
-        """The newest price wins, whichever feed brought it: a ticker stream that went silent while the
-        REST candles moved must not hold the price (and the price alarms) where it stopped. A backfill is
-        history, not an observation (``live`` False): alarms are judged from the first live price on."""
-        if self._price_ts_ms is not None and ts_ms < self._price_ts_ms:
+    @property
+    def inst(self) -> Instrument:
+        """The followed instrument's own market."""
+        return self.instrument(self.symbol)
+
+    def instrument(self, symbol: str) -> Instrument:
+        found = self.instruments.get(symbol)
+        if found is None:
+            found = self.instruments[symbol] = Instrument()
+        return found
+
+    @property
+    def price(self) -> float | None:
+        return self.inst.price
+
+    @property
+    def open_interest_usd(self) -> float | None:
+        return self.inst.open_interest_usd
+
+    def follow(self, symbol: str) -> None:
+        """Put ``symbol`` on the chart: its candles (kept since it was first heard of), levels and
+        scenarios; what is derived from the previous one's candles is recomputed at the next snapshot."""
+        if symbol == self.symbol:
             return
-        self._price_ts_ms = ts_ms
-        if live and self.alarm_book is not None:
+        self.symbol = symbol
+        self._derived_version = -1
+        self._analysis, self._rsi, self._closed_by_tf, self._chart_liqs = None, {}, {}, None
+        self._alarm_inputs = (None, frozenset())
+        self.changed = True
+
+    def _observed(self, symbol: str, ts_ms: int, price: float) -> None:
+        """A live price of ``symbol`` (not history): the alarms on that instrument judge it."""
+        if self.alarm_book is not None and symbol == self.alarm_symbol:
             self.alarm_book.on_price(ts_ms, price)
-        self.price = price
 
     def _tick(self, t: PriceTick) -> None:
-        self._observe_price(t.ts_ms, t.price)
-        minute = t.ts_ms // 60_000 * 60_000
-        f = self.forming
-        if f is None or minute != f.ts_ms:
-            self.forming = _Forming(minute, t.price, t.price, t.price, t.price)
-        else:
-            f.high, f.low, f.close = max(f.high, t.price), min(f.low, t.price), t.price
+        if self.instrument(t.symbol).tick(t):
+            self._observed(t.symbol, t.ts_ms, t.price)
 
     def _close_minute(self, c: CandleClosed) -> None:
-        self.candles.extend(
-            Candles.from_arrays([c.ts_ms], [c.open], [c.high], [c.low], [c.close], [c.volume])
-        )
-        if self.forming is not None and self.forming.ts_ms <= c.ts_ms:
-            self.forming = None
-        self._observe_price(c.ts_ms + 60_000 - 1, c.close)  # the close is the price at the minute's end
+        if self.instrument(c.symbol).close_minute(c):
+            self._observed(c.symbol, c.ts_ms + 60_000 - 1, c.close)
+
+    def _derivatives(self, d: DerivativesUpdate) -> None:
+        self.instrument(d.symbol).derivatives(d)
 
     def _backfill(self, b: Backfill) -> None:
-        self.candles.extend(b.candles_1m)
-        if len(b.candles_1m):
-            end_ms = int(b.candles_1m.ts_ms[-1]) + 60_000 - 1
-            self._observe_price(end_ms, float(b.candles_1m.close[-1]), live=False)
+        self.instrument(b.symbol).backfill(b)
         if b.liquidations:
             self.windows.ingest(b.liquidations)
             self.tape.extend(b.liquidations[-self.tape.maxlen :] if self.tape.maxlen else ())
@@ -259,12 +218,18 @@ class MarketState:
         if book is None or not len(book):
             return
         streams = book.streams - {PRICE}
-        needs_derived = bool(book.refs) or any(s.startswith("rsi:") for s in streams)
+        if self.symbol != self.alarm_symbol:  # levels and RSI on screen are another instrument's
+            streams = {s for s in streams if not s.startswith("rsi:")}
+        needs_derived = self.symbol == self.alarm_symbol and (
+            bool(book.refs) or any(s.startswith("rsi:") for s in streams)
+        )
         if needs_derived:
             self._refresh_derived()
         refs = book.refs
         seen_analysis, seen_refs = self._alarm_inputs
-        if refs and (seen_analysis is not self._analysis or seen_refs != refs):  # identity: arrays inside
+        if (
+            refs and needs_derived and (seen_analysis is not self._analysis or seen_refs != refs)
+        ):  # identity: arrays inside
             book.set_levels(resolve_levels(self._analysis, refs))
             self._alarm_inputs = (self._analysis, refs)
         for stream in sorted(streams):
@@ -288,10 +253,11 @@ class MarketState:
 
     def _refresh_derived(self) -> None:
         """Re-aggregate timeframes and rerun analytics when a minute has closed since last time."""
-        if self._derived_version == self.candles.version:
+        store = self.inst.candles
+        if self._derived_version == store.version:
             return
-        self._derived_version = self.candles.version
-        base = self.candles.candles()
+        self._derived_version = store.version
+        base = store.candles()
         self._closed_by_tf = {tf: resample(base, TIMEFRAME_MS[tf]) for tf in TIMEFRAMES}
         self._closed_by_tf["1m"] = base
         self._rsi = {}
@@ -309,7 +275,7 @@ class MarketState:
         closed = self._closed_by_tf.get(timeframe)
         if closed is None:
             return Candles.from_arrays([], [], [], [], [])
-        f = self.forming
+        f = self.inst.forming
         live = (f.ts_ms, f.open, f.high, f.low, f.close) if f is not None else None
         return series.with_forming_bar(closed, self._closed_by_tf["1m"], live, TIMEFRAME_MS[timeframe])
 
@@ -369,7 +335,7 @@ class MarketState:
             for s in self.health.statuses(now_ms)
         )
 
-    def snapshot(self, now_ms: int, chart_timeframe: str) -> Snapshot:
+    def snapshot(self, now_ms: int, chart_timeframe: str, instruments: tuple[str, ...] = ()) -> Snapshot:
         """Freeze the state; hands over (and clears) the liquidations since the previous snapshot."""
         self._refresh_derived()
         self.feed_alarms(now_ms)
@@ -383,6 +349,8 @@ class MarketState:
             source=self.source_kind,
             simulated=self.simulated,
             symbol=self.symbol,
+            instruments=instruments,
+            loading=len(self.inst.candles) == 0,
             price=self.price,
             change_24h_pct=self.change_24h_pct(now_ms),
             chart_timeframe=chart_timeframe,
@@ -394,8 +362,8 @@ class MarketState:
             new_liquidations=batch,
             liquidations=self.liquidation_summary(now_ms),
             sentiment=self.sentiment,
-            funding_rate=self.funding_rate,
-            open_interest_usd=self.open_interest_usd,
+            funding_rate=self.inst.funding_rate,
+            open_interest_usd=self.inst.open_interest_usd,
             sources=self.statuses(now_ms),
             lower_bound=any(t.sampled for t in self.sources.values()),
             recent_liquidations=tuple(self.tape),
@@ -403,7 +371,7 @@ class MarketState:
             alarms=self.alarm_book.statuses() if self.alarm_book is not None else (),
             fired_alarms=self.alarm_book.take_fired() if self.alarm_book is not None else (),
             alarm_error=self.alarm_error,
-            funding_interval_h=self.funding_interval_h,
-            funding_venue=self.funding_venue,
-            open_interest_venue=self.open_interest_venue,
+            funding_interval_h=self.inst.funding_interval_h,
+            funding_venue=self.inst.funding_venue,
+            open_interest_venue=self.inst.open_interest_venue,
         )
