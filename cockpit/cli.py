@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from cockpit.storage.history import HistoryError
 from cockpit.storage.paths import data_dir
 from cockpit.text.console import dump_json, echo, report_crash, say
 from cockpit.text.excerpt import excerpt
+from cockpit.text.safety import printable
 
 EXIT_USAGE = 2
 EXIT_CRASH = 70  # EX_SOFTWARE: a fault of the program, not of its input
@@ -100,6 +102,15 @@ def _demo_start(args: argparse.Namespace, sub_dest: str) -> float:
     return float(args.demo_start if value is None else value)
 
 
+def _symbol(text: str) -> str:
+    """A unified perpetual symbol (BASE/QUOTE:SETTLE), as ccxt and the config write them."""
+    base, _, rest = text.partition("/")
+    quote, _, settle = rest.partition(":")
+    if not (base and quote and settle) or not all(p.isalnum() for p in (base, quote, settle)):
+        raise argparse.ArgumentTypeError(f"{printable(text)!r} is not a perpetual such as ETH/USDT:USDT")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The cockpit command and its subcommands."""
     parser = _Parser(prog="cockpit", description="Terminal trading cockpit for crypto derivatives.")
@@ -116,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--start", type=_offset, default=0.0, metavar="OFFSET", help="replay from OFFSET (90, 15m, 1.5h)"
     )
     parser.add_argument("--record", metavar="FILE", help="record the session's events to FILE (.jsonl.gz)")
+    parser.add_argument(
+        "--symbol", type=_symbol, help="instrument on the chart at start (e.g. ETH/USDT:USDT)"
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_analyze(sub)
     _add_serve(sub)
@@ -165,6 +179,7 @@ def _add_snapshot(sub: Any) -> None:
     )
     _add_demo_start(sn, "snap_demo_start", None)
     sn.add_argument("--replay", metavar="FILE", dest="snap_replay", help="the state in a recording")
+    sn.add_argument("--symbol", type=_symbol, dest="snap_symbol", help="the followed instrument")
     sn.add_argument("--json", action="store_true", help="print JSON (the only format for now)")
     sn.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
 
@@ -347,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
+        symbol = getattr(args, "snap_symbol", None) or getattr(args, "symbol", None)
+        if symbol:
+            config = replace(config, live=replace(config.live, symbol=symbol))
         if args.command == "analyze":
             return cmd_analyze(args, config)
         if args.command == "snapshot":

@@ -162,7 +162,11 @@ class VenueSettings:
 class LiveSettings:
     """[live]: which market the cockpit follows and which venue's price and candles it shows."""
 
-    symbol: str = field(default="BTC/USDT:USDT", metadata=_spec("str"))
+    symbol: str = field(default="BTC/USDT:USDT", metadata=_spec("str"))  # on the chart at start
+    # The watchlist: first in the symbol picker (`s`) and the palette; any perpetual can be charted.
+    symbols: tuple[str, ...] = field(
+        default=("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"), metadata=_spec("symbols")
+    )
     price_venue: str = field(default="binanceusdm", metadata=_spec("choice", choices=VENUE_IDS))
     backfill_minutes: int = field(default=10_080, metadata=_spec("int", 60, 20_000))  # a week of 1m
 

@@ -69,6 +69,9 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec(
         "tape-coin", "c", "tape_coin", "Coin", "liquidations: tape of all coins or the followed one", "Tape"
     ),
+    KeySpec(
+        "symbol-pick", "s", "pick_symbol", "Symbol", "chart: pick the instrument (type to filter)", "Symbol"
+    ),
     KeySpec("alarm-add", "a", "add_alarm", "Alarm", "alarm: add at the chart cursor or last price", "Alarm"),
     KeySpec(
         "alarm-list", "A", "alarm_list", "Alarms", "alarm: list, edit, mute, delete, re-arm, history", "Alarm"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.alarms.store import AlarmStore, store_path
-from cockpit.config import Config
+from cockpit.config import Config, ConfigError
 from cockpit.engine.engine import Engine
 from cockpit.models import Snapshot
 from cockpit.recording.format import Recording
@@ -29,9 +29,15 @@ def demo_engine(
     from cockpit.sources.demo.market import SYMBOL
     from cockpit.sources.demo.source import DemoSource
 
-    return Engine(
-        config, [DemoSource(seed, clock)], clock, symbol=SYMBOL, kind="demo", alarm_store=alarm_store
-    )
+    source = DemoSource(seed, clock)
+    engine = Engine(config, [source], clock, symbol=SYMBOL, kind="demo", alarm_store=alarm_store)
+    wanted = config.live.symbol
+    if wanted != SYMBOL:
+        offered = tuple(getattr(source, "instruments", (SYMBOL,)))
+        if wanted not in offered:
+            raise ConfigError(f"the simulated market has no {wanted}; it has {', '.join(offered)}")
+        engine.follow(wanted)
+    return engine
 
 
 def open_alarm_store(config: Config, *, demo: bool) -> AlarmStore:

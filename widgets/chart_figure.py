@@ -153,7 +153,7 @@ def build(plt: Any, s: Snapshot, view: View, size: tuple[int, int], color: Palet
     drawn = Drawn()
     n = view.end - view.start
     if n <= 0:
-        plt.title("waiting for candles")
+        plt.title(f"loading {s.symbol} candles…" if s.loading else "waiting for candles")
         return drawn
     frame = _price_frame(s, view, size[1])
     drawn.layout, drawn.levels = frame.lay, frame.levels

@@ -34,6 +34,7 @@ from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.messages import SnapshotReady
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.sources import SourcesScreen
+from cockpit.ui.screens.symbol_picker import SymbolPicker
 from cockpit.ui.terminal import ascii_wanted
 from cockpit.widgets.ascii_glyphs import AsciiGlyphs
 from cockpit.widgets.bindings import bindings_for
@@ -271,6 +272,26 @@ class CockpitApp(App[None]):
     def action_toggle_overlay(self, name: str) -> None:
         """Show or hide a chart overlay (palette: "chart: toggle fib")."""
         self.query_one(PriceChart).action_toggle_overlay(name)
+
+    def chartable(self) -> list[str]:
+        """The watchlist, then every instrument the sources offer."""
+        offered = self.snapshot.instruments if self.snapshot is not None else ()
+        return list(dict.fromkeys([*self.config.live.symbols, *offered]))
+
+    def action_pick_symbol(self) -> None:
+        """Open the symbol picker; the chosen instrument goes on the chart."""
+        current = self.snapshot.symbol if self.snapshot is not None else self.config.live.symbol
+        offered = self.snapshot.instruments if self.snapshot is not None else ()
+        picker = SymbolPicker(current, self.config.live.symbols, offered)
+        self.push_screen(picker, lambda chosen: self.action_set_symbol(chosen) if chosen else None)
+
+    def action_set_symbol(self, symbol: str) -> None:
+        """Chart ``symbol`` (its candles are fetched if the cockpit has none yet)."""
+        if self.engine is None or symbol not in self.chartable():
+            self.notify(f"{symbol}: not offered by any source", severity="warning")
+            return
+        self.engine.follow(symbol)
+        self.notify(f"chart: {symbol}", timeout=2)
 
     def action_tape_min_size(self) -> None:
         """Cycle the tape's minimum print: all, $10K, $100K, $1M."""

@@ -23,6 +23,8 @@ class PaletteHost(Protocol):
 
     def alarm_statuses(self) -> Sequence[AlarmStatus]: ...
 
+    def chartable(self) -> Sequence[str]: ...
+
 
 class CockpitCommands(Provider):
     """Offers the same actions as the keys, so nothing is reachable only by a key."""
@@ -51,7 +53,8 @@ class CockpitCommands(Provider):
                 (f"alarm: re-arm {what}", f"change_alarm('rearm', {a.id})", "Live again, arming afresh"),
             ]
         themes = [(f"theme: {t}", f"set_theme('{t}')", "Switch colour theme") for t in app.theme_names]
-        return keyed + timeframes + chart + themes + per_alarm
+        symbols = [(f"symbol: {s}", f"set_symbol({s!r})", "Chart this instrument") for s in app.chartable()]
+        return keyed + timeframes + chart + themes + symbols + per_alarm
 
     async def _run(self, action: str) -> None:
         if action.startswith(CHART_ACTION):
