@@ -21,6 +21,7 @@ from aiohttp import web
 
 from tests.fakes import fixtures
 from tests.fakes.base import FakeVenue, now_ms
+from tests.fakes.perpetuals import others, perpetuals
 
 CONTRACT = "BTC-USDT"
 CONTRACT_SIZE = 0.001  # BTC per contract
@@ -43,6 +44,18 @@ CONTRACT_INFO: dict[str, Any] = {
     "trade_partition": "USDT",
 }
 
+MORE_CONTRACTS: list[dict[str, Any]] = [
+    {
+        **CONTRACT_INFO,
+        "symbol": p.coin,
+        "contract_code": f"{p.coin}-USDT",
+        "pair": f"{p.coin}-USDT",
+        "contract_size": float(p.htx_size),
+    }
+    for p in others("BTC")
+]
+CONTRACTS = frozenset([CONTRACT, *(c["contract_code"] for c in MORE_CONTRACTS)])
+
 PERIODS = ("1min", "60min")
 
 
@@ -60,13 +73,14 @@ def liquidation_order(
     contracts: int = 2,
     price: str = "71300.5",
     ts: int | None = None,
+    contract: str = CONTRACT,
 ) -> dict[str, Any]:
     """A raw v5 ``liquidation_orders`` row. side sell + position_side long = a long was liquidated."""
     ts = now_ms() if ts is None else ts
-    amount = contracts * CONTRACT_SIZE
+    amount = contracts * float(perpetuals()[contract.split("-")[0]].htx_size)
     return {
         "id": str(150153038758 + ts % 100000),
-        "contract_code": CONTRACT,
+        "contract_code": contract,
         "liquidation_time": str(ts),
         "side": side,
         "position_side": position_side,
@@ -90,6 +104,7 @@ class FakeHtx(FakeVenue):
         self.add_rest("GET", "/linear-swap-api/v1/swap_contract_info", "markets", self._contract_info)
         self.add_rest("GET", "/linear-swap-ex/market/history/kline", "ohlcv", self._kline)
         self.add_rest("GET", "/linear-swap-ex/market/detail/merged", "ticker", self._merged)
+        self.add_rest("GET", "/linear-swap-ex/market/detail/batch_merged", "ticker", self._batch_merged)
         self.add_rest("GET", "/v5/market/funding_rate", "funding", self._funding)
         self.add_rest("GET", "/v5/market/open_interest", "open_interest", self._open_interest)
         self.add_rest("GET", "/v5/market/liquidation_orders", "liquidations", self._liquidations)
@@ -106,7 +121,7 @@ class FakeHtx(FakeVenue):
         return super().error_body(status)
 
     def _bad(self, request: web.Request) -> web.Response | None:
-        if request.query.get("contract_code") != CONTRACT:
+        if request.query.get("contract_code") not in CONTRACTS:
             body = {
                 "status": "error",
                 "err_code": 1014,
@@ -117,7 +132,7 @@ class FakeHtx(FakeVenue):
         return None
 
     async def _contract_info(self, request: web.Request) -> Any:
-        return status_ok([dict(CONTRACT_INFO)])
+        return status_ok([dict(CONTRACT_INFO), *map(dict, MORE_CONTRACTS)])
 
     async def _kline(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
@@ -175,6 +190,21 @@ class FakeHtx(FakeVenue):
         }
         return {"ch": f"market.{CONTRACT}.detail.merged", "status": "ok", "tick": tick, "ts": ts}
 
+    async def _batch_merged(self, request: web.Request) -> Any:
+        """Every contract's 24 h ticker (the market-wide ranking): turnover by the coins' rank."""
+        ts = now_ms()
+        ticks = [
+            {
+                "contract_code": f"{p.coin}-USDT",
+                "business_type": "swap",
+                "close": str(p.price),
+                "trade_turnover": str(p.turnover_usd()),
+                "ts": ts,
+            }
+            for p in perpetuals().values()
+        ]
+        return {"status": "ok", "ticks": ticks, "ts": ts}
+
     async def _funding(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
             return bad
@@ -217,7 +247,7 @@ class FakeHtx(FakeVenue):
                 "ts": now_ms(),
             }
             return web.json_response(body)
-        rows = list(self.liquidations)
+        rows = [r for r in self.liquidations if r["contract_code"] == request.query["contract_code"]]
         if "start_time" in request.query:
             rows = [r for r in rows if int(r["liquidation_time"]) >= int(request.query["start_time"])]
         if "end_time" in request.query:

@@ -106,7 +106,7 @@ async def gate_all_contracts(
     rows = await exchange.publicFuturesGetSettleLiqOrders({"settle": "usdt", "limit": limit, **params})
     out = []
     for row in rows if isinstance(rows, list) else []:
-        market = by_id.get(row.get("contract")) if isinstance(row, Mapping) else None
+        market = by_id.get(str(row.get("contract"))) if isinstance(row, Mapping) else None
         if market is not None:
             out.append(exchange.parse_liquidation(row, market))
     return out
