@@ -114,7 +114,7 @@ def test_liquidations_on_every_coin_of_all_five_venues_add_up_by_venue_and_by_co
     assert len(seen) == len(sums) == 5 * len(perpetuals())
     assert found == pytest.approx(dict(sums), rel=1e-9)
     assert by_coin == pytest.approx(dict(by_coin_expected), rel=1e-9)
-    for venue, name in VENUE.items():
+    for name in VENUE.values():
         want = sum(usd for (v, _), usd in sums.items() if v == name)
         assert by_venue[name] == pytest.approx(want, rel=1e-9), name
     assert notes["binanceusdm"].startswith("all USDT/USDC perpetuals") and "top 100" in notes["bybit"]
