@@ -277,7 +277,8 @@ def test_fetch_liquidations_since(venue: str) -> None:
             await fake.push_liquidations(
                 *rows, htx.liquidation_order("buy", "short", ts=(now_s - 100) * 1000)
             )
-        since_ms = (now_s - 3600) * 1000
+        # A minute inside Gate's one-hour from..to limit: the request is made a second or more after now_s.
+        since_ms = (now_s - 3540) * 1000
         try:
             got = await exchange.fetch_liquidations(SYMBOL, since_ms, 10)
             if venue == "gate":  # ccxt sends `since` in ms as gate's `from`, which is in seconds
