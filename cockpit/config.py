@@ -144,7 +144,14 @@ class VenueSettings:
     """[venues.<ccxt id>]: one exchange."""
 
     enabled: bool = field(default=True, metadata=_spec("bool"))
+    # With market_wide (the default) these are only made sure of: followed even if not among the most active.
     symbols: tuple[str, ...] = field(default=("BTC/USDT:USDT",), metadata=_spec("symbols"))
+    # Liquidations of every USDT/USDC-margined linear perpetual the venue lists, not only ``symbols``
+    # (sources/venues/market_wide.py says how each venue is covered).
+    market_wide: bool = field(default=True, metadata=_spec("bool"))
+    # Venues without an all-market feed (bybit's stream, htx's per-contract history) follow this many of
+    # their perpetuals, the most active by 24 h turnover, re-ranked every hour.
+    top_n: int = field(default=100, metadata=_spec("int", 1, 1000))
     liquidations_poll_s: float = field(default=10.0, metadata=_spec("float", 1, 3600))
     candles_poll_s: float = field(default=15.0, metadata=_spec("float", 1, 3600))
     derivatives_poll_s: float = field(default=60.0, metadata=_spec("float", 5, 86_400))

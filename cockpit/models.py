@@ -168,6 +168,9 @@ class SourceStatus:
     rejected_first: str | None = None  # why the first of them was dropped
     feeds: tuple[FeedStatus, ...] = ()
     per_minute: int = 0  # deliveries in the last minute (messages, polls that brought data)
+    # What of the venue's market its liquidations cover ("all perpetuals (all-market stream)", "top 100
+    # perpetuals by 24 h turnover", ...); "" for a source that says nothing about it.
+    coverage_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

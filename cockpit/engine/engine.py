@@ -93,7 +93,8 @@ class Engine:
             # Optional: ``feeds`` (feed -> cadence in s) to be judged per feed, ``label`` the venue name its
             # liquidations carry; a source without them is judged as one feed on ``cadence_s``. A source
             # that delivers liquidations names their ``venues`` and ``symbols`` (coverage, totals' scope).
-            extra = {k: getattr(s, k) for k in ("feeds", "label") if hasattr(s, k)}
+            # ``coverage_note`` says what of its venue's market a liquidation source covers.
+            extra = {k: getattr(s, k) for k in ("feeds", "label", "coverage_note") if hasattr(s, k)}
             self.state.register(
                 s.name,
                 s.cadence_s,

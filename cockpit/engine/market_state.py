@@ -88,11 +88,12 @@ class MarketState:
         *,
         venues: tuple[str, ...] = (),
         symbols: tuple[str, ...] = (),
+        coverage_note: str = "",
     ) -> None:
         """Track a source's health from now on, per feed when it says which it delivers (feed -> cadence);
         one naming ``venues`` delivers their liquidations (of ``symbols``), and its coverage claims decide
         which parts of the windows are whole."""
-        self.health.register(name, cadence_s, simulated, sampled, feeds, label)
+        self.health.register(name, cadence_s, simulated, sampled, feeds, label, coverage_note)
         if venues:
             self.feeds[name] = LiquidationFeed(name, venues, symbols, sampled, cadence_s)
 

@@ -97,6 +97,7 @@ class SourceTrack:
     alive_since_ms: int | None = None
     last_data_ms: int | None = None  # source-wide data (its markets loaded)
     deliveries: deque[int] = field(default_factory=deque)  # times of its deliveries in the last minute
+    coverage_note: str = ""  # what of its venue's market it covers (the source's own words)
 
     def delivered(self, now_ms: int) -> None:
         self.deliveries.append(now_ms)
@@ -140,10 +141,13 @@ class SourceHealth:
         sampled: bool = False,
         feeds: Mapping[str, float] | None = None,
         label: str | None = None,
+        coverage_note: str = "",
     ) -> None:
         """Track a source from now on; ``feeds`` maps each feed it delivers to its cadence in seconds."""
         tracks = {f: FeedTrack(f, c) for f, c in (feeds or {}).items()}
-        self.tracks[name] = SourceTrack(cadence_s, simulated, sampled, label or name, tracks, bool(tracks))
+        self.tracks[name] = SourceTrack(
+            cadence_s, simulated, sampled, label or name, tracks, bool(tracks), coverage_note=coverage_note
+        )
 
     def _track(self, name: str) -> SourceTrack:
         if name not in self.tracks:
@@ -219,6 +223,7 @@ class SourceHealth:
                     t.sampled,
                     feeds=feeds,
                     per_minute=t.per_minute(now_ms),
+                    coverage_note=t.coverage_note,
                 )
             )
         return tuple(out)

@@ -18,6 +18,8 @@ class Source(Protocol):
     that delivers liquidations also has ``sampled`` (it publishes a sample, so totals including it are
     lower bounds), ``venues`` (the names on its prints) and ``symbols`` (what it follows); the engine
     reads those with defaults (False, (), ()), and such a source emits ``Covered`` for the time it watched.
+    It may also say what of its venue's market it covers, ``coverage_note`` ("all perpetuals (all-market
+    stream)", "top 100 perpetuals by 24 h turnover"), shown with its status.
     """
 
     @property

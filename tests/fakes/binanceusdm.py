@@ -16,6 +16,7 @@ from aiohttp import web
 
 from tests.fakes import fixtures
 from tests.fakes.base import FakeVenue, WsConn, now_ms
+from tests.fakes.perpetuals import others
 
 SYMBOL = "BTCUSDT"
 
@@ -57,6 +58,12 @@ ETH_EXCHANGE_INFO_SYMBOL: dict[str, Any] = {
     "baseAsset": "ETH",
     "onboardDate": 1569398400000,
 }
+
+ALL_MARKET = "!forceOrder@arr"  # the stream of every symbol's liquidations
+MORE_SYMBOLS: list[dict[str, Any]] = [
+    {**EXCHANGE_INFO_SYMBOL, "symbol": f"{p.coin}USDT", "pair": f"{p.coin}USDT", "baseAsset": p.coin}
+    for p in others("BTC", "ETH")
+]
 
 
 def force_order(
@@ -138,7 +145,7 @@ class FakeBinanceUsdm(FakeVenue):
             ],
             "exchangeFilters": [],
             "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
-            "symbols": [dict(EXCHANGE_INFO_SYMBOL), dict(ETH_EXCHANGE_INFO_SYMBOL)],
+            "symbols": [dict(EXCHANGE_INFO_SYMBOL), dict(ETH_EXCHANGE_INFO_SYMBOL), *map(dict, MORE_SYMBOLS)],
         }
 
     def _check_symbol(self, request: web.Request) -> web.Response | None:
@@ -218,10 +225,13 @@ class FakeBinanceUsdm(FakeVenue):
                 await self.send(conn, mini_ticker())
 
     async def push_liquidations(self, *messages: dict[str, Any]) -> None:
-        """Deliver raw forceOrder events to ``<symbol>@forceOrder`` subscribers (queued until one exists)."""
+        """Deliver raw forceOrder events to ``<symbol>@forceOrder`` subscribers, or to the all-market stream
+        ``!forceOrder@arr`` once anyone subscribed to it (queued until a subscriber exists)."""
+        all_market = any(ALL_MARKET in c.topics for c in self.conns)
         by_topic: dict[str, list[dict[str, Any]]] = {}
         for message in messages:
-            by_topic.setdefault(message["o"]["s"].lower() + "@forceOrder", []).append(message)
+            topic = ALL_MARKET if all_market else message["o"]["s"].lower() + "@forceOrder"
+            by_topic.setdefault(topic, []).append(message)
         for topic, batch in by_topic.items():
             await self.publish(topic, batch, "liquidations")
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from tests.fakes import fixtures
 from tests.fakes.base import NO_PONG, FakeVenue, WsConn, now_ms
+from tests.fakes.perpetuals import others, perpetuals
 
 SYMBOL = "BTCUSDT"
 
@@ -53,6 +54,10 @@ INSTRUMENT: dict[str, Any] = {
 # A second market, so a source following several symbols can be tested (only its market data is served).
 ETH_SYMBOL = "ETHUSDT"
 ETH_INSTRUMENT: dict[str, Any] = {**INSTRUMENT, "symbol": ETH_SYMBOL, "baseCoin": "ETH", "priceScale": "2"}
+
+MORE_INSTRUMENTS: list[dict[str, Any]] = [
+    {**INSTRUMENT, "symbol": f"{p.coin}USDT", "baseCoin": p.coin} for p in others("BTC", "ETH")
+]
 
 INTERVALS = ("1", "60")
 
@@ -106,7 +111,8 @@ class FakeBybit(FakeVenue):
     async def _instruments(self, request: web.Request) -> Any:
         if request.query.get("category") != "linear":
             return envelope({"category": request.query.get("category"), "list": [], "nextPageCursor": ""})
-        items = [] if request.query.get("status") == "PreLaunch" else [dict(INSTRUMENT), dict(ETH_INSTRUMENT)]
+        listed = [INSTRUMENT, ETH_INSTRUMENT, *MORE_INSTRUMENTS]
+        items = [] if request.query.get("status") == "PreLaunch" else [dict(i) for i in listed]
         return envelope({"category": "linear", "list": items, "nextPageCursor": ""})
 
     async def _kline(self, request: web.Request) -> Any:
@@ -127,7 +133,20 @@ class FakeBybit(FakeVenue):
     async def _tickers(self, request: web.Request) -> Any:
         if (bad := self._bad_symbol(request)) is not None:
             return bad
-        return envelope({"category": "linear", "list": [rest_ticker()]})
+        if "symbol" in request.query:
+            return envelope({"category": "linear", "list": [rest_ticker()]})
+        # Every perpetual (the market-wide ranking): BTC's recorded ticker, the others' turnover by rank.
+        items = [rest_ticker()]
+        for p in perpetuals().values():
+            if p.coin != "BTC":
+                items.append(
+                    {
+                        "symbol": f"{p.coin}USDT",
+                        "lastPrice": str(p.price),
+                        "turnover24h": str(p.turnover_usd()),
+                    }
+                )
+        return envelope({"category": "linear", "list": items})
 
     async def _open_interest(self, request: web.Request) -> Any:
         if (bad := self._bad_symbol(request)) is not None:

@@ -20,18 +20,21 @@ from aiohttp import web
 from tests.fakes import fixtures
 from tests.fakes.base import now_ms
 from tests.fakes.gate_ws import GateLiquidationWs
+from tests.fakes.perpetuals import perpetuals
 
 CONTRACT = "BTC_USDT"
 CONTRACT_SIZE = "0.0001"  # BTC per contract (quanto_multiplier)
+CONTRACTS = tuple(f"{coin}_USDT" for coin in perpetuals())  # every perpetual listed (BTC_USDT first)
 MAX_WINDOW_S = 3600  # liq_orders: the longest from..to span answered
 
 
-def contract_info() -> dict[str, Any]:
+def contract_info(name: str = CONTRACT) -> dict[str, Any]:
     now_s = now_ms() // 1000
+    coin = name.split("_")[0]
     return {
-        "name": CONTRACT,
+        "name": name,
         "type": "direct",
-        "quanto_multiplier": CONTRACT_SIZE,
+        "quanto_multiplier": perpetuals()[coin].gate_multiplier,
         "ref_discount_rate": "0",
         "order_price_deviate": "0.5",
         "maintenance_rate": "0.004",
@@ -83,6 +86,7 @@ def liq_order(
     left: int = 0,
     order_size: int | None = None,
     fill_price: str | None = None,
+    contract: str = CONTRACT,
 ) -> dict[str, Any]:
     """A raw public ``liq_orders`` row (Gate's current schema). ``size`` = signed POSITION size in contracts
     (> 0: a long liquidated); ``order_size`` = the liquidation order, opposite in sign (default: the whole
@@ -91,7 +95,7 @@ def liq_order(
     ts_s = now_ms() // 1000 if ts_s is None else ts_s
     return {
         "time": ts_s,
-        "contract": CONTRACT,
+        "contract": contract,
         "size": size,
         "order_size": -size if order_size is None else order_size,
         "order_price": price,
@@ -131,19 +135,20 @@ class FakeGate(GateLiquidationWs):  # GateLiquidationWs: the liquidation websock
     def _bad(self, request: web.Request) -> web.Response | None:
         if request.match_info.get("settle") != "usdt":
             return self._error("INVALID_PARAM_VALUE", "invalid settle")
-        if request.query.get("contract", request.match_info.get("contract", CONTRACT)) != CONTRACT:
+        contract = request.query.get("contract", request.match_info.get("contract", CONTRACT))
+        if contract not in CONTRACTS:
             return self._error("CONTRACT_NOT_FOUND", "contract not found", 404)
         return None
 
     async def _contracts(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
             return bad
-        return [contract_info()]
+        return [contract_info(c) for c in CONTRACTS]
 
     async def _contract(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
             return bad
-        return contract_info()
+        return contract_info(request.match_info.get("contract", CONTRACT))
 
     async def _candles(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
@@ -204,6 +209,8 @@ class FakeGate(GateLiquidationWs):  # GateLiquidationWs: the liquidation websock
         if start is not None and int(end or now_ms() // 1000) - int(start) > MAX_WINDOW_S:
             return self._error("INVALID_PARAM_VALUE", "from and to must be at most 3600 seconds apart")
         rows = list(self.liquidations)
+        if "contract" in request.query:  # without it, every contract's (Gate's API docs)
+            rows = [r for r in rows if r["contract"] == request.query["contract"]]
         if "from" in request.query:  # seconds, per Gate's docs
             rows = [r for r in rows if r["time"] >= int(request.query["from"])]
         if "to" in request.query:

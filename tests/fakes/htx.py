@@ -22,6 +22,7 @@ from aiohttp import web
 from tests.fakes import fixtures
 from tests.fakes.base import now_ms
 from tests.fakes.htx_ws import HtxLiquidationWs
+from tests.fakes.perpetuals import others, perpetuals
 
 CONTRACT = "BTC-USDT"
 CONTRACT_SIZE = 0.001  # BTC per contract
@@ -44,6 +45,18 @@ CONTRACT_INFO: dict[str, Any] = {
     "trade_partition": "USDT",
 }
 
+MORE_CONTRACTS: list[dict[str, Any]] = [
+    {
+        **CONTRACT_INFO,
+        "symbol": p.coin,
+        "contract_code": f"{p.coin}-USDT",
+        "pair": f"{p.coin}-USDT",
+        "contract_size": float(p.htx_size),
+    }
+    for p in others("BTC")
+]
+CONTRACTS = frozenset([CONTRACT, *(c["contract_code"] for c in MORE_CONTRACTS)])
+
 PERIODS = ("1min", "60min")
 
 
@@ -61,13 +74,14 @@ def liquidation_order(
     contracts: int = 2,
     price: str = "71300.5",
     ts: int | None = None,
+    contract: str = CONTRACT,
 ) -> dict[str, Any]:
     """A raw v5 ``liquidation_orders`` row. side sell + position_side long = a long was liquidated."""
     ts = now_ms() if ts is None else ts
-    amount = contracts * CONTRACT_SIZE
+    amount = contracts * float(perpetuals()[contract.split("-")[0]].htx_size)
     return {
         "id": str(150153038758 + ts % 100000),
-        "contract_code": CONTRACT,
+        "contract_code": contract,
         "liquidation_time": str(ts),
         "side": side,
         "position_side": position_side,
@@ -91,6 +105,7 @@ class FakeHtx(HtxLiquidationWs):  # HtxLiquidationWs: the liquidation websocket
         self.add_rest("GET", "/linear-swap-api/v1/swap_contract_info", "markets", self._contract_info)
         self.add_rest("GET", "/linear-swap-ex/market/history/kline", "ohlcv", self._kline)
         self.add_rest("GET", "/linear-swap-ex/market/detail/merged", "ticker", self._merged)
+        self.add_rest("GET", "/linear-swap-ex/market/detail/batch_merged", "ticker", self._batch_merged)
         self.add_rest("GET", "/v5/market/funding_rate", "funding", self._funding)
         self.add_rest("GET", "/v5/market/open_interest", "open_interest", self._open_interest)
         self.add_rest("GET", "/v5/market/liquidation_orders", "liquidations", self._liquidations)
@@ -107,7 +122,7 @@ class FakeHtx(HtxLiquidationWs):  # HtxLiquidationWs: the liquidation websocket
         return super().error_body(status)
 
     def _bad(self, request: web.Request) -> web.Response | None:
-        if request.query.get("contract_code") != CONTRACT:
+        if request.query.get("contract_code") not in CONTRACTS:
             body = {
                 "status": "error",
                 "err_code": 1014,
@@ -118,7 +133,7 @@ class FakeHtx(HtxLiquidationWs):  # HtxLiquidationWs: the liquidation websocket
         return None
 
     async def _contract_info(self, request: web.Request) -> Any:
-        return status_ok([dict(CONTRACT_INFO)])
+        return status_ok([dict(CONTRACT_INFO), *map(dict, MORE_CONTRACTS)])
 
     async def _kline(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
@@ -176,6 +191,21 @@ class FakeHtx(HtxLiquidationWs):  # HtxLiquidationWs: the liquidation websocket
         }
         return {"ch": f"market.{CONTRACT}.detail.merged", "status": "ok", "tick": tick, "ts": ts}
 
+    async def _batch_merged(self, request: web.Request) -> Any:
+        """Every contract's 24 h ticker (the market-wide ranking): turnover by the coins' rank."""
+        ts = now_ms()
+        ticks = [
+            {
+                "contract_code": f"{p.coin}-USDT",
+                "business_type": "swap",
+                "close": str(p.price),
+                "trade_turnover": str(p.turnover_usd()),
+                "ts": ts,
+            }
+            for p in perpetuals().values()
+        ]
+        return {"status": "ok", "ticks": ticks, "ts": ts}
+
     async def _funding(self, request: web.Request) -> Any:
         if (bad := self._bad(request)) is not None:
             return bad
@@ -218,7 +248,7 @@ class FakeHtx(HtxLiquidationWs):  # HtxLiquidationWs: the liquidation websocket
                 "ts": now_ms(),
             }
             return web.json_response(body)
-        rows = list(self.liquidations)
+        rows = [r for r in self.liquidations if r["contract_code"] == request.query["contract_code"]]
         if "start_time" in request.query:
             rows = [r for r in rows if int(r["liquidation_time"]) >= int(request.query["start_time"])]
         if "end_time" in request.query:

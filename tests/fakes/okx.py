@@ -18,6 +18,7 @@ from aiohttp import web
 
 from tests.fakes import fixtures
 from tests.fakes.base import NO_PONG, FakeVenue, WsConn, now_ms
+from tests.fakes.perpetuals import others
 
 INST_ID = "BTC-USDT-SWAP"
 CONTRACT_SIZE = 0.01  # BTC per contract
@@ -61,6 +62,29 @@ ETH_INSTRUMENT: dict[str, Any] = {
     "instId": ETH_INST_ID,
     "tickSz": "0.01",
     "uly": "ETH-USDT",
+}
+
+# The other USDT perpetuals with their own ctVal, and a coin-margined swap that market-wide feeds leave out.
+MORE_INSTRUMENTS: list[dict[str, Any]] = [
+    {
+        **INSTRUMENT,
+        "ctVal": p.okx_ct_val,
+        "ctValCcy": p.coin,
+        "instFamily": f"{p.coin}-USDT",
+        "instId": f"{p.coin}-USDT-SWAP",
+        "uly": f"{p.coin}-USDT",
+    }
+    for p in others("BTC", "ETH")
+]
+INVERSE_INSTRUMENT: dict[str, Any] = {
+    **INSTRUMENT,
+    "ctType": "inverse",
+    "ctVal": "100",
+    "ctValCcy": "USD",
+    "instFamily": "BTC-USD",
+    "instId": "BTC-USD-SWAP",
+    "settleCcy": "BTC",
+    "uly": "BTC-USD",
 }
 
 BARS = ("1m", "1H")
@@ -128,7 +152,8 @@ class FakeOkx(FakeVenue):
         return None
 
     async def _instruments(self, request: web.Request) -> Any:
-        return ok([dict(INSTRUMENT), dict(ETH_INSTRUMENT)] if request.query.get("instType") == "SWAP" else [])
+        listed = [INSTRUMENT, ETH_INSTRUMENT, *MORE_INSTRUMENTS, INVERSE_INSTRUMENT]
+        return ok([dict(i) for i in listed] if request.query.get("instType") == "SWAP" else [])
 
     async def _candles(self, request: web.Request) -> Any:
         if (bad := self._bad_inst(request)) is not None:

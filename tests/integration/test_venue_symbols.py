@@ -49,7 +49,8 @@ def raw(venue: str, symbol: str, k: int, ts: int) -> dict[str, Any]:
 
 def multi_symbol_config(f: FakeVenues, venue: str) -> Config:
     config = one_venue_config(f, venue)
-    venues = {**config.venues, venue: replace(config.venues[venue], symbols=SYMBOLS)}
+    # The per-symbol subscriptions (market-wide feeds are tests/integration/test_market_wide.py's).
+    venues = {**config.venues, venue: replace(config.venues[venue], symbols=SYMBOLS, market_wide=False)}
     return replace(config, venues=venues)
 
 

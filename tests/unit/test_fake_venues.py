@@ -64,6 +64,7 @@ import aiohttp
 import ccxt
 import pytest
 
+from cockpit.sources.venues.market_wide import linear_perpetuals
 from cockpit.sources.venues.urls import exchange_config, make_exchange, rewrite_urls
 from cockpit.venues import VENUE_IDS as VENUES
 from tests.fakes import binanceusdm, bybit, gate, htx, okx
@@ -83,6 +84,7 @@ from tests.fakes.harness import (
     loopback_only,  # noqa: F401  (autouse fixture: refuses host name lookups)
     with_fakes,
 )
+from tests.fakes.perpetuals import perpetuals
 
 MARKET_CALLS: dict[str, list[Any]] = {
     "binanceusdm": [("/fapi/v1/exchangeInfo", {})],
@@ -180,10 +182,12 @@ def test_load_markets_only_the_usdt_perpetual(venue: str) -> None:
         exchange = fakes.exchange(venue)
         try:
             markets = await exchange.load_markets()
-            # The streaming venues' fakes list a second market (ETH), for sources following several symbols.
-            second = ["ETH/USDT:USDT"] if venue in ("binanceusdm", "bybit", "okx") else []
-            assert sorted(markets) == [SYMBOL, *second]
-            assert all(m["swap"] and m["linear"] for m in markets.values())
+            # Every fake lists the same 22 USDT perpetuals (market-wide feeds); OKX also a coin-margined
+            # swap, which those feeds leave out.
+            perps = linear_perpetuals(markets)
+            assert SYMBOL in perps and sorted(perps) == sorted(f"{c}/USDT:USDT" for c in perpetuals())
+            extra = {"BTC/USD:BTC"} if venue == "okx" else set()
+            assert set(markets) - set(perps) == extra
             calls = sorted(((c.path, c.query) for c in fakes[venue].calls(kind="rest")), key=repr)
             assert calls == sorted(MARKET_CALLS[venue], key=repr)
         finally:
@@ -273,7 +277,8 @@ def test_fetch_liquidations_since(venue: str) -> None:
             await fake.push_liquidations(
                 *rows, htx.liquidation_order("buy", "short", ts=(now_s - 100) * 1000)
             )
-        since_ms = (now_s - 3600) * 1000
+        # A minute inside Gate's one-hour from..to limit: the request is made a second or more after now_s.
+        since_ms = (now_s - 3540) * 1000
         try:
             got = await exchange.fetch_liquidations(SYMBOL, since_ms, 10)
             if venue == "gate":  # ccxt sends `since` in ms as gate's `from`, which is in seconds

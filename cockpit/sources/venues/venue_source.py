@@ -37,6 +37,19 @@ from cockpit.sources.venues.cache_reader import CacheReader, counting_cache
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.feeds import HEARTBEAT_S, feed_cadences
 from cockpit.sources.venues.funding import funding_interval_h
+from cockpit.sources.venues.market_wide import (
+    ALL,
+    BYBIT_TOPICS_PER_CONNECTION,
+    RERANK_S,
+    bybit_watch,
+    chunks,
+    connection_url,
+    coverage_note,
+    followed,
+    gate_all_contracts,
+    linear_perpetuals,
+    rank_by_turnover,
+)
 from cockpit.sources.venues.normalize import normalize
 from cockpit.sources.venues.polling import LiquidationPoller
 from cockpit.sources.venues.retry import Backoff, classify, require_json_bodies
@@ -81,6 +94,13 @@ class VenueSource:
         self.sampled = venue_id in SAMPLED_VENUES
         self.venues: tuple[str, ...] = (VENUE_NAMES.get(venue_id, venue_id),)
         self.symbols: tuple[str, ...] = tuple(settings.symbols)
+        self.market_wide = settings.market_wide
+        self.coverage_note = coverage_note(venue_id, self.market_wide, settings.top_n, self.symbols)
+        self._perpetuals: dict[str, Any] = {}  # symbol -> market: the linear perpetuals (market-wide)
+        self._by_id: dict[str, Any] = {}  # venue id -> market of the same perpetuals
+        self._followed: tuple[str, ...] = self.symbols  # what the liquidation loops read (see _symbols)
+        self._turn = 0  # htx: the next of ``_followed`` to poll
+        self._bybit_url = ""  # bybit: the linear stream's URL, the first connection's
         self.label = self.venues[0]  # the name its liquidations carry ("Binance")
         # Streams deliver tickers every second or so; polled venues answer once per poll.
         self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
@@ -189,10 +209,7 @@ class VenueSource:
         self.exchange = self._make()
         try:
             await self._until_ok(emit, "markets", self._load_markets, "")
-            loops = [
-                self._forever(emit, f"liquidations {s}", self._liquidation_step(s), LIQUIDATIONS)
-                for s in self._symbols()
-            ]
+            loops = self._liquidation_loops(emit)
             if self.streaming:
                 loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
                 loops.append(self._claim_stream_coverage(emit))
@@ -231,7 +248,32 @@ class VenueSource:
             await asyncio.sleep(self.clock.real_seconds(1.0))
 
     def _symbols(self) -> tuple[str, ...]:
-        return self.settings.symbols
+        """The symbols whose liquidations are read: the configured ones, or market-wide the followed ones."""
+        return self._followed
+
+    def _liquidation_loops(self, emit: Emit) -> list[Awaitable[None]]:
+        """One loop per configured symbol; market-wide one loop for the venue's feed of every market (one
+        reader of ccxt's cache, see cache_reader), one per Bybit connection, or HTX's round of polls."""
+        if not self.market_wide:
+            return [
+                self._forever(emit, f"liquidations {s}", self._liquidation_step(s), LIQUIDATIONS)
+                for s in self._symbols()
+            ]
+        loops: list[Awaitable[None]] = [self._rerank(emit)]
+        if self.name == "bybit":
+            wanted = self.settings.top_n + len(self.settings.symbols)
+            for k in range(-(-wanted // BYBIT_TOPICS_PER_CONNECTION)):
+                loops.append(
+                    self._forever(emit, f"liquidations #{k + 1}", self._liquidation_step(k), LIQUIDATIONS)
+                )
+        else:
+            loops.append(self._forever(emit, "liquidations", self._liquidation_step(ALL), LIQUIDATIONS))
+        return loops
+
+    async def _rerank(self, emit: Emit) -> None:
+        """Reload the markets (new listings) and rank the most active perpetuals again, every RERANK_S."""
+        await asyncio.sleep(self.clock.real_seconds(RERANK_S))
+        await self._forever(emit, "markets", self._load_markets, "")
 
     # -- the retry machinery -------------------------------------------------------------------------
 
@@ -279,31 +321,49 @@ class VenueSource:
     async def _load_markets(self, emit: Emit) -> float:
         # reload: ccxt caches even an empty market list from an HTML answer, then every call is BadSymbol.
         markets = await self._rest(self.exchange.load_markets(reload=True))
-        missing = [s for s in self._symbols() if s not in markets]
+        missing = [s for s in self.symbols if s not in markets]
         if missing:
             import ccxt
 
             raise ccxt.BadSymbol(f"{self.name} has no market {', '.join(missing)}")
-        return 0.0
+        if self.market_wide:
+            self._perpetuals = linear_perpetuals(markets)
+            self._by_id = {m["id"]: m for m in self._perpetuals.values()}
+            if self.name in ("bybit", "htx"):
+                ranked = await self._rest(rank_by_turnover(self.exchange, self._perpetuals))
+                self._followed = followed(ranked, self.symbols, self.settings.top_n)
+            if self.name == "bybit":
+                first = self._followed[0]
+                self._bybit_url = await self.exchange.get_url_by_market_type(
+                    first, False, "watchLiquidations", {}
+                )
+        return RERANK_S
 
-    def _liquidation_step(self, symbol: str) -> Step:
+    def _liquidation_step(self, key: str | int) -> Step:
+        """A step of the loop of ``key``: a symbol, ``ALL`` (a feed of every market, or HTX's round of
+        polls) or the number of a Bybit connection."""
+
         async def step(emit: Emit) -> float:
             covered: tuple[int, int] | None = None
+            symbol = self._poll_symbol(key)
             if self.streaming:
-                await self._watch(emit, f"liquidations {symbol}", self.exchange.watch_liquidations(symbol))
+                await self._watch(emit, f"liquidations {key}", self._liquidation_watch(key))
                 self._subscribed = True
                 raw = self._new_cached(emit)
                 wait = 0.0
             else:
                 raw, more = await self._poller.poll(symbol)
-                wait = 0.0 if more else self.settings.liquidations_poll_s
+                wait = 0.0 if more else self._poll_wait()
+                self._turn += 0 if more else 1  # HTX: the next contract once this one is read up to now
                 covered = self._poller.covered.get(symbol)
             events = []
             bad: list[str] = []
             for item in raw or []:
                 try:
-                    # A stream's items are of every followed symbol (whichever loop reads them).
-                    market = self.exchange.market(item["symbol"] if self.streaming else symbol)
+                    # A stream's items are of every followed symbol (whichever loop reads them), and so
+                    # are the rows of Gate's all-contract history.
+                    by_item = self.streaming or symbol == ALL
+                    market = self.exchange.market(item["symbol"] if by_item else symbol)
                     events.extend(normalize(self.name, item, market))
                 except ValueError as exc:  # one malformed message must not cost the good ones
                     if self._first_sight(item):
@@ -324,6 +384,32 @@ class VenueSource:
             return wait
 
         return step
+
+    def _poll_symbol(self, key: str | int) -> str:
+        """What a poll asks for: the symbol, ``ALL`` for Gate's every contract, HTX's next in its round."""
+        if key != ALL or self.streaming or self.name == "gate":
+            return str(key)
+        return self._followed[self._turn % len(self._followed)]
+
+    def _poll_wait(self) -> float:
+        """Seconds to the next poll: HTX's round spreads the cadence over its contracts, so each is read
+        every ``liquidations_poll_s`` (or slower: the rate limiter has the last word)."""
+        if self.market_wide and self.name == "htx":
+            return self.settings.liquidations_poll_s / max(1, len(self._followed))
+        return self.settings.liquidations_poll_s
+
+    def _liquidation_watch(self, key: str | int) -> Awaitable[Any]:
+        """The watch a stream loop awaits: one symbol's, the feed of every market, or a Bybit connection's."""
+        if not self.market_wide:
+            return self.exchange.watch_liquidations(key)  # type: ignore[no-any-return]
+        if self.name == "bybit":
+            assert isinstance(key, int)
+            part = chunks(self._followed, BYBIT_TOPICS_PER_CONNECTION)
+            if key >= len(part):  # fewer perpetuals than connections opened for: nothing to watch yet
+                return asyncio.sleep(self.clock.real_seconds(RERANK_S))
+            return bybit_watch(self.exchange, connection_url(self._bybit_url, key), part[key])
+        # binanceusdm: [] subscribes !forceOrder@arr; okx: None sends no instrument (instType SWAP).
+        return self.exchange.watch_liquidations_for_symbols([] if self.name == "binanceusdm" else None)  # type: ignore[no-any-return]
 
     def _first_sight(self, item: object) -> bool:
         """Whether this unreadable liquidation was not seen before: a poll reads its last minute again (and
@@ -397,12 +483,15 @@ class VenueSource:
                 f"stream: lost {what}: more than {size:,} arrived between two reads "
                 f"({self._cached.lost:,} lost so far)",
             )
-        followed = set(self._symbols())
-        return [it for it in items if it.get("symbol") in followed]
+        # Market-wide every linear perpetual counts (an OKX message of a coin-margined swap does not).
+        wanted = self._perpetuals if self.market_wide else set(self._symbols())
+        return [it for it in items if it.get("symbol") in wanted]
 
     async def _fetch_liquidations(
         self, symbol: str, since: int | None, limit: int, params: dict[str, Any]
     ) -> Any:
+        if symbol == ALL:  # Gate's every contract: ccxt's fetch_liquidations needs a symbol
+            return await self._rest(gate_all_contracts(self.exchange, self._by_id, limit, params))
         return await self._rest(self.exchange.fetch_liquidations(symbol, since, limit, params))
 
     async def _ticker_step(self, emit: Emit) -> float:
