@@ -16,7 +16,7 @@ from aiohttp import web
 
 from tests.fakes import fixtures
 from tests.fakes.base import FakeVenue, WsConn, now_ms
-from tests.fakes.perpetuals import others
+from tests.fakes.perpetuals import others, perpetuals
 
 SYMBOL = "BTCUSDT"
 
@@ -148,6 +148,13 @@ class FakeBinanceUsdm(FakeVenue):
             "symbols": [dict(EXCHANGE_INFO_SYMBOL), dict(ETH_EXCHANGE_INFO_SYMBOL), *map(dict, MORE_SYMBOLS)],
         }
 
+    @staticmethod
+    def _kline_scale(symbol: str) -> float | None:
+        if symbol == SYMBOL:
+            return 1.0
+        listed = {f"{p.coin}USDT": p.price for p in perpetuals().values()}
+        return listed[symbol] / perpetuals()["BTC"].price if symbol in listed else None
+
     def _check_symbol(self, request: web.Request) -> web.Response | None:
         if request.query.get("symbol") != SYMBOL:
             body = json.dumps({"code": -1121, "msg": "Invalid symbol."})
@@ -155,13 +162,19 @@ class FakeBinanceUsdm(FakeVenue):
         return None
 
     async def _klines(self, request: web.Request) -> Any:
-        if (bad := self._check_symbol(request)) is not None:
-            return bad
+        """The recorded BTC candles; any other listed coin gets them scaled to its price (so any symbol
+        can be charted), an unlisted one Binance's "Invalid symbol"."""
+        scale = self._kline_scale(request.query.get("symbol", ""))
+        if scale is None:
+            body = json.dumps({"code": -1121, "msg": "Invalid symbol."})
+            return web.Response(status=400, text=body, content_type="application/json")
         interval = request.query.get("interval", "")
         if interval not in ("1m", "1h"):
             body = json.dumps({"code": -1120, "msg": "Invalid interval."})
             return web.Response(status=400, text=body, content_type="application/json")
         rows = fixtures.binance_klines(interval)
+        if scale != 1.0:
+            rows = [[r[0], *(f"{float(v) * scale:.8g}" for v in r[1:5]), *r[5:]] for r in rows]
         if "startTime" in request.query:
             rows = [r for r in rows if r[0] >= int(request.query["startTime"])]
         limit = int(request.query.get("limit", 500))

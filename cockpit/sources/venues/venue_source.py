@@ -108,7 +108,10 @@ class VenueSource:
         self._factory = exchange_factory
         self._dedup = Deduper()
         self._poller = LiquidationPoller(venue_id, clock, self._fetch_liquidations)
+        self.charted = live.symbol  # the instrument on the chart: its candles, ticker and derivatives
+        self._refollow = asyncio.Event()  # set by ``follow``: restart the price feeds on ``charted``
         self._last_candle_ms: int | None = None
+        self._candles_seen: dict[str, int] = {}  # symbol -> newest closed minute sent (kept per symbol)
         self._last_price: float | None = None
         # Input skipped and counted, each shown as a notice (``_notice``) that costs no retry:
         self.bad_frames = 0  # websocket frames that could not be read (not JSON, or ccxt failed on them)
@@ -214,16 +217,44 @@ class VenueSource:
                 loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
                 loops.append(self._claim_stream_coverage(emit))
             if self.is_price_venue:
-                loops.append(self._price_feed(emit))
-                loops.append(self._forever(emit, "funding/open interest", self._derivatives_step, FUNDING))
-                if not self.streaming:
-                    loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
+                loops.append(self._price_feeds(emit))
             await asyncio.gather(*loops)
         finally:
             # Bounded: closing a connection the venue stopped answering must not keep the cockpit from
             # quitting (seen in the soak run with a hung reconnect).
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.exchange.close(), CLOSE_TIMEOUT_S)
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        """What can be charted from this venue: its linear perpetuals (the price venue's only)."""
+        return tuple(self._perpetuals) if self.is_price_venue else ()
+
+    def follow(self, symbol: str) -> None:
+        """Chart ``symbol``: the price venue restarts its candles, ticker and derivatives on it."""
+        if symbol != self.charted:
+            self.charted = symbol
+            self._refollow.set()
+
+    async def _price_feeds(self, emit: Emit) -> None:
+        """The charted instrument's candles, derivatives (and ticker, when polled), restarted on it
+        whenever ``follow`` changes it; the candles resume from the newest minute sent for that symbol."""
+        while True:
+            self._refollow.clear()
+            self._last_candle_ms = self._candles_seen.get(self.charted)
+            loops = [
+                self._price_feed(emit),
+                self._forever(emit, "funding/open interest", self._derivatives_step, FUNDING),
+            ]
+            if not self.streaming:
+                loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
+            tasks = [asyncio.ensure_future(loop) for loop in loops]
+            try:
+                await self._refollow.wait()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _price_feed(self, emit: Emit) -> None:
         """Candle history first, then new closed minutes; runs beside the liquidation loops, never before."""
@@ -495,7 +526,7 @@ class VenueSource:
         return await self._rest(self.exchange.fetch_liquidations(symbol, since, limit, params))
 
     async def _ticker_step(self, emit: Emit) -> float:
-        symbol = self.live.symbol
+        symbol = self.charted
         if self.streaming:
             ticker = await self.exchange.watch_ticker(symbol)
         else:
@@ -507,8 +538,9 @@ class VenueSource:
             emit(PriceTick(self.name, symbol, ts, last))
         return 0.0 if self.streaming else self.settings.candles_poll_s
 
-    async def _fetch_closed_candles(self, since_ms: int) -> list[list[float]]:
-        rows = await self._rest(self.exchange.fetch_ohlcv(self.live.symbol, "1m", since_ms, 1000))
+    async def _fetch_closed_candles(self, symbol: str, since_ms: int) -> list[list[float]]:
+        # The symbol is the caller's, read before the request: ``follow`` may change ``charted`` meanwhile.
+        rows = await self._rest(self.exchange.fetch_ohlcv(symbol, "1m", since_ms, 1000))
         now = self.clock.now_ms()
         closed = []
         for row in rows or []:
@@ -521,34 +553,47 @@ class VenueSource:
     async def _backfill(self, emit: Emit) -> float:
         from cockpit.analytics.candles import Candles
 
+        symbol = self.charted
         start = self.clock.now_ms() - self.live.backfill_minutes * MINUTE_MS
+        if self._last_candle_ms is not None:  # seen before: only what came since (the engine kept the rest)
+            start = max(start, self._last_candle_ms + MINUTE_MS)
         rows: list[list[float]] = []
         since = start
         for _ in range(50):  # pages of up to 1,000 (300 on OKX) until caught up
-            page = await self._fetch_closed_candles(since)
+            page = await self._fetch_closed_candles(symbol, since)
             page = [r for r in page if not rows or r[0] > rows[-1][0]]
             if not page:
                 break
             rows += page
             since = int(page[-1][0]) + MINUTE_MS
         if not rows:
-            raise ValueError(f"{self.name} returned no candles")
+            if self._last_candle_ms is not None:
+                return 0.0  # nothing closed since the last visit
+            raise ValueError(f"{self.name} returned no candles for {symbol}")
+        if symbol != self.charted:
+            return 0.0  # switched while the pages came in
         cols = list(zip(*rows, strict=True))
         candles = Candles.from_arrays(*cols)
-        self._last_candle_ms = int(candles.ts_ms[-1])
-        emit(Backfill(self.name, self.live.symbol, candles))
+        self._candle_sent(symbol, int(candles.ts_ms[-1]))
+        emit(Backfill(self.name, symbol, candles))
         return 0.0
 
+    def _candle_sent(self, symbol: str, ts_ms: int) -> None:
+        self._last_candle_ms = self._candles_seen[symbol] = ts_ms
+
     async def _candles_step(self, emit: Emit) -> float:
+        symbol = self.charted
         since = (self._last_candle_ms or self.clock.now_ms() - 5 * MINUTE_MS) + MINUTE_MS
-        for ts, o, h, lo, c, v in await self._fetch_closed_candles(since):
+        for ts, o, h, lo, c, v in await self._fetch_closed_candles(symbol, since):
+            if symbol != self.charted:
+                break  # switched while the request ran: the new symbol's feed takes over
             if self._last_candle_ms is None or ts > self._last_candle_ms:
-                emit(CandleClosed(self.name, self.live.symbol, int(ts), o, h, lo, c, v))
-                self._last_candle_ms = int(ts)
+                emit(CandleClosed(self.name, symbol, int(ts), o, h, lo, c, v))
+                self._candle_sent(symbol, int(ts))
         return self.settings.candles_poll_s
 
     async def _derivatives_step(self, emit: Emit) -> float:
-        symbol = self.live.symbol
+        symbol = self.charted
         funding = await self._rest(self.exchange.fetch_funding_rate(symbol))
         rate = funding.get("fundingRate")
         oi: dict[str, Any] = {}

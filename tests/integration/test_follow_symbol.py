@@ -1,0 +1,54 @@
+"""Any instrument on the chart (issue 18 §4), live against the fake venues: following ETH fetches its
+candles from the price venue (a loading state until they arrive), the chart and the price are ETH's, BTC's
+candles stay cached for the way back, and each instrument keeps its own price."""
+
+from __future__ import annotations
+
+import asyncio
+
+from cockpit.sources.clock import SimClock
+from cockpit.wiring import live_engine
+from tests.fakes.cluster import fake_venues
+from tests.integration.test_live_venues import START_MS, fake_config
+
+ETH = "ETH/USDT:USDT"
+BTC = "BTC/USDT:USDT"
+
+
+def test_following_another_instrument_backfills_it_and_keeps_the_first() -> None:
+    async def scenario() -> dict[str, object]:
+        async with fake_venues() as f:
+            engine = live_engine(fake_config(f), SimClock(START_MS))
+            out: dict[str, object] = {}
+            stream = engine.snapshots()
+            try:
+                async for snap in stream:
+                    if snap.symbol == BTC and len(snap.candles.ts_ms) and snap.price is not None:
+                        out["btc_price"] = snap.price
+                        out["btc_levels"] = snap.analysis is not None
+                        out["offered"] = snap.instruments
+                        break
+                engine.follow(ETH)
+                first = engine.snapshot()
+                out["switched"] = (first.symbol, first.loading)
+                async for snap in stream:
+                    if not snap.loading and len(snap.candles.ts_ms) and snap.symbol == ETH:
+                        out["eth"] = (snap.price, float(snap.candles.close[-1]), snap.analysis is not None)
+                        break
+                engine.follow(BTC)
+                back = engine.snapshot()
+                out["back"] = (back.symbol, back.loading, back.price, len(back.candles.ts_ms))
+            finally:
+                await stream.aclose()
+            return out
+
+    out = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert ETH in out["offered"] and BTC in out["offered"]  # type: ignore[operator]
+    assert out["switched"] == (ETH, True)  # at once, and says it is loading
+    eth_price, eth_close, levels = out["eth"]  # type: ignore[misc]
+    # The fake serves ETH at about 3,000 (its BTC candles scaled): nothing of BTC's ~70,000 leaks in.
+    assert 1_000 < eth_close < 10_000 and eth_price is not None and 1_000 < eth_price < 10_000
+    assert levels == out["btc_levels"]  # levels from ETH's own candles whenever BTC's had them
+    symbol, loading, btc_price, bars = out["back"]  # type: ignore[misc]
+    assert symbol == BTC and loading is False and bars > 0  # cached: no loading on the way back
+    assert btc_price == out["btc_price"]
