@@ -107,7 +107,9 @@ async def main():
         while not full(app.snapshot) or chart.replots == 0:
             await asyncio.sleep(0.005)
             if time.time() - t0 > 30:
-                s = app.snapshot; raise SystemExit(f"no full frame in 30 s: price={s and s.price} candles={s and len(s.candles.ts_ms)} sentiment={s and s.sentiment} replots={chart.replots} states={s and [x.state for x in s.sources]}")
+                s = app.snapshot
+                what = s and (s.price, len(s.candles.ts_ms), s.sentiment, [x.state for x in s.sources])
+                raise SystemExit(f"no full frame in 30 s: (price, candles, sentiment, states) = {what}")
         await pilot.pause()
         print(time.time() - START, time.time() - t0)
         await asyncio.sleep(5)

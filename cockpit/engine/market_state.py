@@ -220,7 +220,7 @@ class MarketState:
             return
         streams = book.streams - {PRICE}
         if self.symbol != self.alarm_symbol:  # levels and RSI on screen are another instrument's
-            streams = {s for s in streams if not s.startswith("rsi:")}
+            streams = frozenset(s for s in streams if not s.startswith("rsi:"))
         needs_derived = self.symbol == self.alarm_symbol and (
             bool(book.refs) or any(s.startswith("rsi:") for s in streams)
         )

@@ -5,6 +5,7 @@ candles stay cached for the way back, and each instrument keeps its own price.""
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 from cockpit.sources.clock import SimClock
 from cockpit.wiring import live_engine
@@ -45,10 +46,10 @@ def test_following_another_instrument_backfills_it_and_keeps_the_first() -> None
     out = asyncio.run(asyncio.wait_for(scenario(), 60))
     assert ETH in out["offered"] and BTC in out["offered"]  # type: ignore[operator]
     assert out["switched"] == (ETH, True)  # at once, and says it is loading
-    eth_price, eth_close, levels = out["eth"]  # type: ignore[misc]
+    eth_price, eth_close, levels = cast(tuple[float | None, float, bool], out["eth"])
     # The fake serves ETH at about 3,000 (its BTC candles scaled): nothing of BTC's ~70,000 leaks in.
     assert 1_000 < eth_close < 10_000 and eth_price is not None and 1_000 < eth_price < 10_000
     assert levels == out["btc_levels"]  # levels from ETH's own candles whenever BTC's had them
-    symbol, loading, btc_price, bars = out["back"]  # type: ignore[misc]
+    symbol, loading, btc_price, bars = cast(tuple[str, bool, float, int], out["back"])
     assert symbol == BTC and loading is False and bars > 0  # cached: no loading on the way back
     assert btc_price == out["btc_price"]

@@ -1,5 +1,5 @@
-"""Market-wide liquidations (issue 18): every venue's fake lists the recorded linear perpetuals with each venue's own
-contract size per coin, and liquidations on all of them reach the engine from all five venues, through the
+"""Market-wide liquidations (issue 18): every venue's fake lists the recorded linear perpetuals with each
+venue's contract size per coin, and liquidations on all of them reach the engine from all five venues, through the
 all-market streams (binance ``!forceOrder@arr``, okx SWAP without an instrument), Bybit's per-symbol topics
 for its most active perpetuals, Gate's all-contract history and HTX's per-contract round of polls.
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from cockpit.sources.venues import throttle
 from cockpit.sources.venues.throttle import RefillThrottle
 from cockpit.sources.venues.urls import make_exchange
 
@@ -23,21 +22,20 @@ class FakeTime:
     def monotonic(self) -> float:
         return self.now_s
 
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.sleeps.append(seconds)
+            self.now_s += seconds
+        await asyncio.sleep(0)
+
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    clock = FakeTime()
-    real_sleep = asyncio.sleep
+def fake_time() -> FakeTime:
+    return FakeTime()
 
-    async def sleep(seconds: float, *args: Any) -> None:
-        if seconds > 0:
-            clock.sleeps.append(seconds)
-            clock.now_s += seconds
-        await real_sleep(0)
 
-    monkeypatch.setattr(throttle.time, "monotonic", clock.monotonic)
-    monkeypatch.setattr(throttle.asyncio, "sleep", sleep)
-    return clock
+def gate_on(bucket: dict[str, Any], clock: FakeTime) -> RefillThrottle:
+    return RefillThrottle(bucket, clock=clock.monotonic, sleep=clock.sleep)
 
 
 def test_requests_go_in_order_one_rate_limit_apart_with_one_sleep_each(fake_time: FakeTime) -> None:
@@ -45,7 +43,7 @@ def test_requests_go_in_order_one_rate_limit_apart_with_one_sleep_each(fake_time
     bucket = {"refillRate": 1 / 100, "capacity": 1.0, "tokens": 0.0, "cost": 1.0, "delay": 0.001}
 
     async def run() -> list[tuple[int, float]]:
-        gate = RefillThrottle(bucket)
+        gate = gate_on(bucket, fake_time)
         released: list[tuple[int, float]] = []
 
         async def request(k: int) -> None:
@@ -68,7 +66,7 @@ def test_a_heavier_request_waits_longer_and_idle_time_refills(fake_time: FakeTim
     bucket = {"refillRate": 1 / 100, "capacity": 1.0, "tokens": 0.0, "cost": 1.0}
 
     async def run() -> list[float]:
-        gate = RefillThrottle(bucket)
+        gate = gate_on(bucket, fake_time)
         out = []
         await gate(5)  # tokens 0 -> -5: the next request waits 500 ms
         out.append(fake_time.now_s)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 # Never sleep less than this: a deficit of a thousandth of a token is not worth a wake-up of its own.
@@ -22,14 +23,22 @@ MIN_WAIT_S = 0.001
 class RefillThrottle:
     """A drop-in for ccxt's ``Throttler`` (same ``config`` dict and call signature), leaky bucket only."""
 
-    def __init__(self, config: dict[str, Any], loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.loop = loop
+        self._clock, self._sleep = clock, sleep  # injectable: tests run the bucket on a clock of their own
         self.config: dict[str, Any] = {"refillRate": 1.0, "capacity": 1.0, "tokens": 0.0, "cost": 1.0}
         self.config.update(config)
         self.queue: collections.deque[tuple[asyncio.Future[None], float | None]] = collections.deque()
         self.running = False
         self._task: asyncio.Future[None] | None = None  # held: the loop keeps only weak references
-        self._refilled_ms = time.monotonic() * 1000
+        self._refilled_ms = self._clock() * 1000
 
     def __call__(self, cost: float | None = None) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -41,7 +50,7 @@ class RefillThrottle:
 
     def _refill(self) -> float:
         """Tokens now (refilled for the time since the last look)."""
-        now = time.monotonic() * 1000
+        now = self._clock() * 1000
         cfg = self.config
         cfg["tokens"] = min(cfg["tokens"] + (now - self._refilled_ms) * cfg["refillRate"], cfg["capacity"])
         self._refilled_ms = now
@@ -54,13 +63,13 @@ class RefillThrottle:
             while self.queue:
                 tokens = self._refill()
                 if tokens < 0:
-                    await asyncio.sleep(max(MIN_WAIT_S, -tokens / cfg["refillRate"] / 1000))
+                    await self._sleep(max(MIN_WAIT_S, -tokens / cfg["refillRate"] / 1000))
                     continue
                 future, cost = self.queue.popleft()
                 cfg["tokens"] = tokens - (cfg["cost"] if cost is None else cost)
                 if not future.done():
                     future.set_result(None)
-                await asyncio.sleep(0)  # the released request runs before the next is looked at
+                await self._sleep(0)  # the released request runs before the next is looked at
         finally:
             self.running = False
 
