@@ -1,7 +1,8 @@
 """Market-wide liquidations (issue 18): every venue's fake lists the recorded linear perpetuals with each
 venue's contract size per coin, and liquidations on all of them reach the engine from all five venues,
 through the all-market streams (binance ``!forceOrder@arr``, okx SWAP without an instrument), Bybit's
-per-symbol topics for its most active perpetuals, Gate's all-contract history and HTX's per-contract round of polls.
+per-symbol topics for its most active perpetuals, Gate's all-contract history and HTX's per-contract round
+of polls.
 
 The totals by venue (the engine's 1h window) and by coin (the base currency, summed here from the events
 the engine ingested: the engine has no by-coin view yet) must equal the hand-computed sums of
