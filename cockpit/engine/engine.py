@@ -133,7 +133,7 @@ class Engine:
             event, dropped, why = checks.clean_backfill(event, now)
             if dropped:
                 self.state.reject(event.source, why or "", dropped)
-        elif (why := checks.problem(event, now, self.state.open_interest_usd)) is not None:
+        elif (why := checks.problem(event, now, self._open_interest(event))) is not None:
             self.state.reject(self.state.source_of(event), why)
             self._wake.set()
             return
@@ -146,6 +146,13 @@ class Engine:
         self._queue.put_nowait(event)
         if not isinstance(event, QUIET_EVENTS):
             self._wake.set()
+
+    def _open_interest(self, event: MarketEvent) -> float | None:
+        """The open interest a liquidation is judged against: its own instrument's, when known (BTC's
+        would be a ceiling far too high for an alt)."""
+        symbol = getattr(event, "symbol", None)
+        inst = self.state.instruments.get(symbol) if isinstance(symbol, str) else None
+        return inst.open_interest_usd if inst is not None else None
 
     def wake(self) -> None:
         """Publish a snapshot soon (a replay key moved the clock)."""
