@@ -241,18 +241,24 @@ class LiquidationWindows:
         idx = np.searchsorted(ts, self._rows.keys(edges), "right")
         return np.diff(idx).astype(np.int64)
 
-    def per_bucket(self, edges_ms: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Per bucket [edges[i], edges[i + 1]) of the retained events: long and short notional and their
-        notional-weighted prices (NaN where a side had none). Buckets are chart bars, so markers sit at the
-        bar and the price where the liquidations happened."""
+    def per_bucket(
+        self, edges_ms: IntArray, symbol: str | None = None
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per bucket [edges[i], edges[i + 1]) of the retained events (of ``symbol`` only, when given): long
+        and short notional and their notional-weighted prices (NaN where a side had none). Buckets are chart
+        bars, so markers sit at the bar and the price where the liquidations happened; a price only means
+        something on its own instrument's chart, hence the symbol."""
         m = max(0, len(edges_ms) - 1)
         c, lo, n = self._rows.col, self._rows.lo, self._rows.n
         ts = c["ts"][lo:n]
         a, b = np.searchsorted(ts, self._rows.keys((edges_ms[0], edges_ms[-1])), "left") if m else (0, 0)
         out: list[FloatArray] = []
         bucket = np.searchsorted(edges_ms, self._rows.times(lo + a, lo + b), "right") - 1
+        mine = np.ones(b - a, np.bool_)
+        if symbol is not None:
+            mine = c["symbol"][lo + a : lo + b] == self._symbols.index.get(symbol, -1)
         for is_long in (1, 0):
-            sel = c["side"][lo + a : lo + b] == is_long
+            sel = (c["side"][lo + a : lo + b] == is_long) & mine
             weights = c["notional"][lo + a : lo + b][sel]
             usd = np.bincount(bucket[sel], weights=weights, minlength=m)[:m].astype(np.float64)
             paid = weights * c["price"][lo + a : lo + b][sel]

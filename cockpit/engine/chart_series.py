@@ -49,11 +49,14 @@ def closed_rsi(closed: Candles | None, bars: int, period: int) -> FloatArray:
     return out
 
 
-def liquidations_per_bar(windows: LiquidationWindows, candles: Candles, tf_ms: int) -> ChartLiquidations:
-    """Notional and notional-weighted price per side for every chart bar (read-only arrays)."""
+def liquidations_per_bar(
+    windows: LiquidationWindows, candles: Candles, tf_ms: int, symbol: str | None = None
+) -> ChartLiquidations:
+    """Notional and notional-weighted price per side for every chart bar, of the charted ``symbol`` when
+    the windows hold several (read-only arrays)."""
     ts = candles.ts_ms
     edges = np.append(ts, ts[-1] + tf_ms) if len(ts) else np.zeros(1, np.int64)
-    arrays = windows.per_bucket(edges.astype(np.int64))
+    arrays = windows.per_bucket(edges.astype(np.int64), symbol)
     for a in arrays:
         a.flags.writeable = False
     return ChartLiquidations(*arrays)

@@ -178,6 +178,11 @@ class MarketState:
             self.apply_many([event], now_ms)
             return
         source = event.source
+        if isinstance(event, PriceTick | CandleClosed | DerivativesUpdate) and event.symbol != self.symbol:
+            # Another instrument of a many-coin source (the simulated market ticks every coin): it shows the
+            # source is alive, but only the followed symbol's price, candles and funding are this state's.
+            self.health.data(source, feed_of(event), now_ms)
+            return
         if isinstance(event, PriceTick):
             self._tick(event)
         elif isinstance(event, CandleClosed):
@@ -236,10 +241,18 @@ class MarketState:
         self._observe_price(c.ts_ms + 60_000 - 1, c.close)  # the close is the price at the minute's end
 
     def _backfill(self, b: Backfill) -> None:
+        """History: liquidations count whatever their instrument (the totals are market-wide); candles only
+        for the followed symbol."""
+        if b.symbol != self.symbol:
+            self._backfill_liquidations(b)
+            return
         self.candles.extend(b.candles_1m)
         if len(b.candles_1m):
             end_ms = int(b.candles_1m.ts_ms[-1]) + 60_000 - 1
             self._observe_price(end_ms, float(b.candles_1m.close[-1]), live=False)
+        self._backfill_liquidations(b)
+
+    def _backfill_liquidations(self, b: Backfill) -> None:
         if b.liquidations:
             self.windows.ingest(b.liquidations)
             self.tape.extend(b.liquidations[-self.tape.maxlen :] if self.tape.maxlen else ())
@@ -322,7 +335,7 @@ class MarketState:
         if self._chart_liqs is None or self._chart_liqs[0] != key:
             self._chart_liqs = (
                 key,
-                series.liquidations_per_bar(self.windows, candles, TIMEFRAME_MS[timeframe]),
+                series.liquidations_per_bar(self.windows, candles, TIMEFRAME_MS[timeframe], self.symbol),
             )
         return self._chart_liqs[1]
 

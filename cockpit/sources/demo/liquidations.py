@@ -55,6 +55,7 @@ def _leverage_kernel(sign: int) -> FloatArray:
 
 _LONG_KERNEL = _leverage_kernel(-1)
 _SHORT_KERNEL = _leverage_kernel(+1)
+_LONG_KERNEL_REVERSED = np.ascontiguousarray(_LONG_KERNEL[::-1])
 
 
 def price_to_bin(price: float | FloatArray) -> FloatArray:
@@ -95,12 +96,14 @@ class LeverageMaps:
     def open_positions(self, prices: FloatArray, long_usd: FloatArray, short_usd: FloatArray) -> None:
         """New positions entered at each row's price, spread over liquidation prices by the leverage mix."""
         centre = self.bins(prices).astype(np.int64)
-        rows = np.arange(len(centre))[:, None]
         k_long, k_short = len(_LONG_KERNEL), len(_SHORT_KERNEL)
-        long_add = np.asarray(long_usd, dtype=np.float64)[:, None] * _LONG_KERNEL[::-1]
-        self.long_usd[rows, centre[:, None] - k_long + np.arange(k_long)] += long_add
-        short_add = np.asarray(short_usd, dtype=np.float64)[:, None] * _SHORT_KERNEL
-        self.short_usd[rows, centre[:, None] + 1 + np.arange(k_short)] += short_add
+        # A slice add per row: each row's kernel lands at its own offset, and scattering all rows at once
+        # through fancy indices (gather, add, scatter of ~4,000 bins a row) measured 8x slower.
+        for row, (c, lg, sh) in enumerate(
+            zip(centre.tolist(), np.ravel(long_usd), np.ravel(short_usd), strict=True)
+        ):
+            self.long_usd[row, c - k_long : c] += lg * _LONG_KERNEL_REVERSED
+            self.short_usd[row, c + 1 : c + 1 + k_short] += sh * _SHORT_KERNEL
         self.long_top = max(self.long_top, int(centre.max()))
         self.short_bottom = min(self.short_bottom, int(centre.min()) + 1)
 
@@ -130,36 +133,46 @@ class LeverageMaps:
         """Longs rest below the price: the running low reaches them, bins from ceil(low - 1/2) up.
 
         A bin is hit when the price reaches its middle, so a bin is always swept whole and nothing is
-        counted twice when the price comes back to the same level.
+        counted twice when the price comes back to the same level. (np.minimum/np.maximum rather than
+        np.clip, and no np.diff: on arrays this small their Python wrappers cost more than the maths.)
         """
-        hit_from = np.clip(np.ceil(np.minimum.accumulate(pos, axis=1) - 0.5).astype(np.int64), 0, GRID_BINS)
+        hit_from = np.minimum(np.maximum(np.ceil(np.minimum.accumulate(pos, axis=1) - 0.5), 0), GRID_BINS)
+        hit_from = hit_from.astype(np.int64)
         lo, hi = int(hit_from[:, -1].min()), self.long_top
         if hi <= lo:
             return np.zeros(pos.shape)
         seg = self.long_usd[:, lo:hi]
         # Notional in bins >= lo + j, per row; the extra zero column is "above everything".
-        above = np.concatenate((np.cumsum(seg[:, ::-1], axis=1)[:, ::-1], np.zeros((len(seg), 1))), axis=1)
-        swept = np.take_along_axis(above, np.minimum(hit_from - lo, hi - lo), axis=1)
+        above = np.zeros((len(seg), hi - lo + 1))
+        np.cumsum(seg[:, ::-1], axis=1, out=above[:, -2::-1])
+        swept = above[np.arange(len(seg))[:, None], np.minimum(hit_from - lo, hi - lo)]
         if consume:
             seg[np.arange(lo, hi)[None, :] >= hit_from[:, -1:]] = 0.0
             self.long_top = int(hit_from[:, -1].max())
-        return np.diff(swept, axis=1, prepend=0.0)
+        return _steps(swept)
 
     def _sweep_shorts(self, pos: FloatArray, consume: bool) -> FloatArray:
         """Shorts rest above: the running high reaches them, bins up to floor(high - 1/2)."""
-        hit_to = np.clip(
-            np.floor(np.maximum.accumulate(pos, axis=1) - 0.5).astype(np.int64), -1, GRID_BINS - 1
-        )
+        hit_to = np.minimum(np.maximum(np.floor(np.maximum.accumulate(pos, axis=1) - 0.5), -1), GRID_BINS - 1)
+        hit_to = hit_to.astype(np.int64)
         lo, hi = self.short_bottom, int(hit_to[:, -1].max()) + 1
         if hi <= lo:
             return np.zeros(pos.shape)
         seg = self.short_usd[:, lo:hi]
-        below = np.concatenate((np.zeros((len(seg), 1)), np.cumsum(seg, axis=1)), axis=1)
-        swept = np.take_along_axis(below, np.maximum(hit_to + 1 - lo, 0), axis=1)
+        below = np.zeros((len(seg), hi - lo + 1))
+        np.cumsum(seg, axis=1, out=below[:, 1:])
+        swept = below[np.arange(len(seg))[:, None], np.maximum(hit_to + 1 - lo, 0)]
         if consume:
             seg[np.arange(lo, hi)[None, :] <= hit_to[:, -1:]] = 0.0
             self.short_bottom = int(hit_to[:, -1].min()) + 1
-        return np.diff(swept, axis=1, prepend=0.0)
+        return _steps(swept)
+
+
+def _steps(cumulative: FloatArray) -> FloatArray:
+    """Per-point amounts from running totals along each row (the first point's total is its own)."""
+    out = cumulative.copy()
+    np.subtract(cumulative[:, 1:], cumulative[:, :-1], out=out[:, 1:])
+    return out
 
 
 class LeverageMap:
