@@ -4,7 +4,7 @@ Each coin has a price level at the opening moment (plausible for early February 
 reference day reports), how it moves with BTC, and its share of the market's leveraged book.
 
 * ``beta``: how many percent the coin moves per percent of BTC (the market factor). Large caps sit near 1,
-  memecoins near 2; TRX and BNB are the steadier ones, as they have been.
+  memecoins near 2; TRX and BNB follow BTC less (lower beta) but still swing more than it.
 * ``idio``: the coin's own noise per minute, as a multiple of BTC's volatility at that moment, so alts
   are more volatile than BTC (total volatility sqrt(beta^2 + idio^2) times BTC's) and their correlation
   with BTC is beta / sqrt(beta^2 + idio^2), 0.6-0.9 as for real alts.
@@ -47,7 +47,7 @@ COINS: tuple[Coin, ...] = (
     Coin("XRP/USDT:USDT", 1.62, 1.3, 1.0, 0.065, 4),
     Coin("DOGE/USDT:USDT", 0.1052, 1.5, 1.1, 0.055, 5),
     Coin("HYPE/USDT:USDT", 31.2, 1.3, 1.6, 0.03, 3),
-    Coin("BNB/USDT:USDT", 758.0, 0.8, 0.6, 0.025, 2),
+    Coin("BNB/USDT:USDT", 758.0, 0.85, 0.75, 0.025, 2),
     Coin("SUI/USDT:USDT", 1.12, 1.7, 1.4, 0.025, 4),
     Coin("ADA/USDT:USDT", 0.292, 1.4, 1.0, 0.02, 4),
     Coin("1000PEPE/USDT:USDT", 0.00451, 1.8, 1.6, 0.02, 7),
@@ -58,7 +58,7 @@ COINS: tuple[Coin, ...] = (
     Coin("LTC/USDT:USDT", 59.8, 1.1, 0.9, 0.01, 2),
     Coin("DOT/USDT:USDT", 1.58, 1.4, 1.0, 0.01, 3),
     Coin("BCH/USDT:USDT", 545.0, 1.1, 1.0, 0.01, 2),
-    Coin("TRX/USDT:USDT", 0.284, 0.5, 0.6, 0.005, 5),
+    Coin("TRX/USDT:USDT", 0.284, 0.55, 0.95, 0.005, 5),
 )
 SYMBOLS: tuple[str, ...] = tuple(c.symbol for c in COINS)
 ALTS: tuple[Coin, ...] = COINS[1:]  # everything but BTC, in the order of their rows in the alt arrays
