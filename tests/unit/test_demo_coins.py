@@ -155,8 +155,8 @@ def test_the_engine_follows_btc_and_counts_every_coins_liquidations() -> None:
     clock = ManualClock(OPENING_MS)
     source = DemoSource(DEFAULT_SEED, clock)
     engine = Engine(Config(), [source], clock, symbol=SYMBOL, kind="demo")
-    for event in source.backfill_events():
-        engine.emit(event)
+    for opening in source.backfill_events():
+        engine.emit(opening)
     clock.advance(30 * 60_000)
     events = source.market.advance(clock.now_ms())
     for event in events:
