@@ -18,11 +18,28 @@ def _side(e: LiquidationEvent) -> str:
     return "[$bear]LONG [/]" if e.side == "long" else "[$bull]SHORT[/]"
 
 
-def tape_line(e: LiquidationEvent, venue_width: int = 11) -> str:
-    """One tape row, 40 cells wide at most: time, venue, side, notional, price."""
-    venue = escape(e.venue[:venue_width]).ljust(venue_width)
+def _coin(symbol: str) -> str:
+    """A symbol's base in five cells: "ETH", and "1000PEPE" as "kPEPE" (the thousand-unit contract)."""
+    base = symbol.split("/")[0]
+    return ("k" + base[4:] if base.startswith("1000") else base)[:5]
+
+
+def _tape_price(price: float) -> str:
+    """A print's price in seven cells whatever the coin: 75,350 / 101.40 / 0.00451."""
+    if price >= 1000:
+        return f"{price:,.0f}"
+    return f"{price:.2f}" if price >= 1 else f"{price:.4g}"
+
+
+def tape_line(e: LiquidationEvent, venue_width: int = 11, *, coins: bool = False) -> str:
+    """One tape row, 40 cells wide at most: time, venue (or, when the totals span several coins, the coin
+    and the venue's last word), side, notional, price."""
+    if coins:
+        venue = f"{_coin(e.symbol):<5} {escape(e.venue.split()[-1][:5]):<5}"
+    else:
+        venue = escape(e.venue[:venue_width]).ljust(venue_width)
     notional = fmt.usd(e.notional_usd)
-    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)}{notional:>8} {e.price:>7,.0f}"
+    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {_side(e)}{notional:>8} {_tape_price(e.price):>7}"
 
 
 def _headline(liq: LiquidationSummary) -> str:
@@ -47,8 +64,10 @@ def _headline(liq: LiquidationSummary) -> str:
 
 
 def _scope(liq: LiquidationSummary) -> str:
-    """What the totals add up: which instruments on which venues."""
+    """What the totals add up: which instruments on which venues (a count when they are a market)."""
     symbols = ", ".join(liq.scope) or "—"
+    if len(liq.scope) > 2:
+        symbols = f"{len(liq.scope)} perpetuals"
     venues = sorted({v for c in liq.coverage for v in c.venues})
     where = escape(", ".join(venues)) if len(venues) <= 2 else f"{len(venues)} venues"
     return f"[$muted]totals: {escape(symbols)} on {where}[/]"
@@ -95,8 +114,9 @@ class LiquidationTape(Pane):
             lines.append(f"[$muted]≥ lower bound: {names} publish samples of their liquidations[/]")
         if liq.largest:
             lines.append("[b]largest 24h[/b]")
-            lines += [tape_line(e) for e in liq.largest]
+            lines += [tape_line(e, coins=len(liq.scope) > 1) for e in liq.largest]
         lines.append("[b]tape[/b] [$muted](newest first)[/]")
         room = max(3, self.size.height - len(lines) - 1) if self.size.height else 20
-        lines += [tape_line(e) for e in reversed(s.recent_liquidations[-room:])]
+        coins = len(liq.scope) > 1
+        lines += [tape_line(e, coins=coins) for e in reversed(s.recent_liquidations[-room:])]
         return markup("\n".join(lines))

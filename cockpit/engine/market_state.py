@@ -255,7 +255,12 @@ class MarketState:
     def _backfill_liquidations(self, b: Backfill) -> None:
         if b.liquidations:
             self.windows.ingest(b.liquidations)
-            self.tape.extend(b.liquidations[-self.tape.maxlen :] if self.tape.maxlen else ())
+            keep = self.tape.maxlen or 0
+            # Backfills of several instruments arrive one after the other: the tape is the newest prints
+            # of all of them, in time order, not the last backfill's.
+            newest = sorted([*self.tape, *b.liquidations[-keep:]], key=lambda e: e.ts_ms) if keep else []
+            self.tape.clear()
+            self.tape.extend(newest[-keep:] if keep else ())
         if b.sentiment is not None:
             self.sentiment = b.sentiment
 
