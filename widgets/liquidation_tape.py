@@ -24,9 +24,15 @@ def _side(e: LiquidationEvent) -> str:
 def tape_line(e: LiquidationEvent, venue_width: int = 8) -> str:
     """One tape row, 44 cells wide at most: time, venue, coin, side, notional, price."""
     venue = escape(e.venue[:venue_width]).ljust(venue_width)
-    coin = escape(coin_of(e.symbol)[:5]).ljust(5)
+    coin = escape(_coin(e.symbol)).ljust(5)
     notional = fmt.usd(e.notional_usd)
     return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {coin} {_side(e)}{notional:>7} {_price(e.price):>8}"
+
+
+def _coin(symbol: str) -> str:
+    """A symbol's coin in five cells: "ETH", and "1000PEPE" as "kPEPE" (the thousand-unit contract)."""
+    base = coin_of(symbol)
+    return ("k" + base[4:] if base.startswith("1000") else base)[:5]
 
 
 def _price(value: float) -> str:

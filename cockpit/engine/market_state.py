@@ -125,11 +125,13 @@ class MarketState:
 
     def apply(self, event: MarketEvent, now_ms: int) -> None:
         """Fold one event into the state."""
-        self.changed = True
         if isinstance(event, LiquidationEvent):
             self.apply_many([event], now_ms)
             return
         source = event.source
+        # Another instrument's price, candle or funding (the simulated market ticks every coin) is kept on
+        # its own instrument and shows its source alive, but changes nothing on screen.
+        self.changed = self.changed or getattr(event, "symbol", self.symbol) == self.symbol
         if isinstance(event, PriceTick):
             self._tick(event)
         elif isinstance(event, CandleClosed):
@@ -200,10 +202,17 @@ class MarketState:
         self.instrument(d.symbol).derivatives(d)
 
     def _backfill(self, b: Backfill) -> None:
+        """History: the instrument's candles, and liquidations whatever their instrument (the totals are
+        market-wide)."""
         self.instrument(b.symbol).backfill(b)
         if b.liquidations:
             self.windows.ingest(b.liquidations)
-            self.tape.extend(b.liquidations[-self.tape.maxlen :] if self.tape.maxlen else ())
+            keep = self.tape.maxlen or 0
+            # Backfills of several instruments arrive one after the other: the tape is the newest prints
+            # of all of them, in time order, not the last backfill's.
+            newest = sorted([*self.tape, *b.liquidations[-keep:]], key=lambda e: e.ts_ms) if keep else []
+            self.tape.clear()
+            self.tape.extend(newest[-keep:] if keep else ())
         if b.sentiment is not None:
             self.sentiment = b.sentiment
 

@@ -15,7 +15,7 @@ from cockpit.alarms.store import AlarmStore, store_path
 from cockpit.config import Config
 from cockpit.models import PriceTick
 from cockpit.sources.clock import ManualClock
-from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, DemoMarket
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, SYMBOL, DemoMarket
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.messages import SnapshotReady
 from cockpit.ui.screens.alarm_dialog import AlarmDialog
@@ -172,7 +172,7 @@ def _first_tick_below(level: float) -> PriceTick:
     market.history()
     for second in range(1, 3600):
         for e in market.advance(OPENING_MS + second * 1000):
-            if isinstance(e, PriceTick) and e.price < level:
+            if isinstance(e, PriceTick) and e.symbol == SYMBOL and e.price < level:  # BTC's, as on screen
                 return e
     raise AssertionError("the simulated market never went below the level")
 

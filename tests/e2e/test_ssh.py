@@ -24,7 +24,7 @@ import pytest
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.config import Config
 from cockpit.models import PriceTick
-from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, DemoMarket
+from cockpit.sources.demo.market import DEFAULT_SEED, OPENING_MS, SYMBOL, DemoMarket
 from tests.e2e.ssh_harness import (
     EXIT_MARK,
     REPO,
@@ -166,7 +166,7 @@ def _alarm_plan(clock_ms: int) -> tuple[float, str, int]:
     ticks = [
         (e.ts_ms, e.price)
         for e in market.advance(set_by_ms + ALARM_HORIZON_S * 1000)
-        if isinstance(e, PriceTick)
+        if isinstance(e, PriceTick) and e.symbol == SYMBOL  # the followed coin's (the market ticks them all)
     ]
     during = [px for ts, px in ticks if clock_ms - 5_000 <= ts <= set_by_ms]
     below = math.floor((min(during) - 1) / (1 + frac) * 10) / 10

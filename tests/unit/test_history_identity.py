@@ -17,8 +17,8 @@ from cockpit.analytics.liquidations import LiquidationEvent, content_key
 from cockpit.config import Config
 from cockpit.engine.engine import Engine
 from cockpit.sources.clock import ManualClock
+from cockpit.sources.demo.events import liquidation_events as _events
 from cockpit.sources.demo.liquidations import Prints
-from cockpit.sources.demo.market import _events
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.storage.history import LiquidationHistory, keep_fresh
 from tests.unit.test_normalize import (
