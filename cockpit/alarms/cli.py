@@ -10,6 +10,10 @@ everything else as options, the same options for every kind:
     cockpit alarms add fng --at-or-below N | --at-or-above N
     cockpit alarms add rsi VALUE --timeframe TF --direction above|below
     common: [--note TEXT] [--once | --rearm] [--cooldown SECONDS] [--hysteresis PCT] [--muted] [--json]
+    every kind but fng: [--symbol SYMBOL] (default: the config's [live] symbol); liq: or [--market]
+
+A liquidation alarm watches the coin of its symbol (every market of it) unless ``--market`` makes it sum
+every coin; Fear & Greed is one index for the whole market and takes neither.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from cockpit.alarms import parse
-from cockpit.alarms.model import Alarm, AlarmError, AlarmFired, parse_ref
+from cockpit.alarms.model import MARKET, Alarm, AlarmError, AlarmFired, parse_ref
 from cockpit.alarms.notify import fired_json
 from cockpit.alarms.store import AlarmStore, UnknownAlarm, store_path
 from cockpit.config import TIMEFRAMES, AlarmSettings, Config
@@ -100,9 +104,18 @@ def _leaf(parent: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     return p
 
 
-def _kind(kinds: Any, name: str, help_text: str) -> argparse.ArgumentParser:
-    """An `add` kind, with the options every alarm takes."""
+def _kind(kinds: Any, name: str, help_text: str, *, market: bool = False) -> argparse.ArgumentParser:
+    """An `add` kind, with the options every alarm takes; ``market``: it may watch every coin instead."""
     p = _leaf(kinds, name, help_text)
+    if name != "fng":  # one index for the whole market: no instrument to name
+        which = p.add_mutually_exclusive_group() if market else p
+        which.add_argument(
+            "--symbol", metavar="SYMBOL", help="the market watched: ETH/USDT:USDT (default: [live] symbol)"
+        )
+        if market:
+            which.add_argument(
+                "--market", action="store_true", help="every coin's liquidations (default: the symbol's coin)"
+            )
     p.add_argument("--note", default="", metavar="TEXT", help="shown with the alarm and its firings")
     once = p.add_mutually_exclusive_group()
     once.add_argument("--once", action="store_true", default=None, help="fire once, then done")
@@ -126,7 +139,7 @@ def _add_kinds(kinds: Any) -> None:
     lv = _kind(kinds, "level", "price crosses a computed level, following it as it moves")
     lv.add_argument("ref", type=_ref, metavar="REF", help='"fib 0.618", "bounce trigger", "support", ...')
     lv.add_argument("--direction", choices=("above", "below"), required=True)
-    lq = _kind(kinds, "liq", "liquidations in a window go above USD")
+    lq = _kind(kinds, "liq", "liquidations in a window go above USD", market=True)
     lq.add_argument("level", type=_amount("amount (USD)"), metavar="USD")
     lq.add_argument("--window", type=_window, default=3600, metavar="W", help="1h 4h 24h, 90m, N minutes")
     lq.add_argument("--side", choices=("long", "short"), help="one side only (default both)")
@@ -141,9 +154,14 @@ def _add_kinds(kinds: Any) -> None:
     rs.add_argument("--direction", choices=("above", "below"), required=True)
 
 
-def alarm_from_args(args: argparse.Namespace) -> Alarm:
-    """The alarm an `add` command line describes (``AlarmError`` if inconsistent)."""
+def alarm_from_args(args: argparse.Namespace, default_symbol: str) -> Alarm:
+    """The alarm an `add` command line describes (``AlarmError`` if inconsistent); ``default_symbol``
+    is watched when the line names none (the config's ``[live] symbol``: what the cockpit charts)."""
+    symbol = getattr(args, "symbol", None) or default_symbol
+    if getattr(args, "market", False):
+        symbol = MARKET
     options: dict[str, Any] = {
+        "symbol": symbol,
         "note": args.note,
         "once": args.once,
         "cooldown_s": args.cooldown,
@@ -211,14 +229,14 @@ def cmd_alarms(args: argparse.Namespace, config: Config) -> int:
     settings = config.alarms
     path = store_path(settings, config.source, demo=bool(getattr(args, "demo", False)))
     with AlarmStore(path) as store:
-        status = _act(store, args, settings)
+        status = _act(store, args, settings, config.live.symbol)
         if store.created:  # said after the action: a failed one keeps its error to one line
             # A file deleted under a running cockpit would otherwise go unnoticed here.
             say(f"there was no alarm store at {path}: created a new one")
     return status
 
 
-def _act(store: AlarmStore, args: argparse.Namespace, settings: AlarmSettings) -> int:
+def _act(store: AlarmStore, args: argparse.Namespace, settings: AlarmSettings, symbol: str) -> int:
     act = args.alarms_command
     if act == "list":
         rows = store.read_alarms()
@@ -231,7 +249,7 @@ def _act(store: AlarmStore, args: argparse.Namespace, settings: AlarmSettings) -
         else:
             echo(f"no alarms in {store.path}")
     elif act == "add":
-        added = store.add(alarm_from_args(args))
+        added = store.add(alarm_from_args(args, symbol))
         if args.json:
             _out(alarm_json(added, settings))
         else:

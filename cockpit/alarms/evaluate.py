@@ -17,6 +17,16 @@ window total) and is either *armed* or not:
 * When a bound level moves, the alarm is re-judged against the new level with the last observation: it
   disarms if that observation is already on the target side (the level moved, the price did not cross it)
   and arms if it is beyond the band. Level moves never fire.
+
+Streams are keyed by what they measure *and of what*, so one book judges every instrument at once:
+"price:ETH/USDT:USDT" (every live price of that instrument, charted or not), "rsi:1h:ETH/USDT:USDT",
+"liq:3600:long:ETH" (a coin's markets) or "liq:3600:long:market" (every coin), "fng". The instrument comes
+last because unified symbols contain ":" themselves.
+
+Levels and RSI are computed by the engine for the charted instrument only (the analysis is the chart's).
+Level and RSI alarms of another instrument therefore wait, unarmed and with the reason in their status,
+rather than being judged on the charted instrument's numbers; when their instrument is charted they start
+afresh (a first observation never fires, so a crossing that happened off screen is not reported late).
 """
 
 from __future__ import annotations
@@ -24,22 +34,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from cockpit.alarms.model import Alarm, AlarmFired, AlarmStatus
+from cockpit.alarms.model import MARKET, Alarm, AlarmFired, AlarmStatus
 from cockpit.config import AlarmSettings
 
 PRICE = "price"
 FNG = "fng"
 CONDITION_KINDS = frozenset({"liq", "fng"})
+ANALYSED_KINDS = frozenset({"level", "rsi"})  # judged on the chart's analysis: wait while not charted
+
+
+def price_stream(symbol: str) -> str:
+    """The key of an instrument's price stream: "price:BTC/USDT:USDT"."""
+    return f"{PRICE}:{symbol}"
 
 
 def stream_of(alarm: Alarm) -> str:
-    """The key of the observation stream an alarm watches: "price", "fng", "rsi:1h", "liq:3600:long"."""
+    """The key of the observation stream an alarm watches: "price:BTC/USDT:USDT", "fng",
+    "rsi:1h:BTC/USDT:USDT", "liq:3600:long:BTC" (one coin) or "liq:3600:all:market" (every coin)."""
     if alarm.kind in ("price", "zone", "level"):
-        return PRICE
+        return price_stream(alarm.symbol)
     if alarm.kind == "rsi":
-        return f"rsi:{alarm.timeframe}"
+        return f"rsi:{alarm.timeframe}:{alarm.symbol}"
     if alarm.kind == "liq":
-        return f"liq:{alarm.window_s}:{alarm.side or 'all'}"
+        return f"liq:{alarm.window_s}:{alarm.side or 'all'}:{alarm.scope}"
     return FNG
 
 
@@ -105,6 +122,7 @@ class _Live:
     band_pct: float
     level: float | None
     rule: Rule | None
+    price_key: str | None  # the price stream of its instrument (None: market-wide)
     armed: bool = False
 
 
@@ -116,13 +134,15 @@ class AlarmBook:
         self._live: dict[int, _Live] = {}
         self._by_stream: dict[str, list[_Live]] = {}
         self._last: dict[str, float] = {}  # last observation per stream
-        self._levels: dict[str, float | None] = {}  # resolved computed levels by reference
-        self._price: float | None = None
-        self._prev_price: float | None = None
+        self._prev: dict[str, float | None] = {}  # the observation before it, per stream
+        self._price_keys: dict[str, str] = {}  # symbol -> its price stream (no string built per tick)
+        self._charted: str | None = None  # whose levels and RSI the engine computes (None: not told)
+        self._levels: dict[str, float | None] = {}  # resolved computed levels of the charted instrument
         self._fired: list[AlarmFired] = []  # for the next snapshot
         self._unrecorded: list[AlarmFired] = []  # for the history store
         self.streams: frozenset[str] = frozenset()  # streams some alarm (muted or not) watches
         self.refs: frozenset[str] = frozenset()  # computed levels some alarm follows
+        self.analysed: frozenset[str] = frozenset()  # instruments whose levels or RSI some alarm follows
 
     def __len__(self) -> int:
         return len(self._live)
@@ -154,6 +174,7 @@ class AlarmBook:
             self._by_stream.setdefault(live.stream, []).append(live)
         self.streams = frozenset(self._by_stream)
         self.refs = frozenset(x.alarm.ref for x in fresh.values() if x.alarm.ref)
+        self.analysed = frozenset(x.alarm.symbol for x in fresh.values() if x.alarm.kind in ANALYSED_KINDS)
 
     def upsert(self, alarm: Alarm) -> None:
         """Add or replace one alarm (a changed revision restarts its arming)."""
@@ -171,7 +192,8 @@ class AlarmBook:
         once, cooldown_s, band_pct = alarm.effective(self.settings)
         stream = stream_of(alarm)
         level = self._resolve(alarm)
-        live = _Live(alarm, stream, once, int(cooldown_s * 1000), band_pct, level, None)
+        price_key = price_stream(alarm.symbol) if alarm.symbol != MARKET else None
+        live = _Live(alarm, stream, once, int(cooldown_s * 1000), band_pct, level, None, price_key)
         live.rule = make_rule(alarm, level, band_pct)
         if alarm.kind in CONDITION_KINDS:
             live.armed = alarm.last_fired_ms is None
@@ -182,18 +204,41 @@ class AlarmBook:
 
     def _resolve(self, alarm: Alarm) -> float | None:
         if alarm.kind == "level":
-            return self._levels.get(alarm.ref or "")
+            # Another instrument's levels are not known: never judge it on the charted one's.
+            return self._levels.get(alarm.ref or "") if alarm.symbol == self._charted else None
         return alarm.level
 
     # -- what the engine asks ------------------------------------------------------------------------------
 
+    @property
+    def charted(self) -> str | None:
+        """The instrument whose levels and RSI the engine computes (None until it says)."""
+        return self._charted
+
+    def chart(self, symbol: str) -> bool:
+        """The engine now analyses ``symbol``: the levels known so far were another instrument's, and RSI
+        streams start afresh (their last values are from before a gap, so a first value must not fire).
+        True when that changed something (the caller's resolved levels are then out of date)."""
+        if symbol == self._charted:
+            return False
+        self._charted = symbol
+        for stream in [s for s in self._last if s.startswith("rsi:")]:
+            del self._last[stream]
+            self._prev.pop(stream, None)
+        for live in self._live.values():
+            if live.alarm.kind == "rsi":
+                live.armed = False
+        self.set_levels({})
+        return True
+
     def set_levels(self, levels: Mapping[str, float | None]) -> None:
-        """New resolved computed levels (after the analysis changed); level moves never fire."""
+        """New resolved computed levels of the charted instrument (after its analysis changed); level
+        moves never fire."""
         self._levels = dict(levels)
         for live in self._live.values():
             if live.alarm.kind != "level":
                 continue
-            level = self._levels.get(live.alarm.ref or "")
+            level = self._resolve(live.alarm)
             if level == live.level:
                 continue
             live.level = level
@@ -207,15 +252,19 @@ class AlarmBook:
                 elif not live.armed and live.rule.arms(last):
                     live.armed = True
 
-    def on_price(self, ts_ms: int, price: float) -> None:
-        """Every price tick, in arrival order (the hot path: a few comparisons per price alarm)."""
-        self._prev_price, self._price = self._price, price
-        self.feed(PRICE, ts_ms, price)
+    def on_price(self, symbol: str, ts_ms: int, price: float) -> None:
+        """Every live price of every instrument, in arrival order (the hot path: a dictionary look-up,
+        then a few comparisons per alarm on that instrument; none for an instrument no alarm watches)."""
+        key = self._price_keys.get(symbol)
+        if key is None:
+            key = self._price_keys[symbol] = price_stream(symbol)
+        self.feed(key, ts_ms, price)
 
     def feed(self, stream: str, ts_ms: int, value: float) -> None:
         """One observation of a stream; repeating the last value is harmless."""
         prev = self._last.get(stream)
         self._last[stream] = value
+        self._prev[stream] = prev
         for live in self._by_stream.get(stream, ()):
             fired = self._step(live, ts_ms, value, prev)
             if fired is not None:
@@ -241,8 +290,9 @@ class AlarmBook:
                 value=v,
                 prev_value=prev,
                 level=live.level if alarm.kind != "zone" else None,
-                price=self._price,
-                prev_price=self._prev_price,
+                # Its own instrument's price (a market-wide alarm has none).
+                price=self._last.get(live.price_key) if live.price_key else None,
+                prev_price=self._prev.get(live.price_key) if live.price_key else None,
                 final=live.once,
             )
         if not live.armed and rule.arms(v):
@@ -271,10 +321,22 @@ class AlarmBook:
         """Every alarm with its resolved level, arming and last observation, by id."""
         return tuple(
             AlarmStatus(
-                x.alarm, x.level, x.armed and not (x.alarm.done or x.alarm.muted), self._last.get(x.stream)
+                x.alarm,
+                x.level,
+                x.armed and not (x.alarm.done or x.alarm.muted),
+                self._last.get(x.stream),
+                self._waiting_for(x.alarm),
             )
             for _, x in sorted(self._live.items())
         )
+
+    def _waiting_for(self, alarm: Alarm) -> str | None:
+        """Why an alarm cannot fire now, when the reason is not in its numbers: its instrument's analysis
+        is not computed (it is not charted)."""
+        if alarm.kind not in ANALYSED_KINDS or self._charted in (None, alarm.symbol):
+            return None
+        what = "levels of {} are" if alarm.kind == "level" else "RSI of {} is"
+        return f"{what.format(alarm.symbol)} computed while it is charted"
 
 
 _STATUS_FIELDS = ("id", "created_ms", "rev", "done", "fired_count", "last_fired_ms")

@@ -1,9 +1,15 @@
 """What an alarm is: its kinds, validation, and the plain records a firing and a live alarm produce.
 
-Pure data, no I/O. One frozen ``Alarm`` carries the definition the user gave (kind and parameters, options
-left ``None`` to follow the ``[alarms]`` config) and the status the store keeps (id, revision, whether a
-once-alarm is done, how often and when it last fired). Constructing one validates it: every problem is a
-``AlarmError`` whose text names the value at fault, so the CLI and the UI dialog show it as is.
+Pure data, no I/O. One frozen ``Alarm`` carries the definition the user gave (kind, instrument and
+parameters, options left ``None`` to follow the ``[alarms]`` config) and the status the store keeps (id,
+revision, whether a once-alarm is done, how often and when it last fired). Constructing one validates it:
+every problem is a ``AlarmError`` whose text names the value at fault, so the CLI and the UI dialog show it
+as is.
+
+Every alarm names what it watches in ``symbol``: price, zone, level and RSI alarms a unified perpetual
+("ETH/USDT:USDT"); a liquidation alarm either a symbol, standing for its coin (every market of ETH), or
+``MARKET`` (every coin); Fear & Greed is one index for the whole market, so its alarms are always
+``MARKET``.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from cockpit.analytics.liquidations import coin_of
 from cockpit.config import TIMEFRAMES, AlarmSettings
 from cockpit.text.safety import printable
 
@@ -41,6 +48,13 @@ MAX_NOTE = 200
 # (2025-10-10) was about $1.9*10^10 across the whole market.
 MAX_PRICE = 1e9
 MAX_USD = 1e12
+# What a market-wide alarm names as its symbol. A word rather than "": an empty value reads as "not set"
+# in the store and in --json output, and "market" can never be a unified symbol (they contain "/").
+MARKET = "market"
+# The instrument every alarm watched before alarms named one (stores of schema 1), and the default of
+# ``[live] symbol``: what an alarm built in code without a symbol watches.
+DEFAULT_SYMBOL = "BTC/USDT:USDT"
+MAX_SYMBOL = 64
 
 
 class AlarmError(ValueError):
@@ -102,6 +116,7 @@ class Alarm:
     """
 
     kind: Kind
+    symbol: str = DEFAULT_SYMBOL  # the instrument watched; MARKET for market-wide (liq, fng)
     direction: Direction | None = None
     level: float | None = None
     low: float | None = None  # zone
@@ -161,6 +176,7 @@ class Alarm:
             if self.timeframe not in TIMEFRAMES:
                 known = " ".join(TIMEFRAMES)
                 raise AlarmError(f"RSI timeframe must be one of {known}, got {self.timeframe!r}")
+        _check_symbol(self)
         if self.cooldown_s is not None:
             _number("cooldown (seconds)", self.cooldown_s, lo=0, hi=86_400)
         if self.hysteresis_pct is not None:
@@ -173,20 +189,26 @@ class Alarm:
 
     def describe(self) -> str:
         """A short human description: "price above 80,000", "liquidations 1h > $100M (long)"."""
-        k = self.kind
+        k, sym = self.kind, self.symbol
         if k == "price":
-            return f"price {self.direction} {_price(self.level)}"
+            return f"{sym} price {self.direction} {_price(self.level)}"
         if k == "zone":
             verb = "enters" if self.on == "enter" else "leaves"
-            return f"price {verb} {_price(self.low)}–{_price(self.high)}"
+            return f"{sym} price {verb} {_price(self.low)}–{_price(self.high)}"
         if k == "level":
-            return f"price {self.direction} {self.ref}"
+            return f"{sym} price {self.direction} {self.ref}"
         if k == "liq":
             side = f" ({self.side})" if self.side else ""
-            return f"liquidations {window_name(self.window_s or 0)} > {usd(self.level or 0.0)}{side}"
+            window = window_name(self.window_s or 0)
+            return f"{self.scope} liquidations {window} > {usd(self.level or 0.0)}{side}"
         if k == "fng":
             return f"Fear & Greed {'≤' if self.direction == 'below' else '≥'} {self.level:g}"
-        return f"RSI {self.timeframe} {self.direction} {self.level:g}"
+        return f"{sym} RSI {self.timeframe} {self.direction} {self.level:g}"
+
+    @property
+    def scope(self) -> str:
+        """What a liquidation or F&G alarm sums over: MARKET, or the coin of ``symbol`` ("BTC")."""
+        return MARKET if self.symbol == MARKET else coin_of(self.symbol)
 
     def effective(self, settings: AlarmSettings) -> tuple[bool, float, float]:
         """(once, cooldown_s, hysteresis_pct) with the config's defaults for options left unset."""
@@ -194,6 +216,18 @@ class Alarm:
         cooldown = settings.cooldown_s if self.cooldown_s is None else self.cooldown_s
         band = settings.hysteresis_pct if self.hysteresis_pct is None else self.hysteresis_pct
         return once, cooldown, band
+
+
+def _check_symbol(alarm: Alarm) -> None:
+    """``symbol`` is printable text naming an instrument, or MARKET where the kind allows it."""
+    if alarm.kind == "fng":  # one index for the whole market, whatever the caller named
+        object.__setattr__(alarm, "symbol", MARKET)
+        return
+    sym = alarm.symbol
+    if not isinstance(sym, str) or not sym or len(sym) > MAX_SYMBOL or printable(sym) != sym or " " in sym:
+        raise AlarmError(f"symbol must be a market such as {DEFAULT_SYMBOL}, got {sym!r}")
+    if sym == MARKET and alarm.kind != "liq":
+        raise AlarmError(f"a {alarm.kind} alarm watches one instrument, not the whole market")
 
 
 _FIELDS: dict[str, frozenset[str]] = {
@@ -303,3 +337,4 @@ class AlarmStatus:
     level: float | None  # resolved level now (a bound level follows the analysis; None when unresolved)
     armed: bool  # a crossing now would fire (outside cooldown)
     value: float | None  # the last observation of what it watches
+    waiting: str | None = None  # why it cannot fire now beyond its numbers ("levels of X are computed ...")

@@ -1,11 +1,26 @@
-"""The alarm store's tables and columns (SQLite), and its schema version (``PRAGMA user_version``)."""
+"""The alarm store's tables and columns (SQLite), its schema version (``PRAGMA user_version``) and the
+steps that bring an older file up to it.
+
+A new file is made by the first schema and then every migration, the same path an old file takes, so the
+migrations run on every new store and a fresh file and a migrated one cannot drift apart.
+
+Versions:
+1. alarms and history.
+2. ``alarms.symbol``: the instrument an alarm watches (``cockpit.alarms.model``). Alarms of a version 1
+   file watched the one instrument the cockpit then followed by default, BTC/USDT:USDT, except the
+   market-wide kinds: liquidation alarms summed every coin the windows held, and Fear & Greed is one index,
+   so those become "market" and keep firing on what they fired on before.
+"""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+from cockpit.alarms.model import DEFAULT_SYMBOL, MARKET
+
+SCHEMA_VERSION = 2
 
 DEF_COLS = (
     "kind",
+    "symbol",
     "direction",
     "level",
     "low",
@@ -36,7 +51,7 @@ HIST_COLS = (
     "final",
 )
 
-SCHEMA = (
+SCHEMA_V1 = (
     """CREATE TABLE alarms (
         id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: history and scripts refer to ids
         kind TEXT NOT NULL,
@@ -64,3 +79,13 @@ SCHEMA = (
         UNIQUE (alarm_id, ts_ms)  -- two cockpits seeing the same tick record it once
     )""",
 )
+
+# Statements that take a file from version N - 1 to N, by N. SQLite's ADD COLUMN needs a constant default
+# for a NOT NULL column; new rows always name their symbol, so the default only ever fills old rows.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        f"ALTER TABLE alarms ADD COLUMN symbol TEXT NOT NULL DEFAULT '{DEFAULT_SYMBOL}'",
+        f"UPDATE alarms SET symbol = '{MARKET}' WHERE kind IN ('liq', 'fng')",
+    ),
+}
+assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1)), "one migration per version"

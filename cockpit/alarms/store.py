@@ -11,7 +11,9 @@ Durability and sharing, and why:
   queue on ``busy_timeout`` instead of failing with a lock-upgrade deadlock, and nothing is half-written.
 * ``PRAGMA data_version`` changes when another connection committed; polling it costs no disk read, so
   ``changed()`` can run every second.
-* The schema version lives in ``user_version``; a newer file than this code knows is refused.
+* The schema version lives in ``user_version``; a newer file than this code knows is refused, an older one
+  is brought up to date in the same transaction that checks it (``schema.MIGRATIONS``): a cockpit killed
+  half-way leaves the old file as it was.
 * The file deleted or replaced under an open store (``rm alarms.db``) is noticed before every write and on
   every poll (its inode changed): ``StoreReplaced``, after which the owner ``reopen()``s the file now at the
   path and ``restore()``s what it holds. Without that, commits went to the unlinked file and were lost.
@@ -34,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.alarms.model import Alarm, AlarmError, AlarmFired
-from cockpit.alarms.schema import DEF_COLS, HIST_COLS, SCHEMA, SCHEMA_VERSION, STATUS_COLS
+from cockpit.alarms.schema import DEF_COLS, HIST_COLS, MIGRATIONS, SCHEMA_V1, SCHEMA_VERSION, STATUS_COLS
 from cockpit.config import AlarmSettings
 from cockpit.storage.paths import resolve_store
 from cockpit.storage.sqlite_wal import FileMark, open_wal
@@ -181,8 +183,12 @@ class AlarmStore:
                     f" (schema {version}, this one knows {SCHEMA_VERSION})"
                 )
             if version == 0:
-                for statement in SCHEMA:
+                for statement in SCHEMA_V1:
                     db.execute(statement)
+            for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[step]:
+                    db.execute(statement)
+            if version != SCHEMA_VERSION:  # only then: a write here would tell other stores "changed"
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         finally:

@@ -65,7 +65,7 @@ class Engine:
         # Alarms: the UI adds/changes/removes them through ``engine.alarms`` (see AlarmService).
         self.alarms = AlarmService(AlarmBook(config.alarms), alarm_store)
         self._symbol, self._kind = symbol, kind
-        self.followed = symbol  # the instrument on the chart (``follow``); alarms watch ``symbol``
+        self.followed = symbol  # the instrument on the chart (``follow``); each alarm watches its own
         self._queue: asyncio.Queue[MarketEvent] = asyncio.Queue()
         self.reset_state()
         # Every emitted event is also handed to these (a recording writer), in emission order.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cockpit.alarms.evaluate import PRICE, AlarmBook
+from cockpit.alarms.evaluate import AlarmBook
 from cockpit.alarms.levels import resolve_levels
 from cockpit.analytics.candles import Candles, FloatArray
 from cockpit.analytics.coverage import Coverage
@@ -24,6 +24,7 @@ from cockpit.analytics.rsi import rsi
 from cockpit.analytics.windows import LiquidationWindows
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config
 from cockpit.engine import chart_series as series
+from cockpit.engine.alarm_inputs import LiquidationInputs
 from cockpit.engine.instrument import Instrument
 from cockpit.engine.source_health import SourceHealth, SourceTrack, feed_of
 from cockpit.models import (
@@ -67,7 +68,6 @@ class MarketState:
     _closed_by_tf: dict[str, Candles] = field(default_factory=dict)
     _chart_liqs: tuple[tuple[object, ...], ChartLiquidations] | None = None
     coin_table: CoinTable = field(default_factory=CoinTable)
-    alarm_symbol: str = ""  # the instrument today's alarms watch ("" = the one followed at start)
     alarm_book: AlarmBook | None = None  # evaluated on every tick (price) and after every batch (the rest)
     alarm_error: str | None = None  # set by the engine from its alarm service, shown in the snapshot
     _alarm_inputs: tuple[object, frozenset[str]] = (None, frozenset())  # (analysis, refs) last resolved
@@ -75,7 +75,7 @@ class MarketState:
     def __post_init__(self) -> None:
         self.tape: deque[LiquidationEvent] = deque(maxlen=self.config.liquidations.tape_rows)
         self.health = SourceHealth(self.sources, self.config.engine, self.simulated)
-        self.alarm_symbol = self.alarm_symbol or self.symbol
+        self.liquidation_inputs = LiquidationInputs(self.windows)
 
     def register(
         self,
@@ -186,9 +186,10 @@ class MarketState:
         self.changed = True
 
     def _observed(self, symbol: str, ts_ms: int, price: float) -> None:
-        """A live price of ``symbol`` (not history): the alarms on that instrument judge it."""
-        if self.alarm_book is not None and symbol == self.alarm_symbol:
-            self.alarm_book.on_price(ts_ms, price)
+        """A live price of ``symbol`` (not history): the alarms on that instrument judge it, whether it is
+        charted or not."""
+        if self.alarm_book is not None:
+            self.alarm_book.on_price(symbol, ts_ms, price)
 
     def _tick(self, t: PriceTick) -> None:
         if self.instrument(t.symbol).tick(t):
@@ -220,44 +221,40 @@ class MarketState:
         """Give the alarm book what changes per batch rather than per tick: liquidation window totals,
         Fear & Greed, RSI of closed bars and the computed levels bound alarms follow.
 
-        RSI and the levels come from closed bars, so they can only move when a minute closed; they are
-        brought up to date at the end of that batch (ticks later in the same batch still see the old level,
-        a lag of one batch, milliseconds), and only when some alarm needs them.
+        RSI and the levels come from closed bars of the charted instrument (the only one analysed), so
+        they can only move when a minute closed; they are brought up to date at the end of that batch
+        (ticks later in the same batch still see the old level, a lag of one batch, milliseconds), and only
+        when some alarm on the charted instrument needs them. Alarms on other instruments wait for theirs
+        (see ``cockpit.alarms.evaluate``).
         """
         book = self.alarm_book
         if book is None or not len(book):
             return
-        streams = book.streams - {PRICE}
-        if self.symbol != self.alarm_symbol:  # levels and RSI on screen are another instrument's
-            streams = frozenset(s for s in streams if not s.startswith("rsi:"))
-        needs_derived = self.symbol == self.alarm_symbol and (
-            bool(book.refs) or any(s.startswith("rsi:") for s in streams)
-        )
-        if needs_derived:
+        if book.chart(self.symbol):  # the levels it held were another instrument's
+            self._alarm_inputs = (None, frozenset())
+        if self.symbol in book.analysed:
             self._refresh_derived()
-        refs = book.refs
-        seen_analysis, seen_refs = self._alarm_inputs
-        if (
-            refs and needs_derived and (seen_analysis is not self._analysis or seen_refs != refs)
-        ):  # identity: arrays inside
-            book.set_levels(resolve_levels(self._analysis, refs))
-            self._alarm_inputs = (self._analysis, refs)
-        for stream in sorted(streams):
+            self._feed_levels(book)
+        liq_due = self.liquidation_inputs.due(now_ms)
+        for stream in sorted(book.streams):
             kind, _, rest = stream.partition(":")
-            if kind == "liq":
-                window, _, side = rest.partition(":")
-                t = self.windows.totals(int(window), now_ms)
-                book.feed(
-                    stream,
-                    now_ms,
-                    t.long_usd if side == "long" else t.short_usd if side == "short" else t.total_usd,
-                )
+            if kind == "liq" and liq_due:
+                book.feed(stream, now_ms, self.liquidation_inputs.value(rest, now_ms))
             elif kind == "rsi":
-                value = self._rsi.get(rest)
+                timeframe, _, symbol = rest.partition(":")
+                value = self._rsi.get(timeframe) if symbol == self.symbol else None
                 if value is not None:
                     book.feed(stream, now_ms, value)
             elif kind == "fng" and self.sentiment is not None:  # repeated values are harmless
                 book.feed(stream, now_ms, float(self.sentiment.latest.value))
+
+    def _feed_levels(self, book: AlarmBook) -> None:
+        """Resolve the computed levels alarms follow when the analysis or the references changed."""
+        refs = book.refs
+        seen_analysis, seen_refs = self._alarm_inputs
+        if refs and (seen_analysis is not self._analysis or seen_refs != refs):  # identity: arrays inside
+            book.set_levels(resolve_levels(self._analysis, refs))
+            self._alarm_inputs = (self._analysis, refs)
 
     # -- derived values -------------------------------------------------------------------------------
 

@@ -135,6 +135,10 @@ class CockpitApp(App[None]):
         """The last price the app was given (for the alarm dialog's default level)."""
         return self.snapshot.price if self.snapshot is not None else None
 
+    def current_symbol(self) -> str:
+        """The charted instrument (a new alarm's default; the chart draws only its alarms' levels)."""
+        return self.snapshot.symbol if self.snapshot is not None else self.config.live.symbol
+
     def write_to_terminal(self, text: str) -> None:
         """Bytes for the terminal itself (bell, OSC notifications), outside the screen's content."""
         driver = self._driver

@@ -34,6 +34,8 @@ class AlarmHost(Protocol):
 
     def current_price(self) -> float | None: ...
 
+    def current_symbol(self) -> str: ...
+
     def write_to_terminal(self, text: str) -> None: ...
 
 
@@ -57,8 +59,10 @@ class AlarmUi:
     def edit_alarm(self, alarm_id: int) -> None:
         alarm = next((a for a in self.service.book.alarms() if a.id == alarm_id), None)
         if alarm is not None:
-            last = self.host.current_price()
-            self.app.push_screen(AlarmDialog(None, last, editing=alarm), self._save_alarm)
+            charted = self.host.current_symbol()
+            # The last price steers a price alarm's direction: only the charted instrument's is known here.
+            last = self.host.current_price() if alarm.symbol == charted else None
+            self.app.push_screen(AlarmDialog(None, last, charted, editing=alarm), self._save_alarm)
 
     def change_alarm(self, op: str, alarm_id: int) -> None:
         """Mute/unmute, delete or re-arm an alarm (store I/O runs in a thread inside the service)."""
@@ -86,11 +90,11 @@ class AlarmUi:
     # -- actions -------------------------------------------------------------------------------------------
 
     def add(self) -> None:
-        """Open the alarm dialog at the chart's cursor, else at the last price."""
+        """Open the alarm dialog for the charted instrument, at the chart's cursor, else at the last price."""
         chart = self.app.query_one(PriceChart)
         last = self.host.current_price()
         level = chart.cursor if chart.cursor is not None else last
-        self.app.push_screen(AlarmDialog(level, last), self._save_alarm)
+        self.app.push_screen(AlarmDialog(level, last, self.host.current_symbol()), self._save_alarm)
 
     def show_list(self) -> None:
         """Show every alarm and the firing history."""
@@ -120,11 +124,13 @@ class AlarmUi:
             self.app.screen.refresh_rows()
 
     def _draw_alarm_levels(self, statuses: Sequence[AlarmStatus]) -> None:
-        """Price levels of live alarms onto the chart (zones as their two edges)."""
+        """Price levels of the charted instrument's live alarms onto the chart (zones as their two edges):
+        another instrument's levels are prices of another market, meaningless on this chart's scale."""
+        charted = self.host.current_symbol()
         levels: list[float] = []
         for st in statuses:
             a = st.alarm
-            if a.muted or a.done:
+            if a.muted or a.done or a.symbol != charted:
                 continue
             if a.kind in ("price", "level") and st.level is not None:
                 levels.append(st.level)

@@ -155,7 +155,8 @@ def test_list_screen_mutes_rearms_edits_and_deletes() -> None:
         return out
 
     o = asyncio.run(run())
-    assert o["rows"] == 2 and o["first_row"][1] == "price above 80,000" and o["first_row"][-1] == "reclaim"
+    assert o["rows"] == 2 and o["first_row"][1] == "BTC/USDT:USDT price above 80,000"
+    assert o["first_row"][-1] == "reclaim"
     assert (o["muted"], o["state"], o["unmuted"]) == (True, "muted", True)
     assert o["rearmed_rev"] >= 3  # each change is a new revision
     assert float(o["edit_prefill"]) == 80_000 and o["edited"] == (1, 81_000.0, "reclaim")
@@ -221,7 +222,7 @@ def test_alarm_set_from_the_keyboard_fires_at_the_right_tick_and_survives_a_rest
     # The right tick: the first simulated tick under the level, its predecessor at or above it.
     assert f.ts_ms == expected.ts_ms and f.price == expected.price and f.prev_price is not None
     assert f.prev_price >= level > f.price
-    assert any(t == "cockpit alarm #1" and "price below 75,150" in m for t, m in o["toasts"])
+    assert any(t == "cockpit alarm #1" and "BTC/USDT:USDT price below 75,150" in m for t, m in o["toasts"])
     written = "".join(o["written"])
     assert (
         "\a" in written

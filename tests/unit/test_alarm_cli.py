@@ -70,6 +70,13 @@ ADD_EXAMPLES: list[tuple[list[str], dict[str, Any]]] = [
         ["above", "80k", "--hysteresis", "0.2", "--muted"],
         {"level": 80_000.0, "hysteresis_pct": 0.2, "muted": True},
     ),
+    # The instrument: the config's [live] symbol unless named; a liquidation alarm the coin, or --market.
+    (["below", "3000", "--symbol", "ETH/USDT:USDT"], {"symbol": "ETH/USDT:USDT", "level": 3000.0}),
+    (
+        ["liq", "5M", "--symbol", "ETH/USDT:USDT"],
+        {"symbol": "ETH/USDT:USDT", "description": "ETH liquidations 1h > $5M"},
+    ),
+    (["liq", "100M", "--market"], {"symbol": "market", "description": "market liquidations 1h > $100M"}),
 ]
 
 
@@ -81,15 +88,18 @@ def test_add_list_rm_round_trip(data_dir: Path, capsys: pytest.CaptureFixture[st
         added.append(a)
     assert [a["id"] for a in added] == list(range(1, len(ADD_EXAMPLES) + 1))
     assert added[0]["effective"] == {"once": False, "cooldown_s": 60.0, "hysteresis_pct": 0.05}
-    assert added[4]["description"] == "liquidations 1h > $100M (long)"
+    assert added[4]["description"] == "BTC liquidations 1h > $100M (long)"
+    assert [a["symbol"] for a in added[:9]] == ["BTC/USDT:USDT"] * 5 + ["market"] + ["BTC/USDT:USDT"] * 3
     listed = js(capsys, "alarms", "list")
     assert listed == added
     assert js(capsys, "alarms", "rm", "2", "5") == {"removed": [2, 5]}
-    assert [a["id"] for a in js(capsys, "alarms", "list")] == [1, 3, 4, 6, 7, 8, 9]
+    left = [i for i in range(1, len(ADD_EXAMPLES) + 1) if i not in (2, 5)]
+    assert [a["id"] for a in js(capsys, "alarms", "list")] == left
     code, out, _ = cli(capsys, "alarms", "list")
-    assert code == 0 and "price above 80,000" in out and "“reclaim”" in out and len(out.splitlines()) == 7
+    assert code == 0 and "BTC/USDT:USDT price above 80,000" in out and "“reclaim”" in out
+    assert len(out.splitlines()) == len(left)
     code, out, _ = cli(capsys, "alarms", "add", "below", "70000")
-    assert (code, out) == (0, "added alarm 10: price below 70,000\n")
+    assert (code, out) == (0, f"added alarm {len(ADD_EXAMPLES) + 1}: BTC/USDT:USDT price below 70,000\n")
     assert (data_dir / "alarms.db").exists()
 
 
@@ -160,6 +170,23 @@ def test_demo_and_config_select_other_stores(
         (["add", "above", "1", "--once", "--rearm"], "argument --rearm: not allowed with argument --once"),
         (["add", "above", "1", "--cooldown", "x"], "invalid cooldown 'x'"),
         (["add", "sideways", "1"], "invalid choice: 'sideways'"),
+        (
+            ["add", "liq", "1e6", "--market", "--symbol", "X/USDT:USDT"],
+            "--symbol: not allowed with argument --market",
+        ),
+        (["add", "above", "1", "--market"], "unrecognized arguments: --market"),
+        (
+            ["add", "fng", "--at-or-below", "20", "--symbol", "X/USDT:USDT"],
+            "unrecognized arguments: --symbol",
+        ),
+        (
+            ["add", "above", "1", "--symbol", "market"],
+            "cockpit: a price alarm watches one instrument, not the whole",
+        ),
+        (
+            ["add", "above", "1", "--symbol", "BTC USDT"],
+            "cockpit: symbol must be a market such as BTC/USDT:USDT",
+        ),
         (["rm", "7"], "cockpit: no alarm with id 7"),
         (["rm", "x"], "invalid alarm id 'x'"),
         (["mute", "3"], "cockpit: no alarm with id 3"),

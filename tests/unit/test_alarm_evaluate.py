@@ -30,6 +30,7 @@ from cockpit.alarms.model import (
 )
 from cockpit.config import AlarmSettings
 
+BTC = "BTC/USDT:USDT"  # what an alarm built without a symbol watches
 LEVEL = 100.0
 # Prices on a coarse grid plus values hugging the level and the band edges, so equality happens often.
 PRICES = st.one_of(
@@ -75,7 +76,7 @@ def run_book(alarm: Alarm, path: list[tuple[int, float]]) -> list[int]:
     book.load([replace(alarm, id=1)])
     out = []
     for i, (ts, p) in enumerate(path):
-        book.on_price(ts, p)
+        book.on_price(BTC, ts, p)
         got = book.take_fired()
         assert len(got) <= 1
         if got:
@@ -137,7 +138,7 @@ def test_a_moving_bound_level_fires_only_on_real_crossings(
             level = moves[i]
             book.set_levels({"support": level})
             assert book.take_fired() == ()
-        book.on_price(ts, p)
+        book.on_price(BTC, ts, p)
         for f in book.take_fired():
             assert level is not None and f.level == level
             assert f.prev_value is not None and f.prev_value <= level < f.value
@@ -152,7 +153,7 @@ def test_zone_enter_and_leave(steps: list[tuple[int, float]], on: str, pct: floa
     path = path_of(steps)
     fired = []
     for i, (ts, p) in enumerate(path):
-        book.on_price(ts, p)
+        book.on_price(BTC, ts, p)
         fired += [(i, f) for f in book.take_fired()]
     inside = [low < p < high for _, p in path]
     for n, (i, f) in enumerate(fired):
@@ -199,7 +200,7 @@ def test_touching_is_not_a_cross_and_jitter_does_not_refire() -> None:
     prices = [99.0, 100.0, 100.0, 100.01, 99.99, 100.02, 99.96, 100.03, 99.94, 100.01]
     fired = []
     for i, p in enumerate(prices):
-        book.on_price(i, p)
+        book.on_price(BTC, i, p)
         fired += [(f.ts_ms, f.prev_value, f.value) for f in book.take_fired()]
     # 100.01 fires (from 100.0); jitter to 99.99/99.96 stays inside the band; 99.94 re-arms; 100.01 fires.
     assert fired == [(3, 100.0, 100.01), (9, 99.94, 100.01)]
@@ -216,7 +217,7 @@ def test_cooldown_drops_a_crossing_and_once_alarms_finish() -> None:
     path = [(0, 99.0), (1000, 101.0), (2000, 99.0), (3000, 101.0), (4000, 99.0), (15_000, 101.0)]
     fired = []
     for ts, p in path:
-        book.on_price(ts, p)
+        book.on_price(BTC, ts, p)
         fired += [(f.alarm_id, f.ts_ms, f.final) for f in book.take_fired()]
     assert fired == [(1, 1000, False), (2, 1000, True), (1, 15_000, False)]
     statuses = {s.alarm.id: s for s in book.statuses()}
@@ -228,9 +229,9 @@ def test_muted_alarms_never_fire_and_reload_keeps_runtime_state() -> None:
     book = AlarmBook(AlarmSettings(cooldown_s=0.0, hysteresis_pct=0.0))
     a = replace(price_alarm(100.0, "above"), id=1, rev=1)
     book.load([a, replace(price_alarm(100.0, "above", muted=True), id=2, rev=1)])
-    book.on_price(0, 99.0)
+    book.on_price(BTC, 0, 99.0)
     book.load([a, replace(price_alarm(100.0, "above", muted=True), id=2, rev=1)])  # same revisions
-    book.on_price(1, 101.0)
+    book.on_price(BTC, 1, 101.0)
     assert [f.alarm_id for f in book.take_fired()] == [1]
     assert len(book.take_unrecorded()) == 1 and book.take_unrecorded() == []
     # The store has not written the firing yet: a reload with the stale status does not forget it.
@@ -241,10 +242,10 @@ def test_muted_alarms_never_fire_and_reload_keeps_runtime_state() -> None:
 def test_condition_alarm_that_fired_before_restart_waits_for_the_condition_to_clear() -> None:
     book = AlarmBook(AlarmSettings(cooldown_s=0.0))
     book.load([replace(liq_alarm(100e6, 3600), id=1, last_fired_ms=5, fired_count=1)])
-    book.feed("liq:3600:all", 10, 150e6)
+    book.feed("liq:3600:all:BTC", 10, 150e6)
     assert book.take_fired() == ()
-    book.feed("liq:3600:all", 20, 50e6)
-    book.feed("liq:3600:all", 30, 120e6)
+    book.feed("liq:3600:all:BTC", 20, 50e6)
+    book.feed("liq:3600:all:BTC", 30, 120e6)
     (f,) = book.take_fired()
     assert (f.ts_ms, f.prev_value, f.value, f.level) == (30, 50e6, 120e6, 100e6)
 
@@ -252,9 +253,9 @@ def test_condition_alarm_that_fired_before_restart_waits_for_the_condition_to_cl
 def test_rsi_alarm_needs_a_previous_value() -> None:
     book = AlarmBook(AlarmSettings(cooldown_s=0.0))
     book.load([replace(rsi_alarm(30, "1h", "below"), id=1)])
-    book.feed("rsi:1h", 0, 25.0)  # already below: no cross without a value before
-    book.feed("rsi:1h", 1, 35.0)
-    book.feed("rsi:1h", 2, 29.0)
+    book.feed("rsi:1h:BTC/USDT:USDT", 0, 25.0)  # already below: no cross without a value before
+    book.feed("rsi:1h:BTC/USDT:USDT", 1, 35.0)
+    book.feed("rsi:1h:BTC/USDT:USDT", 2, 29.0)
     assert [(f.prev_value, f.value) for f in book.take_fired()] == [(35.0, 29.0)]
 
 
@@ -286,34 +287,36 @@ def test_refs_are_canonical() -> None:
     assert parse_ref("Fib .618") == "fib 0.618"
     assert parse_ref("  bounce   Trigger ") == "bounce trigger"
     assert parse_ref("fibonacci 1.618") == "fib 1.618"
-    assert level_alarm("FIB 0.5", "below").describe() == "price below fib 0.5"
-    assert liq_alarm(100e6, 3600, "long").describe() == "liquidations 1h > $100M (long)"
+    assert level_alarm("FIB 0.5", "below").describe() == "BTC/USDT:USDT price below fib 0.5"
+    assert liq_alarm(100e6, 3600, "long").describe() == "BTC liquidations 1h > $100M (long)"
+    assert liq_alarm(100e6, 3600, symbol="market").describe() == "market liquidations 1h > $100M"
     assert fng_alarm(20, "below").describe() == "Fear & Greed ≤ 20"
 
 
 def test_level_moves_rejudge_the_alarm_without_firing() -> None:
     book = AlarmBook(AlarmSettings(cooldown_s=0.0, hysteresis_pct=0.5))
     book.load([replace(level_alarm("bounce trigger", "above"), id=1)])
-    book.on_price(0, 100.0)  # no level yet: nothing to judge
+    book.chart(BTC)  # its instrument is the one analysed
+    book.on_price(BTC, 0, 100.0)  # no level yet: nothing to judge
     book.set_levels({"bounce trigger": 99.0})  # price already above the new level: not a crossing
-    book.on_price(1, 100.2)
+    book.on_price(BTC, 1, 100.2)
     assert book.take_fired() == ()
     book.set_levels({"bounce trigger": 102.0})  # the level moved above the price: armed at once
     assert book.statuses()[0].armed and book.take_fired() == ()
-    book.on_price(2, 102.5)
+    book.on_price(BTC, 2, 102.5)
     (f,) = book.take_fired()
     assert (f.prev_value, f.level, f.value) == (100.2, 102.0, 102.5)
     book.set_levels({"bounce trigger": None})  # gone from the analysis: dormant
-    book.on_price(3, 50.0)
-    book.on_price(4, 200.0)
+    book.on_price(BTC, 3, 50.0)
+    book.on_price(BTC, 4, 200.0)
     assert book.take_fired() == () and book.statuses()[0].level is None
 
 
 def test_a_changed_definition_is_never_mistaken_for_the_same_alarm() -> None:
     book = AlarmBook(AlarmSettings(cooldown_s=0.0, hysteresis_pct=0.0))
     book.load([replace(price_alarm(100.0, "above"), id=1, rev=1)])
-    book.on_price(0, 99.0)
+    book.on_price(BTC, 0, 99.0)
     book.load([replace(price_alarm(200.0, "above"), id=1, rev=1)])  # same revision, new level
-    book.on_price(1, 150.0)
-    book.on_price(2, 201.0)
+    book.on_price(BTC, 1, 150.0)
+    book.on_price(BTC, 2, 201.0)
     assert [(f.level, f.value) for f in book.take_fired()] == [(200.0, 201.0)]

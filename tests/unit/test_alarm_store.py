@@ -186,7 +186,8 @@ def test_a_newer_or_foreign_file_is_refused_in_one_line(tmp_path: Path) -> None:
     raw = sqlite3.connect(newer)
     raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.close()
-    with pytest.raises(StoreError, match=r"newer\.db: written by a newer cockpit \(schema 2"):
+    newer_text = rf"newer\.db: written by a newer cockpit \(schema {SCHEMA_VERSION + 1}"
+    with pytest.raises(StoreError, match=newer_text):
         AlarmStore(newer)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database, just some bytes that are long enough" * 20)

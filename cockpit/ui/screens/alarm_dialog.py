@@ -3,6 +3,9 @@
 Opened by ``a`` (prefilled from the chart cursor, else the last price) and by the alarm list to edit one.
 Enter in any field or the Set button confirms; escape cancels. Invalid input shows the model's own
 one-line message and keeps the dialog open, so nothing typed is lost.
+
+A new alarm watches the charted instrument (an edited one keeps its own); the "for" field says which, and
+for liquidations offers its coin or the whole market. Fear & Greed is always the market's.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from cockpit.alarms import parse
-from cockpit.alarms.model import Alarm, AlarmError, parse_ref, window_name
+from cockpit.alarms.model import MARKET, Alarm, AlarmError, parse_ref, window_name
+from cockpit.analytics.liquidations import coin_of
 from cockpit.config import TIMEFRAMES
 from cockpit.text.safety import shorten
 
@@ -57,9 +61,19 @@ FIELDS: dict[str, tuple[str, str, str | None, str, tuple[tuple[str, str], ...]]]
 }
 
 
-def build_alarm(kind: str, main: str, extra: str, choice: str, note: str, once: bool) -> Alarm:
+def scopes(kind: str, symbol: str) -> tuple[tuple[str, str], ...]:
+    """The "for" choices of a kind, as (title, symbol): one instrument, a liquidation alarm's coin or every
+    coin, F&G the market."""
+    if kind == "fng":
+        return (("the whole market", MARKET),)
+    if kind == "liq":
+        return ((f"{coin_of(symbol)}: every market of the coin", symbol), ("every coin (market)", MARKET))
+    return ((symbol, symbol),)
+
+
+def build_alarm(kind: str, main: str, extra: str, choice: str, note: str, once: bool, symbol: str) -> Alarm:
     """The alarm the fields describe; ``AlarmError`` names the field at fault."""
-    opts = {"note": note.strip(), "once": once}
+    opts = {"note": note.strip(), "once": once, "symbol": symbol}
     if kind == "price":
         return Alarm("price", direction=choice, level=parse.amount(main, "price"), **opts)  # type: ignore[arg-type]
     if kind == "zone":
@@ -119,11 +133,16 @@ class AlarmDialog(ModalScreen[Alarm | None]):
         Binding("ctrl+s", "submit", "Set", id="alarm-dialog.set"),
     ]
 
-    def __init__(self, level: float | None, last: float | None, editing: Alarm | None = None) -> None:
+    def __init__(
+        self, level: float | None, last: float | None, symbol: str, editing: Alarm | None = None
+    ) -> None:
+        """``symbol``: the charted instrument, watched by a new alarm (an edited one keeps its own)."""
         super().__init__()
         self.level = level
         self.last = last
         self.editing = editing
+        # The instrument the "for" field offers: an edited alarm's own, unless it is market-wide.
+        self.symbol = editing.symbol if editing is not None and editing.symbol != MARKET else symbol
         self._auto_direction = editing is None
         self._auto_value: str | None = None
 
@@ -140,6 +159,11 @@ class AlarmDialog(ModalScreen[Alarm | None]):
             with Horizontal():
                 yield Label("kind", classes="field-name")
                 yield Select(KIND_TITLES, value=kind, allow_blank=False, id="alarm-kind", compact=True)
+            with Horizontal():
+                yield Label("for", classes="field-name")
+                options = scopes(kind, self.symbol)
+                scope = e.symbol if e is not None and e.kind != "fng" else options[0][1]
+                yield Select(options, value=scope, allow_blank=False, id="alarm-scope", compact=True)
             with Horizontal():
                 yield Label("", classes="field-name", id="alarm-main-name")
                 yield Input(value=main, id="alarm-main", compact=True)
@@ -186,6 +210,9 @@ class AlarmDialog(ModalScreen[Alarm | None]):
         extra = self.query_one("#alarm-extra", Input)
         extra.placeholder = extra_hint
         if not keep_choice:
+            scope = self.query_one("#alarm-scope", Select)
+            scope.set_options(scopes(kind, self.symbol))
+            scope.value = scopes(kind, self.symbol)[0][1]
             extra.value = extra_hint if extra_name and kind != "zone" else ""
             select = self.query_one("#alarm-choice", Select)
             select.set_options(choices)
@@ -222,6 +249,7 @@ class AlarmDialog(ModalScreen[Alarm | None]):
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
+    @on(Select.Changed, "#alarm-scope")
     def _changed(self) -> None:
         self._validate()
 
@@ -234,6 +262,7 @@ class AlarmDialog(ModalScreen[Alarm | None]):
             str(self.query_one("#alarm-choice", Select).value),
             self.query_one("#alarm-note", Input).value,
             self.query_one("#alarm-once", Checkbox).value,
+            str(self.query_one("#alarm-scope", Select).value),
         )
         if self.editing is not None:  # keep the id and the options the dialog does not show
             e = self.editing

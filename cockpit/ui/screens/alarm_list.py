@@ -31,11 +31,14 @@ class AlarmActions(Protocol):
 
 
 def state_of(st: AlarmStatus) -> str:
+    """armed, waiting (with the reason when it is not in the numbers), muted or done."""
     a = st.alarm
     if a.muted:
         return "muted"
     if a.done:
         return "done"
+    if st.waiting:  # e.g. its instrument is not charted, so its levels are not computed
+        return f"waiting: {st.waiting}"
     return "armed" if st.armed else "waiting"
 
 
@@ -45,7 +48,7 @@ class AlarmListScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     AlarmListScreen { align: center middle; }
     AlarmListScreen > Vertical {
-        width: 110; max-width: 100%; height: 90%; border: round $alarm; background: $surface; padding: 0 1;
+        width: 140; max-width: 100%; height: 90%; border: round $alarm; background: $surface; padding: 0 1;
     }
     AlarmListScreen DataTable { height: 1fr; }
     AlarmListScreen #alarm-history { height: 1fr; }
