@@ -10,6 +10,7 @@ import asyncio
 from pathlib import Path
 
 from cockpit.alarms.model import (
+    MARKET,
     AlarmFired,
     AlarmStatus,
     fng_alarm,
@@ -133,7 +134,10 @@ def test_liquidation_window_alarm_fires_on_the_batch_that_crosses() -> None:
     engine, clock, _ = opened()
     w = engine.snapshot().liquidations.windows["1h"]
     both, longs = add(
-        engine, liq_alarm(w.total_usd + 5e6, 3600), liq_alarm(w.long_usd + 1e6, 3600, side="long")
+        engine,
+        # The window totals above are the market's (every simulated coin): so are these alarms.
+        liq_alarm(w.total_usd + 5e6, 3600, symbol=MARKET),
+        liq_alarm(w.long_usd + 1e6, 3600, side="long", symbol=MARKET),
     )
     assert engine.snapshot().fired_alarms == ()
 
