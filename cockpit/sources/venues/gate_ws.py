@@ -38,7 +38,7 @@ from cockpit.sources.venues.liquidation_ws import (
     make_event,
     ms_time,
     number,
-    number_twins,
+    read_batch,
 )
 from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent
 
@@ -144,17 +144,7 @@ def normalize_gate_rows(
     contents = [
         (r.get("contract"), r.get("size"), r.get("price"), r.get("order_price"), _raw_time(r)) for r in rows
     ]
-    events: list[VenueLiquidationEvent] = []
-    problems: list[MalformedLiquidation] = []
-    for row, occurrence in zip(rows, number_twins(contents), strict=True):
-        try:
-            event = normalize_gate_row(row, contract_sizes, occurrence)
-        except MalformedLiquidation as exc:
-            problems.append(exc)
-            continue
-        if event is not None:
-            events.append(event)
-    return events, problems
+    return read_batch(rows, contents, normalize_gate_row, contract_sizes)
 
 
 def print_identity(

@@ -41,7 +41,7 @@ from cockpit.sources.venues.liquidation_ws import (
     make_event,
     ms_time,
     number,
-    number_twins,
+    read_batch,
 )
 from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent
 
@@ -141,17 +141,7 @@ def normalize_htx_rows(
     problems (a bad row costs only itself)."""
     fields = ("contract_code", "direction", "volume", "price", "created_at")
     contents = [tuple(r.get(f) for f in fields) for r in rows]
-    events: list[VenueLiquidationEvent] = []
-    problems: list[MalformedLiquidation] = []
-    for row, occurrence in zip(rows, number_twins(contents), strict=True):
-        try:
-            event = normalize_htx_row(row, contract_sizes, occurrence)
-        except MalformedLiquidation as exc:
-            problems.append(exc)
-            continue
-        if event is not None:
-            events.append(event)
-    return events, problems
+    return read_batch(rows, contents, normalize_htx_row, contract_sizes)
 
 
 def print_identity(

@@ -254,3 +254,27 @@ def make_event(
 ) -> VenueLiquidationEvent:
     """The event with its identity (``event_id`` is its string form, the deduper's key)."""
     return VenueLiquidationEvent(ts_ms, venue, symbol, side, notional_usd, price, identity=identity)
+
+
+RowReader = Callable[[RawRow, Mapping[str, float], int], VenueLiquidationEvent | None]
+
+
+def read_batch(
+    rows: Sequence[RawRow],
+    contents: Sequence[Hashable],
+    read_row: RowReader,
+    contract_sizes: Mapping[str, float],
+) -> tuple[list[VenueLiquidationEvent], list[MalformedLiquidation]]:
+    """The events of one push, rows with equal ``contents`` numbered apart (two genuine prints stay two),
+    and the rows' problems: a bad row costs only itself."""
+    events: list[VenueLiquidationEvent] = []
+    problems: list[MalformedLiquidation] = []
+    for row, occurrence in zip(rows, number_twins(contents), strict=True):
+        try:
+            event = read_row(row, contract_sizes, occurrence)
+        except MalformedLiquidation as exc:
+            problems.append(exc)
+            continue
+        if event is not None:
+            events.append(event)
+    return events, problems
