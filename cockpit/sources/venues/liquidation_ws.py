@@ -261,7 +261,7 @@ RowReader = Callable[[RawRow, Mapping[str, float], int], VenueLiquidationEvent |
 
 def read_batch(
     rows: Sequence[RawRow],
-    contents: Sequence[Hashable],
+    contents: Sequence[Sequence[object]],
     read_row: RowReader,
     contract_sizes: Mapping[str, float],
 ) -> tuple[list[VenueLiquidationEvent], list[MalformedLiquidation]]:
