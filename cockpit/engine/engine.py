@@ -20,7 +20,17 @@ from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
 from cockpit.config import Config
 from cockpit.engine.market_state import MarketState
-from cockpit.models import Backfill, Covered, MarketEvent, Snapshot, SourceError, SourceOk
+from cockpit.models import (
+    Backfill,
+    CandleClosed,
+    Covered,
+    DerivativesUpdate,
+    MarketEvent,
+    PriceTick,
+    Snapshot,
+    SourceError,
+    SourceOk,
+)
 from cockpit.sources import checks
 from cockpit.sources.base import ReplayControls, Source
 from cockpit.sources.clock import Clock
@@ -144,8 +154,15 @@ class Engine:
                 self.taps.remove(tap)
                 self.tap_error = f"{type(exc).__name__}: {exc}"
         self._queue.put_nowait(event)
-        if not isinstance(event, QUIET_EVENTS):
+        if not isinstance(event, QUIET_EVENTS) and self._shows(event):
             self._wake.set()
+
+    def _shows(self, event: MarketEvent) -> bool:
+        """Whether ``event`` can change the screen at once: another instrument's tick or candle (the
+        simulated market ticks 18 coins a second) waits for the next snapshot instead of causing one."""
+        if isinstance(event, PriceTick | CandleClosed | DerivativesUpdate):
+            return event.symbol == self.followed
+        return True
 
     def _open_interest(self, event: MarketEvent) -> float | None:
         """The open interest a liquidation is judged against: its own instrument's, when known (BTC's
