@@ -192,7 +192,25 @@ def section(quick: bool = False) -> list[str]:
             rest_ok(live_rest),
         ),
         _row("the first cascade at live pace (`--demo-start 8912`)", cascade, ref, "", None),
+        "",
+        REST_MISS,
     ]
+
+
+# Why the rest budget is missed, from py-spy profiles of the cockpit in this pty (2026-12-04); the cuts made
+# are in CHANGELOG.md and the commits (ccxt's 1 ms busy-wait throttle: live 7.2% -> 2.8% with 1 s polls;
+# chart rebuilt only when a marker's glyph or place changes; other coins' ticks no longer wake the engine).
+REST_MISS = (
+    "At rest the cockpit misses 1.5% and 4x. Profiled in this pty (py-spy, 200 Hz, 90-120 s): a fifth to a "
+    "quarter of its samples are Textual's compositor painting the rows that changed (the clock, the price in "
+    "the metrics strip and the scenarios' distances change every second: that is the product), another "
+    "quarter the chart rebuilt by plotext when the last price moves half a row or a marker changes (about "
+    "one rebuild every 3 s at live pace), 6-9% Textual's input thread, and the snapshot itself 5-9%. Live, "
+    "ccxt's websocket parsing and aiohttp's polls add the rest. Since the multi-coin market (issue 18) the "
+    "simulated market also ticks 18 coins a second, which costs the demo about 0.5% of a core more than "
+    "BTC alone did. Cutting further means repainting the chart less often than the price moves, a choice "
+    "for the trader (a `chart_hz` below 1), not a free saving."
+)
 
 
 if __name__ == "__main__":
