@@ -172,6 +172,7 @@ def _source_json(x: SourceStatus) -> dict[str, Any]:
         "per_min": x.per_minute,
         "simulated": x.simulated,
         "sampled": x.sampled,
+        "coverage": x.coverage_note,  # what of the market it covers ("top 100 … by 24 h turnover")
         "retry_at_ms": x.retry_at_ms,
         "feeds": [
             {

@@ -118,6 +118,7 @@ def test_snapshot_json_has_the_documented_keys() -> None:
             "per_min": max(1, s["sources"][0]["per_min"]),  # it delivered at the opening
             "simulated": True,
             "sampled": False,
+            "coverage": "",
             "retry_at_ms": None,
             # The simulator says nothing of its feeds: it is judged as one.
             "feeds": [

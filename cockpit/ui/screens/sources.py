@@ -35,6 +35,8 @@ def source_lines(src: SourceStatus, now_ms: int) -> list[Content]:
         (f" · {', '.join(tags)}" if tags else ""),
     )
     lines = [head]
+    if src.coverage_note:
+        lines.append(Content(f"  covers: {src.coverage_note}"))
     feeds = [f for f in src.feeds if f.name != "data"]
     if feeds:
         shown = " · ".join(f"{f.name} {f.state}" + (f" ({f.note})" if f.note else "") for f in feeds)
