@@ -203,10 +203,11 @@ def test_cockpit_over_ssh(open_cockpit: OpenCockpit) -> None:
     assert clock_ms is not None
     level, direction, fires_ms = _alarm_plan(clock_ms)
     pane.keys("a")
-    pane.wait_screen("alarm: price", "the alarm dialog (a) with its summary line")
+    # Alarms name their instrument (issue 18): the dialog defaults to the charted one.
+    pane.wait_screen("alarm: BTC/USDT:USDT price", "the alarm dialog (a) with its summary line")
     pane.keys("C-u")
     pane.type(f"{level:.1f}")
-    summary = f"alarm: price {direction} {level:,.1f}"
+    summary = f"alarm: BTC/USDT:USDT price {direction} {level:,.1f}"
     pane.wait_screen(summary, f"the dialog's summary {summary!r} (direction follows the level)")
     pane.keys("Enter")
     pane.wait_screen("alarm #1 set", "the toast confirming the alarm")
