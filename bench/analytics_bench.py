@@ -11,9 +11,6 @@ import contextlib
 import io
 import os
 import platform
-import statistics
-import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bench import calibration
-from bench.calibration import Calibration
+from bench.calibration import Calibration, median_ms
 from bench.results import replace_section, sections
 from cockpit.analytics import (
     Candles,
@@ -60,15 +57,7 @@ def _sample() -> Path:
     return sample_csv_path()
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time in ms over ``repeat`` runs after one warm-up run."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(samples)
+timed = median_ms  # the calibration's timer: every figure in a run is taken the same way
 
 
 def machine() -> str:

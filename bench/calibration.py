@@ -79,7 +79,8 @@ def _python_workload() -> None:
         d[i] = (i, i + 1)
 
 
-def _median_ms(fn: Callable[[], None], repeat: int) -> float:
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time in ms over ``repeat`` runs after one warm-up run."""
     fn()  # warm-up
     samples = []
     for _ in range(repeat):
@@ -95,7 +96,7 @@ def measure(repeat: int = 9) -> Calibration:
     gc.collect()
     gc.disable()
     try:
-        return Calibration(_median_ms(_numpy_workload, repeat), _median_ms(_python_workload, repeat))
+        return Calibration(median_ms(_numpy_workload, repeat), median_ms(_python_workload, repeat))
     finally:
         gc.enable()
 

@@ -56,7 +56,7 @@ class CoinTable:
     ) -> tuple[dict[str, tuple[CoinTotals, ...]], dict[str, WindowTotals]]:
         key = (now_ms // 1000, coin)
         if key != self._key:
-            mine = [s for s in windows.symbols if coin_of(s) == coin]
+            mine = windows.symbols_of(coin)
             self._table = (
                 {name: by_coin(windows.by_symbol(w, now_ms)) for name, w in WINDOWS_S.items()},
                 {name: windows.totals_for(mine, w, now_ms) for name, w in WINDOWS_S.items()},

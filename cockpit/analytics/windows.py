@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals
+from cockpit.analytics.liquidations import LiquidationEvent, WindowTotals, coin_of
 from cockpit.analytics.window_store import SLOT_MS, EventRows, Interner, SlotSums, parse_side
 
 IntArray = npt.NDArray[np.int64]
@@ -43,6 +43,7 @@ class LiquidationWindows:
         # int32 offsets hold +-24.8 days: a longer window keeps 64-bit times.
         self._rows = EventRows(self._venues, self._symbols, wide=self._span_ms > 20 * 86_400_000)
         self._groups: dict[int, SlotSums] = {}  # key: venue_id * 2 + is_long
+        self._coins: tuple[int, dict[str, tuple[str, ...]]] = (0, {})  # (names seen, coin -> its symbols)
         self._latest: int | None = None
         self._clock: int | None = None  # newest of latest event and prune() time: drives retention
         self.dropped_stale = 0
@@ -59,6 +60,18 @@ class LiquidationWindows:
     def symbols(self) -> tuple[str, ...]:
         """Every symbol an event has named (retained or not)."""
         return tuple(self._symbols.names)
+
+    def symbols_of(self, coin: str) -> tuple[str, ...]:
+        """Every symbol of ``coin`` an event has named (BTC/USDT:USDT and BTC/USDC:USDC are one coin)."""
+        names = self._symbols.names
+        known, by_coin = self._coins
+        if known != len(names):  # names are only ever added: their count says when to regroup
+            grouped: dict[str, list[str]] = {}
+            for name in names:
+                grouped.setdefault(coin_of(name), []).append(name)
+            by_coin = {c: tuple(v) for c, v in grouped.items()}
+            self._coins = (len(names), by_coin)
+        return by_coin.get(coin, ())
 
     @property
     def nbytes(self) -> int:

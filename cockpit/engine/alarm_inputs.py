@@ -12,7 +12,7 @@ events per batch.
 from __future__ import annotations
 
 from cockpit.alarms.model import MARKET
-from cockpit.analytics.liquidations import WindowTotals, coin_of
+from cockpit.analytics.liquidations import WindowTotals
 from cockpit.analytics.windows import LiquidationWindows
 
 
@@ -22,7 +22,6 @@ class LiquidationInputs:
     def __init__(self, windows: LiquidationWindows) -> None:
         self.windows = windows
         self._seen: tuple[int, int | None, int] | None = None  # what the last answered batch saw
-        self._coins: tuple[int, dict[str, list[str]]] = (0, {})  # (symbols known, coin -> its symbols)
 
     def due(self, now_ms: int) -> bool:
         """Whether the totals may have changed since the last time this said True (see the module)."""
@@ -43,15 +42,4 @@ class LiquidationInputs:
         """The market's totals (``scope`` MARKET) or those of one coin's markets."""
         if scope == MARKET:
             return self.windows.totals(window_s, now_ms)
-        return self.windows.totals_for(self.symbols_of(scope), window_s, now_ms)
-
-    def symbols_of(self, coin: str) -> list[str]:
-        """Every symbol of ``coin`` that liquidations have named (none yet: an empty list, a zero total)."""
-        symbols = self.windows.symbols
-        known, by_coin = self._coins
-        if known != len(symbols):  # symbols are only ever added: their count says when to regroup
-            by_coin = {}
-            for s in symbols:
-                by_coin.setdefault(coin_of(s), []).append(s)
-            self._coins = (len(symbols), by_coin)
-        return by_coin.get(coin, [])
+        return self.windows.totals_for(self.windows.symbols_of(scope), window_s, now_ms)

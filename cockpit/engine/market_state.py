@@ -170,10 +170,6 @@ class MarketState:
     def price(self) -> float | None:
         return self.inst.price
 
-    @property
-    def open_interest_usd(self) -> float | None:
-        return self.inst.open_interest_usd
-
     def follow(self, symbol: str) -> None:
         """Put ``symbol`` on the chart: its candles (kept since it was first heard of), levels and
         scenarios; what is derived from the previous one's candles is recomputed at the next snapshot."""
@@ -305,8 +301,7 @@ class MarketState:
     def followed_symbols(self) -> tuple[str, ...]:
         """Every market of the followed coin that has liquidations (BTC/USDT:USDT and BTC/USDC:USDC are
         one coin at one price)."""
-        coin = coin_of(self.symbol)
-        return tuple(s for s in self.windows.symbols if coin_of(s) == coin)
+        return self.windows.symbols_of(coin_of(self.symbol))
 
     def change_24h_pct(self, now_ms: int) -> float | None:
         """Last price against the close of the minute 24 hours ago."""
