@@ -10,27 +10,23 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from cockpit.alarms.evaluate import AlarmBook
 from cockpit.alarms.levels import resolve_levels
-from cockpit.analytics.candles import Candles, FloatArray
+from cockpit.alarms.model import AlarmFired
+from cockpit.analytics.candles import Candles
 from cockpit.analytics.coverage import Coverage
 from cockpit.analytics.liquidation_summary import CoinTable, LiquidationFeed, summarize
 from cockpit.analytics.liquidations import LiquidationEvent, coin_of
-from cockpit.analytics.pipeline import Analysis, analyze
-from cockpit.analytics.resample import resample
-from cockpit.analytics.rsi import rsi
+from cockpit.analytics.pipeline import Analysis
 from cockpit.analytics.windows import LiquidationWindows
-from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config
-from cockpit.engine import chart_series as series
+from cockpit.config import Config
 from cockpit.engine.alarm_inputs import LiquidationInputs
+from cockpit.engine.derived import Derived
 from cockpit.engine.instrument import Instrument
 from cockpit.engine.source_health import SourceHealth, SourceTrack, feed_of
 from cockpit.models import (
     Backfill,
     CandleClosed,
-    ChartLiquidations,
     Covered,
     DerivativesUpdate,
     LiquidationSummary,
@@ -62,11 +58,7 @@ class MarketState:
     coverage: Coverage = field(default_factory=Coverage)  # what each liquidation source watched, when
     feeds: dict[str, LiquidationFeed] = field(default_factory=dict)  # the sources that deliver liquidations
     rejected: dict[str, tuple[int, str]] = field(default_factory=dict)  # source -> (count, first reason)
-    _derived_version: int = -1
-    _analysis: Analysis | None = None
-    _rsi: dict[str, float | None] = field(default_factory=dict)
-    _closed_by_tf: dict[str, Candles] = field(default_factory=dict)
-    _chart_liqs: tuple[tuple[object, ...], ChartLiquidations] | None = None
+    derived: dict[str, Derived] = field(default_factory=dict)  # per instrument charted (by any viewer)
     coin_table: CoinTable = field(default_factory=CoinTable)
     alarm_book: AlarmBook | None = None  # evaluated on every tick (price) and after every batch (the rest)
     alarm_error: str | None = None  # set by the engine from its alarm service, shown in the snapshot
@@ -176,8 +168,6 @@ class MarketState:
         if symbol == self.symbol:
             return
         self.symbol = symbol
-        self._derived_version = -1
-        self._analysis, self._rsi, self._closed_by_tf, self._chart_liqs = None, {}, {}, None
         self._alarm_inputs = (None, frozenset())
         self.changed = True
 
@@ -229,8 +219,7 @@ class MarketState:
         if book.chart(self.symbol):  # the levels it held were another instrument's
             self._alarm_inputs = (None, frozenset())
         if self.symbol in book.analysed:
-            self._refresh_derived()
-            self._feed_levels(book)
+            self._feed_levels(book, self.derived_of(self.symbol).analysis)
         liq_due = self.liquidation_inputs.due(now_ms)
         for stream in sorted(book.streams):
             kind, _, rest = stream.partition(":")
@@ -238,82 +227,40 @@ class MarketState:
                 book.feed(stream, now_ms, self.liquidation_inputs.value(rest, now_ms))
             elif kind == "rsi":
                 timeframe, _, symbol = rest.partition(":")
-                value = self._rsi.get(timeframe) if symbol == self.symbol else None
+                value = self.derived_of(symbol).rsi.get(timeframe) if symbol == self.symbol else None
                 if value is not None:
                     book.feed(stream, now_ms, value)
             elif kind == "fng" and self.sentiment is not None:  # repeated values are harmless
                 book.feed(stream, now_ms, float(self.sentiment.latest.value))
 
-    def _feed_levels(self, book: AlarmBook) -> None:
+    def _feed_levels(self, book: AlarmBook, analysis: Analysis | None) -> None:
         """Resolve the computed levels alarms follow when the analysis or the references changed."""
         refs = book.refs
         seen_analysis, seen_refs = self._alarm_inputs
-        if refs and (seen_analysis is not self._analysis or seen_refs != refs):  # identity: arrays inside
-            book.set_levels(resolve_levels(self._analysis, refs))
-            self._alarm_inputs = (self._analysis, refs)
+        if refs and (seen_analysis is not analysis or seen_refs != refs):  # identity: arrays inside
+            book.set_levels(resolve_levels(analysis, refs))
+            self._alarm_inputs = (analysis, refs)
 
     # -- derived values -------------------------------------------------------------------------------
 
-    def _refresh_derived(self) -> None:
-        """Re-aggregate timeframes and rerun analytics when a minute has closed since last time."""
-        store = self.inst.candles
-        if self._derived_version == store.version:
-            return
-        self._derived_version = store.version
-        base = store.candles()
-        self._closed_by_tf = {tf: resample(base, TIMEFRAME_MS[tf]) for tf in TIMEFRAMES}
-        self._closed_by_tf["1m"] = base
-        self._rsi = {}
-        for tf, c in self._closed_by_tf.items():
-            values = rsi(c.close, self.config.analytics.rsi_period) if len(c) else np.empty(0)
-            self._rsi[tf] = float(values[-1]) if len(values) and not np.isnan(values[-1]) else None
-        levels_tf = self.config.engine.levels_timeframe
-        closed = self._closed_by_tf[levels_tf]
-        params = self.config.analytics.for_timeframe(levels_tf)
-        self._analysis = analyze(closed, params) if len(closed) >= 3 else None
+    def derived_of(self, symbol: str) -> Derived:
+        """``symbol``'s timeframes, RSI and levels, brought up to date with its closed minutes."""
+        found = self.derived.get(symbol)
+        if found is None:
+            found = self.derived[symbol] = Derived()
+        found.refresh(self.instrument(symbol), self.config)
+        return found
 
     def chart_candles(self, timeframe: str) -> Candles:
-        """Closed bars of a timeframe plus the forming bar (from closed minutes and the live minute)."""
-        self._refresh_derived()
-        closed = self._closed_by_tf.get(timeframe)
-        if closed is None:
-            return Candles.from_arrays([], [], [], [], [])
-        f = self.inst.forming
-        live = (f.ts_ms, f.open, f.high, f.low, f.close) if f is not None else None
-        return series.with_forming_bar(closed, self._closed_by_tf["1m"], live, TIMEFRAME_MS[timeframe])
+        """The followed instrument's closed bars of a timeframe plus the forming bar."""
+        return self.derived_of(self.symbol).chart_candles(self.inst, timeframe)
 
-    def chart_rsi(self, timeframe: str, bars: int) -> FloatArray:
-        """RSI of the chart's closed bars, aligned with the chart candles (NaN for the forming bar)."""
-        return series.closed_rsi(self._closed_by_tf.get(timeframe), bars, self.config.analytics.rsi_period)
+    def followed_symbols(self, symbol: str | None = None) -> tuple[str, ...]:
+        """Every market of the followed coin (or ``symbol``'s) that has liquidations (BTC/USDT:USDT and
+        BTC/USDC:USDC are one coin at one price)."""
+        return self.windows.symbols_of(coin_of(symbol or self.symbol))
 
-    def chart_liquidations(self, timeframe: str, candles: Candles) -> ChartLiquidations:
-        """Liquidation notional and price per chart bar, recomputed only when events or bars changed."""
-        key = (timeframe, len(candles), self.windows.latest_ts_ms, len(self.windows), self.symbol)
-        if self._chart_liqs is None or self._chart_liqs[0] != key:
-            self._chart_liqs = (
-                key,
-                series.liquidations_per_bar(
-                    self.windows, candles, TIMEFRAME_MS[timeframe], self.followed_symbols()
-                ),
-            )
-        return self._chart_liqs[1]
-
-    def followed_symbols(self) -> tuple[str, ...]:
-        """Every market of the followed coin that has liquidations (BTC/USDT:USDT and BTC/USDC:USDC are
-        one coin at one price)."""
-        return self.windows.symbols_of(coin_of(self.symbol))
-
-    def change_24h_pct(self, now_ms: int) -> float | None:
-        """Last price against the close of the minute 24 hours ago."""
-        c = self._closed_by_tf.get("1m")
-        if self.price is None or c is None or not len(c):
-            return None
-        k = int(np.searchsorted(c.ts_ms, now_ms - 86_400_000 - 60_000, side="right")) - 1
-        if k < 0:
-            return None
-        return (self.price / float(c.close[k]) - 1.0) * 100.0
-
-    def liquidation_summary(self, now_ms: int) -> LiquidationSummary:
+    def liquidation_summary(self, now_ms: int, symbol: str | None = None) -> LiquidationSummary:
         """Windows, largest prints, coverage and the cascade verdict as of ``now_ms``."""
         cfg = self.config.liquidations
         return summarize(
@@ -323,7 +270,7 @@ class MarketState:
             now_ms=now_ms,
             cascade_factor=cfg.cascade_factor,
             largest_count=cfg.largest_count,
-            followed_symbol=self.symbol,
+            followed_symbol=symbol or self.symbol,
             coins=self.coin_table,
         )
 
@@ -337,43 +284,68 @@ class MarketState:
             for s in self.health.statuses(now_ms)
         )
 
-    def snapshot(self, now_ms: int, chart_timeframe: str, instruments: tuple[str, ...] = ()) -> Snapshot:
-        """Freeze the state; hands over (and clears) the liquidations since the previous snapshot."""
-        self._refresh_derived()
+    def take_news(self, now_ms: int) -> News:
+        """What happened since the previous snapshot, handed over once: the liquidations and the alarm
+        firings; every view of this moment carries the same news."""
         self.feed_alarms(now_ms)
-        chart = self.chart_candles(chart_timeframe).frozen()
         self.seq += 1
         self.changed = False
         batch, self.pending = tuple(self.pending), []
+        fired = self.alarm_book.take_fired() if self.alarm_book is not None else ()
+        return News(self.seq, batch, fired)
+
+    def snapshot(self, now_ms: int, chart_timeframe: str, instruments: tuple[str, ...] = ()) -> Snapshot:
+        """Freeze the state for the followed instrument; hands over (and clears) the news."""
+        news = self.take_news(now_ms)
+        return self.view(now_ms, chart_timeframe, self.symbol, news, instruments)
+
+    def view(
+        self, now_ms: int, chart_timeframe: str, symbol: str, news: News, instruments: tuple[str, ...] = ()
+    ) -> Snapshot:
+        """The state as a viewer charting ``symbol`` in ``chart_timeframe`` sees it (a daemon's viewers
+        each keep their own instrument); the market-wide parts are the same for every view."""
+        inst, d = self.instrument(symbol), self.derived_of(symbol)
+        chart = d.chart_candles(inst, chart_timeframe).frozen()
         return Snapshot(
-            seq=self.seq,
+            seq=news.seq,
             as_of_ms=now_ms,
             source=self.source_kind,
             simulated=self.simulated,
-            symbol=self.symbol,
+            symbol=symbol,
             instruments=instruments,
-            loading=len(self.inst.candles) == 0,
-            price=self.price,
-            change_24h_pct=self.change_24h_pct(now_ms),
+            loading=len(inst.candles) == 0,
+            price=inst.price,
+            change_24h_pct=d.change_24h_pct(inst.price, now_ms),
             chart_timeframe=chart_timeframe,
             candles=chart,
-            chart_rsi=self.chart_rsi(chart_timeframe, len(chart)),
+            chart_rsi=d.chart_rsi(chart_timeframe, len(chart), self.config.analytics.rsi_period),
             levels_timeframe=self.config.engine.levels_timeframe,
-            analysis=self._analysis,
-            rsi_by_timeframe=dict(self._rsi),
-            new_liquidations=batch,
-            liquidations=self.liquidation_summary(now_ms),
+            analysis=d.analysis,
+            rsi_by_timeframe=dict(d.rsi),
+            new_liquidations=news.liquidations,
+            liquidations=self.liquidation_summary(now_ms, symbol),
             sentiment=self.sentiment,
-            funding_rate=self.inst.funding_rate,
-            open_interest_usd=self.inst.open_interest_usd,
+            funding_rate=inst.funding_rate,
+            open_interest_usd=inst.open_interest_usd,
             sources=self.statuses(now_ms),
             lower_bound=any(t.sampled for t in self.sources.values()),
             recent_liquidations=tuple(self.tape),
-            chart_liquidations=self.chart_liquidations(chart_timeframe, chart),
+            chart_liquidations=d.chart_liquidations(
+                self.windows, chart_timeframe, chart, self.followed_symbols(symbol)
+            ),
             alarms=self.alarm_book.statuses() if self.alarm_book is not None else (),
-            fired_alarms=self.alarm_book.take_fired() if self.alarm_book is not None else (),
+            fired_alarms=news.fired,
             alarm_error=self.alarm_error,
-            funding_interval_h=self.inst.funding_interval_h,
-            funding_venue=self.inst.funding_venue,
-            open_interest_venue=self.inst.open_interest_venue,
+            funding_interval_h=inst.funding_interval_h,
+            funding_venue=inst.funding_venue,
+            open_interest_venue=inst.open_interest_venue,
         )
+
+
+@dataclass(frozen=True)
+class News:
+    """What one snapshot hands over once: its number, the liquidations and the firings since the last."""
+
+    seq: int
+    liquidations: tuple[LiquidationEvent, ...]
+    fired: tuple[AlarmFired, ...]
