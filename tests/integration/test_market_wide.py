@@ -4,9 +4,10 @@ through the all-market streams (binance ``!forceOrder@arr``, okx SWAP without an
 per-symbol topics for its most active perpetuals, Gate's all-contract history and HTX's per-contract round
 of polls.
 
-The totals by venue (the engine's 1h window) and by coin (the base currency, summed here from the events
-the engine ingested: the engine has no by-coin view yet) must equal the hand-computed sums of
-contracts x contract size x price.
+Longs and shorts alternate by coin, each in its venue's own side encoding. The long and short totals by
+venue (the 1h window's ``by_venue``) and by coin (``totals_for`` the coin's symbols, as the coin table
+reads them) of the events the engine ingested must equal the sums computed by hand from the raw prints:
+contracts x the coin's contract size on that venue (tests/data/markets/perpetuals.json) x price.
 """
 
 from __future__ import annotations
