@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from tests.fakes.base import FakeVenue, WsConn, now_ms
+from tests.fakes.perpetuals import perpetuals
 
 WS_PATH = "/linear-swap-notification"
 TOPIC = "public.*.liquidation_orders"
@@ -25,9 +26,12 @@ def ws_liquidation(
     volume: int = 2,
     price: float = 71300.5,
     ts_ms: int | None = None,
-    contract_size: float = 0.001,
+    contract_size: float | None = None,
 ) -> dict[str, Any]:
-    """A raw notification row: direction sell = a long liquidated; turnover = volume x size x price."""
+    """A raw notification row: direction sell = a long liquidated; turnover = volume x size x price, the size
+    (default) the contract's as the fake HTX lists it (tests/data/markets/perpetuals.json)."""
+    if contract_size is None:
+        contract_size = float(perpetuals()[contract.split("-")[0]].htx_size)
     amount = volume * contract_size
     return {
         "symbol": contract.split("-")[0],

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
+
 from cockpit.sources.venues.gate_ws import GateLiquidationStream, normalize_gate_rows
 from cockpit.sources.venues.htx_ws import HtxLiquidationStream, normalize_htx_rows
 from cockpit.sources.venues.liquidation_ws import LiquidationStream, RawRow
@@ -15,6 +17,7 @@ from tests.fakes import gate_ws as fake_gate_ws
 from tests.fakes import htx_ws as fake_htx_ws
 from tests.fakes.faults import Fault
 from tests.fakes.harness import loopback_only, with_fakes
+from tests.fakes.perpetuals import perpetuals
 
 __all__ = ["loopback_only"]
 
@@ -123,6 +126,48 @@ async def test_htx_subscribes_and_receives_gzip_rows_for_several_coins(fakes: An
         [r for b in batches for r in b], {"BTC-USDT": 0.001, "ETH-USDT": 0.01}
     )
     assert problems == [] and sorted(e.side for e in events) == ["long", "short", "short"]
+
+
+@with_fakes("gate", "htx")
+async def test_both_websockets_carry_every_listed_perpetual_at_its_contract_size(fakes: Any) -> None:
+    """One print per listed coin on each all-market websocket (longs and shorts alternating); the normalised
+    notionals equal contracts x the coin's contract size on that venue x price, summed by hand."""
+    gate_batches, htx_batches = list[list[RawRow]](), list[list[RawRow]]()
+    coins = list(perpetuals().values())
+    assert len(coins) >= 20
+    async with running(gate_stream(fakes, gate_batches)), running(htx_stream(fakes, htx_batches)):
+        await fakes["gate"].wait_subscribed(fake_gate_ws.ALL, timeout=3)
+        await fakes["htx"].wait_subscribed(fake_htx_ws.TOPIC, timeout=3)
+        await fakes["gate"].push_ws_liquidations(
+            *(
+                fake_gate_ws.ws_liquidation(
+                    f"{p.coin}_USDT", -(3 + k) if k % 2 == 0 else 3 + k, f"{p.price:g}"
+                )
+                for k, p in enumerate(coins)
+            )
+        )
+        await fakes["htx"].push_ws_liquidations(
+            *(
+                fake_htx_ws.ws_liquidation(f"{p.coin}-USDT", "sell" if k % 2 == 0 else "buy", 3 + k, p.price)
+                for k, p in enumerate(coins)
+            )
+        )
+        await fakes["gate"].wait_until(lambda: rows_of(gate_batches)() == len(coins), timeout=3)
+        await fakes["htx"].wait_until(lambda: rows_of(htx_batches)() == len(coins), timeout=3)
+    gate_sizes = {f"{p.coin}_USDT": float(p.gate_multiplier) for p in coins}
+    htx_sizes = {f"{p.coin}-USDT": float(p.htx_size) for p in coins}
+    gate_events, gate_problems = normalize_gate_rows([r for b in gate_batches for r in b], gate_sizes)
+    htx_events, htx_problems = normalize_htx_rows([r for b in htx_batches for r in b], htx_sizes)
+    assert gate_problems == [] and htx_problems == []
+    for events, size_of in ((gate_events, "gate_multiplier"), (htx_events, "htx_size")):
+        want = {
+            (f"{p.coin}/USDT:USDT", "long" if k % 2 == 0 else "short"): (3 + k)
+            * float(getattr(p, size_of))
+            * p.price
+            for k, p in enumerate(coins)
+        }
+        got = {(e.symbol, e.side): e.notional_usd for e in events}
+        assert got == pytest.approx(want, rel=1e-9), size_of
 
 
 @with_fakes("htx")

@@ -182,14 +182,38 @@ def test_load_markets_only_the_usdt_perpetual(venue: str) -> None:
         exchange = fakes.exchange(venue)
         try:
             markets = await exchange.load_markets()
-            # Every fake lists the same 22 USDT perpetuals (market-wide feeds); OKX also a coin-margined
-            # swap, which those feeds leave out.
+            # Every fake lists the same USDT perpetuals (tests/data/markets/perpetuals.json, the
+            # market-wide feeds); OKX also a coin-margined swap, which those feeds leave out.
             perps = linear_perpetuals(markets)
             assert SYMBOL in perps and sorted(perps) == sorted(f"{c}/USDT:USDT" for c in perpetuals())
             extra = {"BTC/USD:BTC"} if venue == "okx" else set()
             assert set(markets) - set(perps) == extra
             calls = sorted(((c.path, c.query) for c in fakes[venue].calls(kind="rest")), key=repr)
             assert calls == sorted(MARKET_CALLS[venue], key=repr)
+        finally:
+            await exchange.close()
+
+    body()
+
+
+# Contracts per coin: the recorded sizes (tests/data/markets/perpetuals.json); Binance USD-M and Bybit
+# linear contracts are one base unit.
+SIZE_FIELD = {"okx": "okx_ct_val", "gate": "gate_multiplier", "htx": "htx_size"}
+
+
+@pytest.mark.parametrize("venue", VENUES)
+def test_every_fake_lists_at_least_20_perpetuals_with_the_recorded_contract_sizes(venue: str) -> None:
+    @with_fakes(venue)
+    async def body(fakes: FakeVenues) -> None:
+        exchange = fakes.exchange(venue)
+        try:
+            perps = linear_perpetuals(await exchange.load_markets())
+            assert len(perps) >= 20 and len(perpetuals()) >= 20
+            for coin, p in perpetuals().items():
+                market = perps[f"{coin}/USDT:USDT"]
+                assert market["linear"] and market["swap"] and market["base"] == coin, coin
+                want = float(getattr(p, SIZE_FIELD[venue])) if venue in SIZE_FIELD else 1.0
+                assert market["contractSize"] == want, (coin, market["contractSize"], want)
         finally:
             await exchange.close()
 
