@@ -17,6 +17,10 @@ from cockpit.alarms.store import StoreError
 from cockpit.analytics import Candles, analyze, to_json
 from cockpit.analytics.allocator import fix_mmap_threshold
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
+from cockpit.daemon.cli import add_daemon_parser, cmd_daemon, find_daemon
+from cockpit.daemon.client import DaemonLink
+from cockpit.daemon.codec import VersionMismatch
+from cockpit.engine.engine import Engine
 from cockpit.recording.format import Recording, RecordingError
 from cockpit.reports.summary import render_summary
 from cockpit.storage.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
@@ -130,12 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--symbol", type=_symbol, help="instrument on the chart at start (e.g. ETH/USDT:USDT)"
     )
+    parser.add_argument(
+        "--no-attach",
+        action="store_true",
+        help="run the engine in this process even when a `cockpit daemon` runs for the data directory",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_analyze(sub)
     _add_serve(sub)
     _add_snapshot(sub)
     _add_record(sub)
     add_alarm_parsers(sub, _Parser)
+    add_daemon_parser(sub)
     return parser
 
 
@@ -328,14 +338,19 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", RICH_COLOR_SYSTEM[config.ui.colors])
     from cockpit.wiring import demo_app, live_app, replay_app
 
+    attach = _daemon_to_attach(args, config)
     if args.replay is not None:
         app = replay_app(config, _read(args.replay), args.speed, args.start)
+    elif attach is not None:
+        from cockpit.ui.app import CockpitApp
+
+        app = CockpitApp(config, attach)
     elif args.demo:
         app = demo_app(config, args.seed, args.speed, args.demo_start)
     else:
         app = live_app(config)
     writer = None
-    if args.record is not None and app.engine is not None:
+    if args.record is not None and isinstance(app.engine, Engine):
         from cockpit.recording.recorder import attach_recorder
 
         writer = attach_recorder(app.engine, args.record)
@@ -353,6 +368,18 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         report_crash(app.crash, data_dir())
         return EXIT_CRASH
     return 0
+
+
+def _daemon_to_attach(args: argparse.Namespace, config: Config) -> DaemonLink | None:
+    """The daemon this cockpit attaches to: the one of its data directory serving the same market, unless
+    ``--no-attach``, a replay or a recording asks for an engine of its own."""
+    if args.no_attach or args.replay is not None or args.record is not None:
+        return None
+    found = find_daemon(args.demo, config.live.symbol, config.ui.chart_timeframe)
+    if isinstance(found, str):
+        say(found)
+        return None
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -375,8 +402,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_record(args, config)
         if args.command == "serve":
             return cmd_serve(args, config)
+        if args.command == "daemon":
+            from cockpit.wiring import daemon_engine
+
+            return cmd_daemon(args, config, daemon_engine)
         return cmd_run(args, config)
-    except (CsvError, ConfigError, UsageError, AlarmError, StoreError, RecordingError, HistoryError) as exc:
+    except (
+        CsvError,
+        ConfigError,
+        UsageError,
+        AlarmError,
+        StoreError,
+        RecordingError,
+        HistoryError,
+        VersionMismatch,
+    ) as exc:
         say(str(exc))
         return EXIT_USAGE
     except BrokenPipeError:  # `cockpit analyze --json | head` is normal use

@@ -292,6 +292,7 @@ class Snapshot:
     open_interest_venue: str | None = None  # whose open interest it is
     instruments: tuple[str, ...] = ()  # what the trader can chart (the symbol picker's list)
     loading: bool = False  # the followed instrument's candles have not arrived yet (just switched)
+    link: str | None = None  # set by a viewer attached to a daemon: "daemon", or "lost" while it is gone
 
     @property
     def health(self) -> HealthSummary:

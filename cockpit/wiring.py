@@ -83,13 +83,18 @@ def demo_snapshot(config: Config, seed: int, after_s: float = 0.0, start_s: floa
 def demo_app(config: Config, seed: int | None, speed: float | None, start_s: float = 0.0) -> CockpitApp:
     """The cockpit on the simulated market, opening at the reference moment (or ``start_s`` simulated
     seconds after it: the market catches up to there on the first step)."""
-    from cockpit.sources.demo.market import OPENING_MS
     from cockpit.ui.app import CockpitApp
+
+    return CockpitApp(config, stored_demo_engine(config, seed, speed, start_s))
+
+
+def stored_demo_engine(config: Config, seed: int | None, speed: float | None, start_s: float = 0.0) -> Engine:
+    """The simulated market in real time (at ``speed``) with the simulated market's own alarm store."""
+    from cockpit.sources.demo.market import OPENING_MS
 
     clock = SimClock(OPENING_MS + int(start_s * 1000), speed if speed is not None else config.demo.speed)
     store = open_alarm_store(config, demo=True)
-    engine = demo_engine(config, seed if seed is not None else config.demo.seed, clock, store)
-    return CockpitApp(config, engine)
+    return demo_engine(config, seed if seed is not None else config.demo.seed, clock, store)
 
 
 def live_engine(
@@ -134,6 +139,12 @@ def live_app(config: Config, clock: Clock | None = None) -> CockpitApp:
     candles need a clock set just after them)."""
     from cockpit.ui.app import CockpitApp
 
+    return CockpitApp(config, stored_live_engine(config, clock))
+
+
+def stored_live_engine(config: Config, clock: Clock | None = None) -> Engine:
+    """The live engine with the user's alarm store and liquidation history (a history that cannot open is
+    said on screen, with the fix, and the windows work from memory)."""
     history, history_error = None, None
     if config.history.enabled:  # the live windows survive a restart
         try:
@@ -143,7 +154,13 @@ def live_app(config: Config, clock: Clock | None = None) -> CockpitApp:
     store = open_alarm_store(config, demo=False)
     engine = live_engine(config, clock, alarm_store=store, history=history)
     engine.history_error = history_error
-    return CockpitApp(config, engine)
+    return engine
+
+
+def daemon_engine(config: Config, demo: bool, seed: int | None, speed: float | None) -> Engine:
+    """The engine `cockpit daemon` runs: the simulated market (from its opening, at its speed) or the live
+    venues, with the same stores the cockpit would use in process."""
+    return stored_demo_engine(config, seed, speed) if demo else stored_live_engine(config)
 
 
 def replay_app(config: Config, recording: Recording, speed: float | None, start_s: float) -> CockpitApp:

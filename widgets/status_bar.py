@@ -58,6 +58,10 @@ class StatusBar(RowStatic):
             head.append(markup(f"[b reverse $replay] {fmt.replay_badge(s.replay)} [/]"))
         if s.simulated:
             head.append(markup("[b reverse $simulated] SIMULATED [/]"))
+        if s.link == "lost":
+            head.append(markup("[b reverse $error] ENGINE LOST: reattaching [/]"))
+        elif s.link is not None:
+            head.append(markup("[b reverse $accent] DAEMON [/]"))
         h = s.health
         if h.counts:
             head.append(_counts(h))

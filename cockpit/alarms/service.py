@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from cockpit.alarms.evaluate import AlarmBook
-from cockpit.alarms.model import Alarm
+from cockpit.alarms.model import Alarm, AlarmFired
 from cockpit.alarms.store import AlarmRows, AlarmStore, StoreError, StoreReplaced, UnknownAlarm
 
 POLL_S = 1.0  # how often another process's changes are looked for (one PRAGMA read)
@@ -34,6 +34,10 @@ class AlarmService:
 
     Without a store (tests, headless runs) alarms live in memory only, with ids counted here.
     """
+
+    # Whoever holds the service in its own process runs a firing's command and webhook (the app, or the
+    # daemon); a viewer attached to a daemon holds a link to it instead, whose ``delivers`` is False.
+    delivers = True
 
     def __init__(self, book: AlarmBook, store: AlarmStore | None = None) -> None:
         self.book = book
@@ -156,6 +160,12 @@ class AlarmService:
         stored = await self._call(self.store.rearm, alarm_id)
         self.book.upsert(stored)
         return stored
+
+    async def history(self, rows: int) -> list[AlarmFired]:
+        """The newest ``rows`` firings recorded (none without a store)."""
+        if self.store is None:
+            return []
+        return await self._call(self.store.history, rows)
 
     # -- the background task -------------------------------------------------------------------------------
 

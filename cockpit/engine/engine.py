@@ -12,14 +12,14 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Collection
 from dataclasses import replace
 
 from cockpit.alarms.evaluate import AlarmBook
 from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import AlarmStore
 from cockpit.config import Config
-from cockpit.engine.market_state import MarketState
+from cockpit.engine.market_state import MarketState, News
 from cockpit.models import (
     Backfill,
     CandleClosed,
@@ -52,6 +52,8 @@ QUIET_EVENTS = (SourceOk, Covered)
 STOP_TIMEOUT_S = 10.0  # real seconds: the longest quitting waits for the sources to stop
 REOPEN_EVERY_S = 1.0  # real seconds between attempts to reopen a deleted history file
 
+View = tuple[str, str]  # (symbol, chart timeframe): what one screen shows
+
 
 class Engine:
     """Owns the market state; ``snapshots()`` yields what the UI should show."""
@@ -76,6 +78,7 @@ class Engine:
         self.alarms = AlarmService(AlarmBook(config.alarms), alarm_store)
         self._symbol, self._kind = symbol, kind
         self.followed = symbol  # the instrument on the chart (``follow``); each alarm watches its own
+        self.shown: frozenset[str] = frozenset()  # other instruments on a screen (a daemon's viewers)
         self._queue: asyncio.Queue[MarketEvent] = asyncio.Queue()
         self.reset_state()
         # Every emitted event is also handed to these (a recording writer), in emission order.
@@ -161,7 +164,7 @@ class Engine:
         """Whether ``event`` can change the screen at once: another instrument's tick or candle (the
         simulated market ticks 18 coins a second) waits for the next snapshot instead of causing one."""
         if isinstance(event, PriceTick | CandleClosed | DerivativesUpdate):
-            return event.symbol == self.followed
+            return event.symbol == self.followed or event.symbol in self.shown
         return True
 
     def _open_interest(self, event: MarketEvent) -> float | None:
@@ -278,16 +281,28 @@ class Engine:
             self.state.coverage.claim(source, start, end)
 
     def snapshot(self) -> Snapshot:
-        """Apply what is queued and freeze the state."""
+        """Apply what is queued and freeze the state, as the followed instrument's chart shows it."""
+        view = (self.followed, self.chart_timeframe)
+        return self.views([view])[1][view]
+
+    def views(self, wanted: Collection[View]) -> tuple[News, dict[View, Snapshot]]:
+        """Apply what is queued, take the news once and freeze a snapshot per (symbol, chart timeframe)
+        wanted: a daemon's viewers each chart their own instrument, and all see the same news."""
         self.drain()
         # Store and file errors quote paths and the system's words: cleaned before they reach a screen.
         self.state.alarm_error = _shown(self.alarms.error)
-        snap = self.state.snapshot(self.clock.now_ms(), self.chart_timeframe, self.instruments)
+        now = self.clock.now_ms()
+        news = self.state.take_news(now)
+        instruments = self.instruments
+        out = {v: self._finish(self.state.view(now, v[1], v[0], news, instruments)) for v in wanted}
+        self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
+        return news, out
+
+    def _finish(self, snap: Snapshot) -> Snapshot:
         if self.replay is not None or self.history_error is not None or self.tap_error is not None:
             info = self.replay.info() if self.replay is not None else None
             history_error, record_error = _shown(self.history_error), _shown(self.tap_error)
             snap = replace(snap, replay=info, history_error=history_error, record_error=record_error)
-        self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return snap
 
     def start(self) -> None:
@@ -314,11 +329,17 @@ class Engine:
 
     async def snapshots(self) -> AsyncGenerator[Snapshot, None]:
         """Start the sources and yield snapshots at most ``snapshot_hz`` per second, until cancelled."""
+        async for _ in self.moments():
+            yield self.snapshot()
+
+    async def moments(self) -> AsyncGenerator[None, None]:
+        """Start the sources, then yield whenever a snapshot is due: at once, then on news but at most
+        ``snapshot_hz`` times a second, and at least once a second; the sources stop when it is closed."""
         self.start()
         period = 1.0 / self.config.engine.snapshot_hz
         loop = asyncio.get_running_loop()
         try:
-            yield self.snapshot()
+            yield
             while True:
                 started = loop.time()
                 self._wake.clear()
@@ -326,7 +347,7 @@ class Engine:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
                 await asyncio.sleep(max(0.0, period - (loop.time() - started)))
-                yield self.snapshot()
+                yield
         finally:
             await self.stop()
 

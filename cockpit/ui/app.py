@@ -22,7 +22,6 @@ from textual.worker import Worker, WorkerState
 from cockpit.alarms.model import AlarmStatus
 from cockpit.analytics.liquidations import coin_of
 from cockpit.config import TAPE_MIN_USD, TIMEFRAMES, Config, ConfigError
-from cockpit.engine.engine import Engine
 from cockpit.keymap import KEYMAP, effective_keys
 from cockpit.models import Snapshot
 from cockpit.text.safety import printable, printable_lines
@@ -31,6 +30,7 @@ from cockpit.themes.files import config_dir, load_user_themes, remember_theme
 from cockpit.ui.app_alarms import AlarmUi
 from cockpit.ui.app_replay import replay_action
 from cockpit.ui.commands import CockpitCommands
+from cockpit.ui.engine_link import EngineLink
 from cockpit.ui.messages import SnapshotReady
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.sources import SourcesScreen
@@ -86,8 +86,9 @@ class CockpitApp(App[None]):
     # redraws only what changed instead (measured: most frames went from full-screen to partial).
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, repaint=False)
 
-    def __init__(self, config: Config, engine: Engine | None) -> None:
-        """``engine`` None runs the UI alone (tests inject snapshots with ``SnapshotReady``)."""
+    def __init__(self, config: Config, engine: EngineLink | None) -> None:
+        """``engine`` None runs the UI alone (tests inject snapshots with ``SnapshotReady``); a
+        ``DaemonLink`` makes it a viewer of a daemon's engine."""
         super().__init__()
         self.config = config
         self.engine = engine

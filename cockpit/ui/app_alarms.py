@@ -6,7 +6,6 @@ The evaluation itself runs in the engine on every tick; this only shows and asks
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -19,6 +18,7 @@ from cockpit.alarms.service import AlarmService
 from cockpit.alarms.store import StoreError
 from cockpit.config import Config
 from cockpit.models import Snapshot
+from cockpit.ui.engine_link import AlarmsLink
 from cockpit.ui.screens.alarm_dialog import AlarmDialog
 from cockpit.ui.screens.alarm_list import AlarmListScreen
 from cockpit.widgets.price_chart import PriceChart
@@ -42,10 +42,12 @@ class AlarmHost(Protocol):
 class AlarmUi:
     """Owned by the app (``app.alarm_ui``); the app's alarm actions delegate here."""
 
-    def __init__(self, app: App[Any], host: AlarmHost, service: AlarmService | None) -> None:
+    def __init__(self, app: App[Any], host: AlarmHost, service: AlarmsLink | None) -> None:
         self.app, self.host = app, host
         # Without an engine (UI tests feed snapshots by hand) alarms still work, in memory.
-        self.service = service if service is not None else AlarmService(AlarmBook(host.config.alarms))
+        self.service: AlarmsLink = (
+            service if service is not None else AlarmService(AlarmBook(host.config.alarms))
+        )
         self.history: list[AlarmFired] = []
 
     # -- what the list screen asks -------------------------------------------------------------------------
@@ -142,13 +144,12 @@ class AlarmUi:
         self.app.run_worker(self._read_history(), group="alarm-history", exclusive=True)
 
     async def _read_history(self) -> None:
-        store = self.service.store
-        if store is None:
-            return
         try:
-            stored = await asyncio.to_thread(store.history, HISTORY_ROWS)
+            stored = await self.service.history(HISTORY_ROWS)
         except StoreError as exc:
             self.app.notify(f"alarm history unavailable: {exc}", severity="error")
+            return
+        if not stored:  # no store (in memory), or nothing recorded yet: the session's own list stands
             return
         seen = {(f.alarm_id, f.ts_ms) for f in stored}
         self.history = sorted(
@@ -175,7 +176,8 @@ class AlarmUi:
         text = terminal_alert(fired.title, fired.body, self.host.config.alarms)
         if text:
             self.host.write_to_terminal(text)
-        if self.host.config.alarms.notify_command or self.host.config.alarms.webhook:
+        wanted = self.host.config.alarms.notify_command or self.host.config.alarms.webhook
+        if wanted and self.service.delivers:  # attached: the daemon ran them, once for every viewer
             self.app.run_worker(self._deliver(fired), group="alarm-delivery")
         if isinstance(self.app.screen, AlarmListScreen):
             self.app.screen.refresh_rows()

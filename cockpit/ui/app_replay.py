@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from cockpit.text.formatting import replay_badge
 
 if TYPE_CHECKING:
-    from cockpit.engine.engine import Engine
+    from cockpit.ui.engine_link import EngineLink
 
 
-def replay_action(engine: Engine | None, op: str, amount: float) -> str | None:
+def replay_action(engine: EngineLink | None, op: str, amount: float) -> str | None:
     """Apply a replay key; returns a short notice, or None when nothing is replaying."""
     replay = engine.replay if engine is not None else None
     if replay is None:
