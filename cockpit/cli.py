@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,11 +26,17 @@ from cockpit.reports.summary import render_summary
 from cockpit.storage.csv_ohlcv import CsvError, load_ohlcv_csv, sample_csv_path
 from cockpit.storage.history import HistoryError
 from cockpit.storage.paths import data_dir
+from cockpit.text.arguments import EXIT_USAGE
+from cockpit.text.arguments import Parser as _Parser
+from cockpit.text.arguments import number as _number
+from cockpit.text.arguments import offset as _offset
+from cockpit.text.arguments import positive_int as _positive_int
+from cockpit.text.arguments import seconds as _seconds
+from cockpit.text.arguments import seed as _seed
+from cockpit.text.arguments import speed as _speed
+from cockpit.text.arguments import symbol as _symbol
 from cockpit.text.console import dump_json, echo, report_crash, say
-from cockpit.text.excerpt import excerpt
-from cockpit.text.safety import printable
 
-EXIT_USAGE = 2
 EXIT_CRASH = 70  # EX_SOFTWARE: a fault of the program, not of its input
 
 
@@ -42,50 +48,6 @@ SERVE_EXTRA = (
 
 class UsageError(Exception):
     """A command-line problem phrased as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument in one line (no usage dump) with status 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
-
-
-def _number(kind: type[int] | type[float], lo: float, hi: float, what: str = "value") -> Callable[[str], Any]:
-    """An argparse type: a number of ``kind`` within [lo, hi], else a one-line message."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            noun = "a whole number" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"invalid {what} {excerpt(text)}: expected {noun}") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"invalid {what} {excerpt(text)}: must be in [{lo:g}, {hi:g}]")
-        return value
-
-    return parse
-
-
-_positive_int = _number(int, 1, 10_000)
-_seed = _number(int, 0, 2**63 - 1, "seed")
-_speed = _number(float, 0.001, 10_000, "speed")
-MAX_SECONDS = 30 * 86_400
-_seconds = _number(float, 0, MAX_SECONDS, "number of seconds")
-_any_seconds = _number(float, 0, float("inf"), "duration")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
-
-
-def _offset(text: str) -> float:
-    """An argparse type: seconds, or a number with a unit s/m/h/d ("90", "15m", "1.5h"), at most 30 days."""
-    unit = _UNITS.get(text[-1:].lower(), 0) if text else 0
-    if not unit:
-        return float(_seconds(text))
-    # The bound applies to the seconds the text means, not to its number: "31d" is past it.
-    seconds = float(_any_seconds(text[:-1])) * unit
-    if seconds > MAX_SECONDS:
-        raise argparse.ArgumentTypeError(f"invalid duration {excerpt(text)}: at most 30d")
-    return seconds
 
 
 def _add_demo_start(parser: argparse.ArgumentParser, dest: str, default: float | None) -> None:
@@ -104,15 +66,6 @@ def _demo_start(args: argparse.Namespace, sub_dest: str) -> float:
     """--demo-start from after the subcommand, else from before it."""
     value = getattr(args, sub_dest)
     return float(args.demo_start if value is None else value)
-
-
-def _symbol(text: str) -> str:
-    """A unified perpetual symbol (BASE/QUOTE:SETTLE), as ccxt and the config write them."""
-    base, _, rest = text.partition("/")
-    quote, _, settle = rest.partition(":")
-    if not (base and quote and settle) or not all(p.isalnum() for p in (base, quote, settle)):
-        raise argparse.ArgumentTypeError(f"{printable(text)!r} is not a perpetual such as ETH/USDT:USDT")
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
