@@ -157,10 +157,12 @@ def stored_live_engine(config: Config, clock: Clock | None = None) -> Engine:
     return engine
 
 
-def daemon_engine(config: Config, demo: bool, seed: int | None, speed: float | None) -> Engine:
+def daemon_engine(
+    config: Config, demo: bool, seed: int | None, speed: float | None, start_s: float = 0.0
+) -> Engine:
     """The engine `cockpit daemon` runs: the simulated market (from its opening, at its speed) or the live
     venues, with the same stores the cockpit would use in process."""
-    return stored_demo_engine(config, seed, speed) if demo else stored_live_engine(config)
+    return stored_demo_engine(config, seed, speed, start_s) if demo else stored_live_engine(config)
 
 
 def replay_app(config: Config, recording: Recording, speed: float | None, start_s: float) -> CockpitApp:

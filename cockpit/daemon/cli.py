@@ -31,8 +31,8 @@ from cockpit.engine.engine import Engine
 from cockpit.storage.paths import data_dir
 from cockpit.text.console import echo, say
 
-# (config, simulated market?, seed, speed) -> the engine to serve
-EngineMaker = Callable[[Config, bool, "int | None", "float | None"], Engine]
+# (config, simulated market?, seed, speed, simulated seconds after the opening) -> the engine to serve
+EngineMaker = Callable[[Config, bool, "int | None", "float | None", float], Engine]
 
 
 def add_daemon_parser(sub: Any) -> None:
@@ -60,7 +60,8 @@ def cmd_daemon(args: argparse.Namespace, config: Config, make_engine: EngineMake
             return _stop(data)
         demo = bool(args.daemon_demo or args.demo)
         if args.foreground:
-            return _foreground(lambda: make_engine(config, demo, args.seed, args.speed), data, demo)
+            start_s = float(args.demo_start or 0.0)
+            return _foreground(lambda: make_engine(config, demo, args.seed, args.speed, start_s), data, demo)
         return _start(config, data, demo, args)
     except DaemonError as exc:
         say(str(exc))
@@ -72,7 +73,8 @@ def _start(config: Config, data: Path, demo: bool, args: argparse.Namespace) -> 
     if lock.held():
         raise DaemonError(f"a cockpit daemon already runs for {data} ({holder(lock.path)})")
     argv = ["--config", config.source] if config.source and not config.source.startswith("<") else []
-    for flag, value in (("--seed", args.seed), ("--speed", args.speed)):
+    start_s = args.demo_start or None
+    for flag, value in (("--seed", args.seed), ("--speed", args.speed), ("--demo-start", start_s)):
         if value is not None:
             argv += [flag, str(value)]
     argv += ["daemon", "--foreground", *(["--demo"] if demo else [])]

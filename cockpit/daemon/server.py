@@ -175,6 +175,7 @@ class DaemonServer:
                 raise codec.ProtocolError("a view that names no symbol or timeframe")
             viewer.view = (symbol, timeframe)
             self.engine.follow(symbol)  # the price venue streams the newest choice's candles
+            viewer.offer(self.engine.peek(viewer.view))  # the whole state now, not at the next moment
             return
         if message[0] == "ask" and len(message) == 4 and isinstance(message[1], int):
             _, request, op, args = message

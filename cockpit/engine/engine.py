@@ -298,6 +298,14 @@ class Engine:
         self.alarms.poke()  # the snapshot's alarm feed may have fired (liquidation windows, RSI, levels)
         return news, out
 
+    def peek(self, view: View) -> Snapshot:
+        """The state now as ``view`` shows it, the news left for the next snapshot: a viewer that just
+        attached, or switched instrument, gets its whole frame at once instead of at the next moment."""
+        self.drain()
+        news = News(self.state.seq, (), ())
+        now = self.clock.now_ms()
+        return self._finish(self.state.view(now, view[1], view[0], news, self.instruments))
+
     def _finish(self, snap: Snapshot) -> Snapshot:
         if self.replay is not None or self.history_error is not None or self.tap_error is not None:
             info = self.replay.info() if self.replay is not None else None
