@@ -110,7 +110,6 @@ async def _serve(server: DaemonServer) -> None:
     stop = asyncio.Event()
     stop_signals(asyncio.get_running_loop(), stop)
     server.on_stop = stop.set
-    await server.start()
     runner = asyncio.create_task(server.run())
     stopping = asyncio.create_task(stop.wait())
     try:

@@ -189,10 +189,11 @@ class DaemonLink:
             reader.cancel()
 
     async def _read(self, inbox: asyncio.Queue[Snapshot | BaseException]) -> None:
-        assert self._reader is not None
+        reader = self._reader  # this connection's, whatever ``close`` does meanwhile
+        assert reader is not None
         try:
             while True:
-                frame = await asyncio.wait_for(codec.read_frame(self._reader), LOST_AFTER_S)
+                frame = await asyncio.wait_for(codec.read_frame(reader), LOST_AFTER_S)
                 message = codec.decode(frame)
                 kind = message[0] if isinstance(message, tuple) and message else None
                 if kind == "snapshot" and isinstance(message[1], Snapshot):

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ log = logging.getLogger("cockpit.daemon")
 
 NEWS_KEPT = 5_000  # liquidations a skipped frame hands on at most (the tape shows far fewer)
 GREETING_TIMEOUT_S = 5.0
+OPEN_WITHIN_S = 5.0  # a live venue's candles may take longer: viewers then attach and see "loading"
 
 
 @dataclass(eq=False)
@@ -89,7 +91,11 @@ class DaemonServer:
 
     async def run(self) -> None:
         """The engine's loop: a snapshot per distinct view at each moment, into every viewer's outbox;
-        firings delivered here, once (command and webhook), whether or not a viewer is attached."""
+        firings delivered here, once (command and webhook), whether or not a viewer is attached. The
+        socket opens once the followed instrument has candles (or after ``OPEN_WITHIN_S``): the simulated
+        market builds its history in the first second, and a viewer attaching meanwhile would wait for it;
+        the command that started the daemon waits instead."""
+        opens_by = time.monotonic() + OPEN_WITHIN_S
         async for _ in self.engine.moments():
             watching = [v for v in self.viewers if not v.control]
             self.engine.shown = frozenset(v.view[0] for v in watching)
@@ -102,8 +108,14 @@ class DaemonServer:
                 task.add_done_callback(self._deliveries.discard)
             for v in watching:
                 v.offer(frames[v.view])
+            if self._server is None and (self._ready(frames) or time.monotonic() > opens_by):
+                await self.start()
             if self.stopped.is_set():
                 return
+
+    @staticmethod
+    def _ready(frames: dict[View, Snapshot]) -> bool:
+        return any(not f.loading for f in frames.values())
 
     async def _deliver(self, fired: Any) -> None:
         alarms = self.engine.config.alarms
