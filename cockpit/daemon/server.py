@@ -98,7 +98,8 @@ class DaemonServer:
         opens_by = time.monotonic() + OPEN_WITHIN_S
         async for _ in self.engine.moments():
             watching = [v for v in self.viewers if not v.control]
-            self.engine.shown = frozenset(v.view[0] for v in watching)
+            # Every moment: the followed instrument moves with the newest choice of any viewer.
+            self.engine.show_also(frozenset(v.view[0] for v in watching))
             wanted = {v.view for v in watching} or {(self.engine.followed, self.engine.chart_timeframe)}
             news, frames = self.engine.views(wanted)
             for fired in news.fired:

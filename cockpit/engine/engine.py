@@ -131,6 +131,16 @@ class Engine:
                 follow(symbol)
         self._wake.set()
 
+    def show_also(self, symbols: frozenset[str]) -> None:
+        """Instruments on other screens (a daemon's viewers): their ticks wake the engine, and the sources
+        that can (``follow_also``) keep their candles, price and derivatives current."""
+        self.shown = symbols
+        others = symbols - {self.followed}
+        for s in self.sources:
+            follow_also = getattr(s, "follow_also", None)
+            if follow_also is not None:
+                follow_also(others)
+
     @property
     def instruments(self) -> tuple[str, ...]:
         """What the trader can put on the chart: every source's instruments (``instruments``), the

@@ -155,12 +155,6 @@ class FakeBinanceUsdm(FakeVenue):
         listed = {f"{p.coin}USDT": p.price for p in perpetuals().values()}
         return listed[symbol] / perpetuals()["BTC"].price if symbol in listed else None
 
-    def _check_symbol(self, request: web.Request) -> web.Response | None:
-        if request.query.get("symbol") != SYMBOL:
-            body = json.dumps({"code": -1121, "msg": "Invalid symbol."})
-            return web.Response(status=400, text=body, content_type="application/json")
-        return None
-
     async def _klines(self, request: web.Request) -> Any:
         """The recorded BTC candles; any other listed coin gets them scaled to its price (so any symbol
         can be charted), an unlisted one Binance's "Invalid symbol"."""
@@ -180,18 +174,38 @@ class FakeBinanceUsdm(FakeVenue):
         limit = int(request.query.get("limit", 500))
         return rows[-limit:]
 
+    def _listed(self, request: web.Request) -> tuple[str, float] | web.Response:
+        """(symbol, its price scale against BTC) for any listed coin; Binance's "Invalid symbol" else."""
+        symbol = request.query.get("symbol", "")
+        scale = self._kline_scale(symbol)
+        if scale is None:
+            body = json.dumps({"code": -1121, "msg": "Invalid symbol."})
+            return web.Response(status=400, text=body, content_type="application/json")
+        return symbol, scale
+
     async def _ticker(self, request: web.Request) -> Any:
-        if (bad := self._check_symbol(request)) is not None:
-            return bad
-        return fixtures.binance_ticker_24hr()
+        """The recorded ticker; another listed coin's scaled to its price (a daemon's other screens)."""
+        listed = self._listed(request)
+        if isinstance(listed, web.Response):
+            return listed
+        symbol, scale = listed
+        body = fixtures.binance_ticker_24hr()
+        if scale != 1.0:
+            for key in ("lastPrice", "openPrice", "highPrice", "lowPrice", "weightedAvgPrice"):
+                if key in body:
+                    body[key] = f"{float(body[key]) * scale:.8g}"
+            body["symbol"] = symbol
+        return body
 
     async def _premium_index(self, request: web.Request) -> Any:
-        if (bad := self._check_symbol(request)) is not None:
-            return bad
+        listed = self._listed(request)
+        if isinstance(listed, web.Response):
+            return listed
+        symbol, scale = listed
         now = now_ms()
         return {
-            "symbol": SYMBOL,
-            "markPrice": "71480.10000000",
+            "symbol": symbol,
+            "markPrice": f"{71480.1 * scale:.8g}",
             "indexPrice": "71491.53586957",
             "estimatedSettlePrice": "71455.24407418",
             "lastFundingRate": "0.00010000",
@@ -213,9 +227,12 @@ class FakeBinanceUsdm(FakeVenue):
         ]
 
     async def _open_interest(self, request: web.Request) -> Any:
-        if (bad := self._check_symbol(request)) is not None:
-            return bad
-        return {"openInterest": "80412.114", "symbol": SYMBOL, "time": now_ms()}
+        listed = self._listed(request)
+        if isinstance(listed, web.Response):
+            return listed
+        symbol, scale = listed
+        # The same value in USD for every coin: as many coins as BTC's open interest is worth at its price.
+        return {"openInterest": f"{80412.114 / scale:.8g}", "symbol": symbol, "time": now_ms()}
 
     # ------------------------------------------------------------------ websocket
     async def on_ws_text(self, conn: WsConn, text: str) -> None:

@@ -53,3 +53,38 @@ def test_following_another_instrument_backfills_it_and_keeps_the_first() -> None
     symbol, loading, btc_price, bars = cast(tuple[str, bool, float, int], out["back"])
     assert symbol == BTC and loading is False and bars > 0  # cached: no loading on the way back
     assert btc_price == out["btc_price"]
+
+
+def test_instruments_on_other_screens_are_kept_current() -> None:
+    """A daemon's second viewer charts ETH while BTC is followed: ETH's candles, price and funding arrive
+    too (``show_also``), and its view is ETH's own; with no other screen left, ETH's feeds stop."""
+
+    async def scenario() -> dict[str, object]:
+        async with fake_venues() as f:
+            engine = live_engine(fake_config(f), SimClock(START_MS))
+            out: dict[str, object] = {}
+            moments = engine.moments()
+            try:
+                await anext(moments)
+                engine.show_also(frozenset({BTC, ETH}))
+                for _ in range(40):
+                    await anext(moments)
+                    _, views = engine.views([(BTC, "1h"), (ETH, "1h")])
+                    eth = views[(ETH, "1h")]
+                    if not eth.loading and eth.price is not None and eth.funding_rate is not None:
+                        out["eth"] = (eth.symbol, eth.price, len(eth.candles.ts_ms))
+                        out["btc"] = views[(BTC, "1h")].price
+                        break
+                out["also"] = [getattr(s, "also", None) for s in engine.sources if getattr(s, "also", None)]
+                engine.show_also(frozenset({BTC}))
+                out["after"] = [s.also for s in engine.sources if getattr(s, "is_price_venue", False)]
+            finally:
+                await moments.aclose()
+            return out
+
+    out = asyncio.run(asyncio.wait_for(scenario(), 60))
+    symbol, eth_price, bars = cast(tuple[str, float, int], out["eth"])
+    assert symbol == ETH and 1_000 < eth_price < 10_000 and bars > 0
+    assert out["btc"] is not None and float(cast(float, out["btc"])) > 10_000  # BTC stays BTC's
+    assert out["also"] == [frozenset({ETH})]  # only the price venue follows other screens
+    assert out["after"] == [frozenset()]

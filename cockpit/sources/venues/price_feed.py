@@ -49,10 +49,19 @@ class PriceFeeds:
         """What can be charted from this venue: its linear perpetuals (the price venue's only)."""
         return tuple(self._perpetuals) if self.is_price_venue else ()
 
+    also: frozenset[str] = frozenset()  # instruments on other screens (a daemon's viewers), kept current
+
     def follow(self, symbol: str) -> None:
         """Chart ``symbol``: the price venue restarts its candles, ticker and derivatives on it."""
         if symbol != self.charted:
             self.charted = symbol
+            self._refollow.set()
+
+    def follow_also(self, symbols: frozenset[str]) -> None:
+        """Besides the charted instrument, keep ``symbols`` current: a daemon's other viewers chart them.
+        Their candles, last price and derivatives are polled (one request per feed and cadence each)."""
+        if self.is_price_venue and symbols != self.also:  # only the price venue feeds charts
+            self.also = symbols
             self._refollow.set()
 
     async def _price_feeds(self, emit: Emit) -> None:
@@ -67,6 +76,7 @@ class PriceFeeds:
             ]
             if not self.streaming:
                 loops.append(self._forever(emit, "ticker", self._ticker_step, TICKER))
+            loops += [self._other_feeds(emit, symbol) for symbol in sorted(self.also - {self.charted})]
             tasks = [asyncio.ensure_future(loop) for loop in loops]
             try:
                 await self._refollow.wait()
@@ -74,6 +84,31 @@ class PriceFeeds:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _other_feeds(self, emit: Emit, symbol: str) -> None:
+        """Another screen's instrument: its candles (from the newest minute sent for it, history first if
+        none was), its last price at the candle cadence and its derivatives at theirs."""
+
+        async def candles(emit: Emit) -> float:
+            since = self._candles_seen.get(symbol)
+            if since is None:
+                since = self.clock.now_ms() - self.live.backfill_minutes * MINUTE_MS - MINUTE_MS
+            rows = await self._fetch_closed_candles(symbol, since + MINUTE_MS)
+            for ts, o, h, lo, c, v in rows:
+                emit(CandleClosed(self.name, symbol, int(ts), o, h, lo, c, v))
+                self._candles_seen[symbol] = int(ts)
+            ticker = await self._rest(self.exchange.fetch_ticker(symbol))
+            last = number(ticker.get("last"), "ticker last")
+            emit(PriceTick(self.name, symbol, int(ticker.get("timestamp") or self.clock.now_ms()), last))
+            return self.settings.candles_poll_s
+
+        async def derivatives(emit: Emit) -> float:
+            return await self._derivatives_step(emit, symbol)
+
+        await asyncio.gather(
+            self._forever(emit, f"candles {symbol}", candles, CANDLES),
+            self._forever(emit, f"funding/open interest {symbol}", derivatives, FUNDING),
+        )
 
     async def _price_feed(self, emit: Emit) -> None:
         """Candle history first, then new closed minutes; runs beside the liquidation loops, never before."""
@@ -147,8 +182,8 @@ class PriceFeeds:
                 self._candle_sent(symbol, int(ts))
         return self.settings.candles_poll_s
 
-    async def _derivatives_step(self, emit: Emit) -> float:
-        symbol = self.charted
+    async def _derivatives_step(self, emit: Emit, symbol: str | None = None) -> float:
+        symbol = symbol or self.charted
         funding = await self._rest(self.exchange.fetch_funding_rate(symbol))
         rate = funding.get("fundingRate")
         oi: dict[str, Any] = {}
@@ -157,7 +192,8 @@ class PriceFeeds:
         value = oi.get("openInterestValue")
         if value is None and oi.get("openInterestAmount") is not None:
             # Binance and Bybit give base units, HTX contracts: value them at the last price (VENUES.md).
-            price = self._last_price or number(funding.get("markPrice"), "mark price")
+            last = self._last_price if symbol == self.charted else None  # the ticker's is the charted one's
+            price = last or number(funding.get("markPrice"), "mark price")
             size = float(self.exchange.market(symbol).get("contractSize") or 1.0)
             value = float(oi["openInterestAmount"]) * size * price
         interval_h = await funding_interval_h(self.exchange, self.name, symbol, funding, self._rest)
