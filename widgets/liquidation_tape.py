@@ -21,12 +21,21 @@ def _side(e: LiquidationEvent) -> str:
     return "[$bear]LONG [/]" if e.side == "long" else "[$bull]SHORT[/]"
 
 
-def tape_line(e: LiquidationEvent, venue_width: int = 8) -> str:
-    """One tape row, 44 cells wide at most: time, venue, coin, side, notional, price."""
+FULL_ROW = 46  # cells of a tape row with its price
+PRICE_CELLS = 10
+
+
+def tape_line(e: LiquidationEvent, width: int = FULL_ROW) -> str:
+    """One tape row in ``width`` cells: time, venue, coin, side, notional, and the price when it fits (the
+    side-by-side layout's pane is narrower than a whole row: a row that wrapped put its price on a line of
+    its own, read as another print); the venue's name gives way before that."""
+    price = width >= FULL_ROW
+    venue_width = max(3, min(8, width - (FULL_ROW - 8 - (0 if price else PRICE_CELLS))))
     venue = escape(e.venue[:venue_width]).ljust(venue_width)
     coin = escape(_coin(e.symbol)).ljust(5)
     notional = fmt.usd(e.notional_usd)
-    return f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {coin} {_side(e)}{notional:>7} {_price(e.price):>8}"
+    row = f"[$muted]{fmt.clock(e.ts_ms)}[/] {venue} {coin} {_side(e)}{notional:>7}"
+    return f"{row} {_price(e.price):>9}" if price else row
 
 
 def _coin(symbol: str) -> str:
@@ -36,7 +45,7 @@ def _coin(symbol: str) -> str:
 
 
 def _price(value: float) -> str:
-    """Eight cells for any coin: 75,203 and 2,311.4 as for BTC and ETH, 0.1234 and 0.000012 for the rest."""
+    """Nine cells at most: 75,203 and 2,311.4 as for BTC and ETH, 0.1234 and 0.000012 for the rest."""
     if value >= 10_000:
         return f"{value:,.0f}"
     if value >= 100:
@@ -112,6 +121,11 @@ class LiquidationTape(Pane):
             self.tape.feed(new)
         self._newest = newest
 
+    def on_resize(self) -> None:
+        """Rows fit the pane's width (the price shows only when a whole row fits): drawn again for it."""
+        if self.snapshot is not None:
+            super().watch_snapshot(self.snapshot)
+
     def refilter(self) -> None:
         """Show the tape again after a filter changed (a key: at once, not at the next snapshot)."""
         self.border_subtitle = self.tape.label()
@@ -147,11 +161,14 @@ class LiquidationTape(Pane):
         lines += self._coins(liq, len(lines))
         if liq.largest:
             lines.append("[b]largest 24h[/b]")
-            lines += [tape_line(e) for e in liq.largest]
+            lines += [tape_line(e, self._row_width()) for e in liq.largest]
         lines.append(f"[b]tape[/b] [$muted](newest first: {self.tape.label()})[/]")
         room = max(3, self.size.height - len(lines) - 1) if self.size.height else 20
-        lines += [tape_line(e) for e in self.tape.rows(room)]
+        lines += [tape_line(e, self._row_width()) for e in self.tape.rows(room)]
         return markup("\n".join(lines))
+
+    def _row_width(self) -> int:
+        return self.content_size.width or FULL_ROW
 
     def _coins(self, liq: LiquidationSummary, used: int) -> list[str]:
         """The top coins: a full table when the pane is wide (maximised), else as many rows as leave the
