@@ -178,3 +178,25 @@ def test_the_engine_follows_btc_and_counts_every_coins_liquidations() -> None:
     prices = np.concatenate((marks.long_price, marks.short_price))
     prices = prices[~np.isnan(prices)]
     assert len(prices) and np.all(prices > 30_000)  # the chart's markers are BTC's, at BTC's prices
+
+
+def test_every_simulated_coin_has_funding_and_open_interest() -> None:
+    """Charting an alt shows its own derivatives (issue 18 §4): open interest in proportion to its share
+    of the market's leverage, funding BTC's times its beta (same sign, larger for high-beta coins)."""
+    from cockpit.sources.demo.coins import BTC_SHARE, COINS
+    from cockpit.sources.demo.market import OPENING_MS
+    from cockpit.wiring import demo_engine, demo_steps
+
+    clock = ManualClock(OPENING_MS)
+    engine = demo_engine(Config(), 7, clock)
+    for _ in demo_steps(engine, clock, 120):
+        pass
+    _, views = engine.views([(c.symbol, "1h") for c in COINS])
+    btc = views[(COINS[0].symbol, "1h")]
+    assert btc.funding_rate is not None and btc.open_interest_usd is not None
+    for coin in COINS[1:]:
+        alt = views[(coin.symbol, "1h")]
+        assert alt.symbol == coin.symbol and not alt.loading
+        assert alt.open_interest_usd == pytest.approx(btc.open_interest_usd * coin.share / BTC_SHARE)
+        assert alt.funding_rate == pytest.approx(btc.funding_rate * coin.beta)
+        assert alt.price is not None and alt.price != btc.price

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from cockpit.models import DerivativesUpdate
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -77,3 +79,20 @@ def round_prices(prices: FloatArray, decimals: npt.NDArray[np.int64]) -> FloatAr
     """
     scale = 10.0 ** decimals.reshape(-1, *([1] * (prices.ndim - 1)))
     return np.asarray(np.rint(prices * scale) / scale, dtype=np.float64)
+
+
+def derivatives(source: str, ts_ms: int, btc_funding: float, btc_oi_usd: float) -> list[DerivativesUpdate]:
+    """Every coin's funding and open interest, from BTC's book: open interest in proportion to the coin's
+    ``share`` of the market's leverage (the same share its liquidations have), funding BTC's times its
+    ``beta`` (the more a coin swings with the market, the more its longs pay in a long-crowded one)."""
+    return [
+        DerivativesUpdate(
+            source,
+            c.symbol,
+            ts_ms,
+            btc_funding * c.beta,
+            btc_oi_usd * c.share / BTC_SHARE,
+            funding_interval_h=8.0,
+        )
+        for c in COINS
+    ]

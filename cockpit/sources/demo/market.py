@@ -25,10 +25,11 @@ import numpy as np
 from cockpit.analytics.candles import Candles
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.analytics.sentiment import fear_greed_band
-from cockpit.models import DerivativesUpdate, FearGreedReading, MarketEvent, SentimentUpdate
+from cockpit.models import FearGreedReading, MarketEvent, SentimentUpdate
 from cockpit.sources.demo.alts import AltCandles, AltMarket, alt_history
 from cockpit.sources.demo.book import BACKGROUND_RATE, OPENING_BANDS, Book, replay_history
 from cockpit.sources.demo.coins import BTC_SHARE, SYMBOLS
+from cockpit.sources.demo.coins import derivatives as coin_derivatives
 from cockpit.sources.demo.events import SOURCE, candle_events, liquidation_events, tick_events
 from cockpit.sources.demo.liquidations import (
     VENUES,
@@ -225,8 +226,7 @@ class DemoMarket:
         ohlcv = np.array([[c.open, c.high, c.low, c.close, c.volume] for _, c in candles]).T  # type: ignore[union-attr]
         self._live_1m = [*self._live_1m[-(HISTORY_MINUTES - 1) :], (m, ohlcv)]
         end = start + MINUTE_MS
-        deriv = DerivativesUpdate(SOURCE, SYMBOL, end, book.funding, book.oi_usd, funding_interval_h=8.0)
-        out.append((end, deriv))
+        out += [(end, d) for d in coin_derivatives(SOURCE, end, book.funding, book.oi_usd)]
         if end % DAY_MS == 0:
             out.append((end, self._new_day(end)))
         return out

@@ -15,6 +15,7 @@ from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.models import Backfill, Covered, DerivativesUpdate, SentimentUpdate
 from cockpit.sources.base import Emit
 from cockpit.sources.clock import Clock
+from cockpit.sources.demo.coins import derivatives as coin_derivatives
 from cockpit.sources.demo.liquidations import VENUES
 from cockpit.sources.demo.market import OPENING_MS, SOURCE, SYMBOL, SYMBOLS, DemoMarket
 
@@ -64,9 +65,7 @@ class DemoSource:
         ]
         return [
             *backfills,
-            DerivativesUpdate(
-                self.name, SYMBOL, last_ms, h.funding_rate, h.open_interest_usd, funding_interval_h=8.0
-            ),
+            *coin_derivatives(self.name, last_ms, h.funding_rate, h.open_interest_usd),
             Covered(self.name, OPENING_MS - DAY_MS, OPENING_MS),
         ]
 
