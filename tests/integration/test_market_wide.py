@@ -60,7 +60,10 @@ async def push_everywhere(f: FakeVenues, now_ms: int) -> dict[tuple[str, str], f
         for venue in VENUE:
             sums[VENUE[venue], p.coin] += expected(venue, p, n)
     for venue, messages in pushes.items():
-        await f[venue].push_liquidations(*messages)
+        if venue in ("gate", "htx"):  # into the REST history and out on the all-market stream: once each
+            await f[venue].push_prints(*messages)
+        else:
+            await f[venue].push_liquidations(*messages)
     return sums
 
 

@@ -72,12 +72,13 @@ def number_prints(events: Iterable[LiquidationEvent]) -> list[LiquidationEvent]:
             out.append(e)
             continue
         n = ranks[base][getattr(e, "twin_key", ())]
-        out.append(e if n == e.identity[-1] else replace(e, identity=(*base, n)))  # type: ignore[attr-defined]
+        identity: tuple[Hashable, ...] = getattr(e, "identity", ())
+        out.append(e if n == identity[-1] else replace(e, identity=(*base, n)))  # type: ignore[call-arg]
     return out
 
 
 def _base(e: LiquidationEvent) -> tuple[Hashable, ...] | None:
-    identity = getattr(e, "identity", ())
+    identity: tuple[Hashable, ...] = getattr(e, "identity", ())
     if len(identity) == 7 and identity[0] in NUMBERED_VENUES and isinstance(identity[-1], int):
         return tuple(identity[:-1])
     return None
