@@ -267,7 +267,8 @@ def _gate(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol
     ts = _time(venue_id, "timestamp (info.time)", liq.get("timestamp"))  # ccxt: seconds x 1000
     order_price = _maybe_number(info.get("order_price"))
     identity = gate_print(symbol, ts, side, contracts, price if order_price is None else order_price)
-    twin = tuple(_text(info.get(f)) for f in ("size", "order_price", "left", "fill_price"))
+    # As JSON text (escaped, printable): raw venue text never reaches the screen through an event.
+    twin = (identity_key(tuple(_text(info.get(f)) for f in ("size", "order_price", "left", "fill_price"))),)
     return [_Row(ts, side, contracts, price, identity, twin_key=twin)]
 
 
@@ -285,7 +286,8 @@ def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol:
     turnover = _maybe_number(info.get("trade_turnover"))
     exact = turnover if turnover is not None and turnover > 0 else None
     ref = _text(info.get("id", info.get("query_id")))  # tells twins apart, as the stream's cannot be
-    return [_Row(ts, side, contracts, price, htx_print(symbol, ts, side, contracts, price), exact, (ref,))]
+    identity = htx_print(symbol, ts, side, contracts, price)
+    return [_Row(ts, side, contracts, price, identity, exact, (identity_key((ref,)),))]
 
 
 _READERS = {

@@ -80,38 +80,43 @@ class VenueSource(LiquidationLoops, PriceFeeds):
         self.coverage_note = coverage_note(
             venue_id, self.market_wide, settings.top_n, self.symbols, stream=with_stream
         )
+        self.label = self.venues[0]  # the name its liquidations carry ("Binance")
+        # Streams deliver tickers every second or so; polled venues answer once per poll.
+        self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
+        self.feeds = feed_cadences(settings, streaming=self.streaming, is_price_venue=is_price_venue)
+        self._factory = exchange_factory
+        self.charted = live.symbol  # the instrument on the chart: its candles, ticker and derivatives
+        self._refollow = asyncio.Event()  # set by ``follow``: restart the price feeds on ``charted``
+        self._last_candle_ms: int | None = None
+        self._candles_seen: dict[str, int] = {}  # symbol -> newest closed minute sent (kept per symbol)
+        self._last_price: float | None = None
+        self._emit: Emit | None = None
+        self._notice_at: float | None = None  # monotonic time of the last notice still shown
+        self.exchange: Any = None
+        self._init_liquidations(with_stream)
+
+    def _init_liquidations(self, with_stream: bool) -> None:
+        """The state of the liquidation loops (liquidation_loops)."""
         self._perpetuals: dict[str, Any] = {}  # symbol -> market: the linear perpetuals (market-wide)
         self._by_id: dict[str, Any] = {}  # venue id -> market of the same perpetuals
         self._contract_sizes: dict[str, float] = {}  # venue id -> contract size (the gate/htx streams)
         self._followed: tuple[str, ...] = self.symbols  # what the liquidation loops read (see _symbols)
         self._turn = 0  # htx: the next of ``_followed`` to poll
         self._bybit_url = ""  # bybit: the linear stream's URL, the first connection's
-        self.label = self.venues[0]  # the name its liquidations carry ("Binance")
-        # Streams deliver tickers every second or so; polled venues answer once per poll.
-        self.cadence_s = 10.0 if self.streaming else settings.liquidations_poll_s
-        self.feeds = feed_cadences(settings, streaming=self.streaming, is_price_venue=is_price_venue)
-        self._factory = exchange_factory
         self._dedup = Deduper()
-        self._poller = LiquidationPoller(venue_id, clock, self._fetch_liquidations)
-        self.charted = live.symbol  # the instrument on the chart: its candles, ticker and derivatives
-        self._refollow = asyncio.Event()  # set by ``follow``: restart the price feeds on ``charted``
-        self._last_candle_ms: int | None = None
-        self._candles_seen: dict[str, int] = {}  # symbol -> newest closed minute sent (kept per symbol)
-        self._last_price: float | None = None
+        self._poller = LiquidationPoller(self.name, self.clock, self._fetch_liquidations)
         # Input skipped and counted, each shown as a notice (``_notice``) that costs no retry:
         self.bad_frames = 0  # websocket frames that could not be read (not JSON, or ccxt failed on them)
         self.malformed = 0  # liquidation messages that could not be read
         self._bad_seen: dict[str, None] = {}  # the latest BAD_SEEN_MAX of them, oldest first
         self._cached = CacheReader()  # one read position over ccxt's liquidation cache, for every symbol
-        self._emit: Emit | None = None
-        self._notice_at: float | None = None  # monotonic time of the last notice still shown
         self._subscribed = False  # a liquidation watch has been answered or acknowledged since connecting
-        self.exchange: Any = None
         # Gate's / HTX's all-market websocket (market_stream), rows through the same deduper as the polls.
-        self.stream: MarketStream | None = None
-        if with_stream:
-            rows = self._stream_rows(self._emit_later)
-            self.stream = MarketStream(venue_id, settings, clock, rows, settings.top_n)
+        self.stream = self._make_stream() if with_stream else None
+
+    def _make_stream(self) -> MarketStream:
+        rows = self._stream_rows(self._emit_later)
+        return MarketStream(self.name, self.settings, self.clock, rows, self.settings.top_n)
 
     def _emit_later(self, event: Any) -> None:
         """``emit`` for what is made before ``run`` is given it (the stream's callback)."""
