@@ -152,6 +152,9 @@ class VenueSettings:
     # Venues without an all-market feed (bybit's stream, htx's per-contract history) follow this many of
     # their perpetuals, the most active by 24 h turnover, re-ranked every hour.
     top_n: int = field(default=100, metadata=_spec("int", 1, 1000))
+    # gate, htx with market_wide: also read the venue's all-market liquidation websocket (see
+    # sources/venues/market_stream.py: HTX's REST polls then run only while it is down; Gate's keep going).
+    stream: bool = field(default=True, metadata=_spec("bool"))
     liquidations_poll_s: float = field(default=10.0, metadata=_spec("float", 1, 3600))
     candles_poll_s: float = field(default=15.0, metadata=_spec("float", 1, 3600))
     derivatives_poll_s: float = field(default=60.0, metadata=_spec("float", 5, 86_400))

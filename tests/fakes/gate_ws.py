@@ -36,6 +36,20 @@ def ws_liquidation(
     }
 
 
+def ws_row_of(rest_row: dict[str, Any], ms: int = 437) -> dict[str, Any]:
+    """The websocket row of the print a REST ``liq_orders`` row records: ``size`` is the ORDER's signed
+    size (REST ``order_size``), ``price`` the order price, the time in ms (``ms`` into REST's second)."""
+    return {
+        "contract": rest_row["contract"],
+        "size": rest_row["order_size"],
+        "price": rest_row["order_price"],
+        "order_price": rest_row["order_price"],
+        "fill_price": rest_row["fill_price"],
+        "left": rest_row["left"],
+        "time_ms": rest_row["time"] * 1000 + ms,
+    }
+
+
 def _envelope(channel: str, event: str, result: Any, error: Any = None) -> dict[str, Any]:
     ts = now_ms()
     return {
@@ -77,6 +91,12 @@ class GateLiquidationWs(FakeVenue):
     async def push_ws_liquidations(self, *rows: dict[str, Any]) -> None:
         """One ``update`` holding ``rows`` (any contracts) to the ``!all`` subscribers (queued till then)."""
         await self.publish(ALL, [_envelope(CHANNEL, "update", list(rows))], "liquidations")
+
+    async def push_prints(self, *rest_rows: dict[str, Any], ms: int = 437) -> None:
+        """Liquidations as the venue publishes them: each REST ``liq_orders`` row goes into the history
+        and, as its websocket row (``ws_row_of``), out on the stream (Gate's samples; this fake's not)."""
+        self.liquidations.extend(rest_rows)  # type: ignore[attr-defined]
+        await self.push_ws_liquidations(*(ws_row_of(r, ms) for r in rest_rows))
 
     async def send_ws_garbage(self, *frames: str) -> None:
         """Raw text frames (not JSON) to every live websocket connection."""

@@ -49,6 +49,26 @@ def ws_liquidation(
     }
 
 
+def ws_row_of(rest_row: dict[str, Any]) -> dict[str, Any]:
+    """The notification row of the print a REST v5 ``liquidation_orders`` row records (no id: the stream
+    has none)."""
+    volume = float(rest_row["volume"])
+    return {
+        "symbol": rest_row["contract_code"].split("-")[0],
+        "contract_code": rest_row["contract_code"],
+        "direction": rest_row["side"],
+        "offset": "close",
+        "volume": int(volume) if volume.is_integer() else volume,
+        "price": float(rest_row["bankrupt_price"]),
+        "created_at": int(rest_row["liquidation_time"]),
+        "amount": float(rest_row["amount"]),
+        "trade_turnover": float(rest_row["trade_turnover"]),
+        "contract_type": "swap",
+        "pair": rest_row["contract_code"],
+        "business_type": "swap",
+    }
+
+
 class HtxLiquidationWs(FakeVenue):
     """Adds the notification websocket to a fake HTX (a base class: the fake's file changes by a line)."""
 
@@ -98,6 +118,13 @@ class HtxLiquidationWs(FakeVenue):
             for code, data in by_contract.items()
         ]
         await self.publish(TOPIC, messages, "liquidations")
+
+    async def push_prints(self, *rest_rows: dict[str, Any], stream: bool = True) -> None:
+        """Liquidations as the venue publishes them: each REST v5 row goes into the history and (unless
+        ``stream`` is False: a print the stream missed) out on the stream as its row (``ws_row_of``)."""
+        self.liquidations.extend(rest_rows)  # type: ignore[attr-defined]
+        if stream:
+            await self.push_ws_liquidations(*(ws_row_of(r) for r in rest_rows))
 
     async def ping_ws_clients(self, ts: int | None = None) -> None:
         """HTX's heartbeat: ``{"op":"ping","ts":"<ms>"}`` to every live notification connection."""

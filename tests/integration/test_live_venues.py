@@ -70,11 +70,12 @@ async def push_script(f: FakeVenues, now_ms: int) -> None:
         okx.liquidation_order("sell", "long", "50", P, ts=t + 4),
         okx.liquidation_order("buy", "short", "20", P, ts=t + 5),
     )
-    await f.gate.push_liquidations(
+    # Gate and HTX publish each print in their REST history and on their all-market streams: counted once.
+    await f.gate.push_prints(
         gate.liq_order(3000, P, ts_s=t // 1000),
         gate.liq_order(-2500, P, ts_s=t // 1000, order_size=1000, left=200),
     )
-    await f.htx.push_liquidations(
+    await f.htx.push_prints(
         htx.liquidation_order("sell", "long", 100, P, ts=t + 6),
         htx.liquidation_order("buy", "short", 300, P, ts=t + 7),
     )

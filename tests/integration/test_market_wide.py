@@ -118,7 +118,10 @@ async def push_everywhere(f: FakeVenues, now_ms: int) -> Sums:
             coin, side, usd = hand_computed(venue, raw)
             sums[VENUE[venue], coin, side] += usd
     for venue, messages in pushes.items():
-        await f[venue].push_liquidations(*messages)
+        if venue in ("gate", "htx"):  # into the REST history and out on the all-market stream: once each
+            await f[venue].push_prints(*messages)
+        else:
+            await f[venue].push_liquidations(*messages)
     return sums
 
 

@@ -32,6 +32,9 @@ def one_venue_config(f: FakeVenues, venue: str, **overrides: Any) -> Config:
         "liquidations_poll_s": POLL_S,
         "backoff_max_s": BACKOFF_MAX_S,
         "ws_keepalive_s": 0.5,
+        # These tests read Gate's and HTX's REST polls; their all-market streams have their own tests
+        # (test_venue_streams.py). With HTX's stream up its polls would pause.
+        "stream": False,
     }
     venues = {
         v: VenueSettings(

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from cockpit.analytics.liquidations import LiquidationEvent
 from cockpit.sources.venues.dedup import Deduper
 from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent, event_key, normalize
+from cockpit.sources.venues.prints import number_prints
 
 BTC = "BTC/USDT:USDT"
 BTC_INVERSE = "BTC/USD:BTC"
@@ -229,8 +230,8 @@ def htx_fetch(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[st
 
 
 def norm(venue_id: str, liquidations: list[dict[str, Any]], market: dict[str, Any]) -> list[LiquidationEvent]:
-    """normalize() over a batch, as the venue source does."""
-    return [e for liq in liquidations for e in normalize(venue_id, liq, market)]
+    """normalize() over a batch, its Gate/HTX twins numbered (``number_prints``), as the venue source does."""
+    return number_prints(e for liq in liquidations for e in normalize(venue_id, liq, market))
 
 
 def only(events: list[LiquidationEvent]) -> LiquidationEvent:
@@ -544,7 +545,9 @@ def test_htx_v3_row_uses_direction_and_query_id() -> None:
     e = only(normalize("htx", liq, market))
     assert (e.side, e.ts_ms, e.price) == ("long", 1638593647864, 51441.7)
     assert e.notional_usd == pytest.approx(24_640.5743)  # 479 x 0.001 x 51,441.7
-    assert event_key("htx", e) == ("HTX", BTC, 1638593647864, "id", "452057")
+    # The print identity the stream gives the same print (its rows carry no id): content and occurrence.
+    assert event_key("htx", e) == ("HTX", BTC, 1638593647864, "long", 479.0, 51441.7, 0)
+    assert e.twin_key == ('["452057"]',)  # the id still tells twins of one poll apart
 
 
 def test_normalized_events_compare_equal_to_plain_events() -> None:
@@ -595,7 +598,7 @@ def test_htx_ids_keep_identical_liquidations_apart() -> None:
     events = norm("htx", liqs, market)
     assert len(events) == 3
     dedup = Deduper()
-    assert [event_key("htx", e)[-1] for e in dedup.fresh("htx", events)] == ["150153038758", "150153038759"]
+    assert [event_key("htx", e)[-1] for e in dedup.fresh("htx", events)] == [0, 1]  # twins numbered
     assert dedup.fresh("htx", events) == []  # the overlapping next poll
 
 

@@ -41,6 +41,7 @@ from cockpit.sources.venues.liquidation_ws import (
     read_batch,
 )
 from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent
+from cockpit.sources.venues.prints import gate_print
 
 __all__ = [
     "CHANNEL",
@@ -153,7 +154,7 @@ def print_identity(
     """The identity of a Gate liquidation from fields the REST ``liq_orders`` row also has (``time`` in
     whole seconds, the side, ``abs(order_size)``, ``order_price``), so the REST path can key a print the
     same way. Times are cut to the second because REST has no finer one."""
-    return (VENUE, symbol, ts_ms // 1000 * 1000, side, contracts, order_price, occurrence)
+    return gate_print(symbol, ts_ms, side, contracts, order_price, occurrence)
 
 
 def _time_ms(row: RawRow) -> int:

@@ -44,6 +44,7 @@ from cockpit.sources.venues.liquidation_ws import (
     read_batch,
 )
 from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent
+from cockpit.sources.venues.prints import htx_print
 
 __all__ = [
     "HTX_NOTIFICATION_WS_URL",
@@ -149,7 +150,7 @@ def print_identity(
 ) -> tuple[Any, ...]:
     """The identity of an HTX liquidation from fields the REST v5 row also has (``liquidation_time``, the
     side, ``volume``, ``bankrupt_price``), so the REST path can key a print the same way."""
-    return (VENUE, symbol, ts_ms, side, contracts, price, occurrence)
+    return htx_print(symbol, ts_ms, side, contracts, price, occurrence)
 
 
 def _side(direction: object) -> Side:

@@ -6,9 +6,10 @@ ccxt 4.5.90 streams neither Gate's ``futures.public_liquidates`` nor HTX's ``pub
 (VENUES.md), so these speak the venues' websockets with aiohttp. A venue module subclasses
 ``LiquidationStream`` with its subscribe message, its frame decoding and its message handling.
 
-Identity: a stream row carries no venue id, so its identity is its content (venue, symbol, time, side,
-contracts, price) plus its occurrence among identical rows of the same batch (``number_twins``): two
-identical rows in one push are two liquidations, the same row seen again in a later batch is the same one.
+Identity: a stream row carries no venue id, so its identity is the print identity the REST path gives the
+same print (``prints``: venue, symbol, time, side, contracts, price) plus its occurrence among the twins of
+the same push: two identical rows in one push are two liquidations, the same row seen again in a later batch
+is the same one.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
 
 from cockpit.analytics.liquidations import Side
 from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent
+from cockpit.sources.venues.prints import number_prints
 from cockpit.text.excerpt import excerpt
 
 __all__ = [
@@ -265,16 +267,20 @@ def read_batch(
     read_row: RowReader,
     contract_sizes: Mapping[str, float],
 ) -> tuple[list[VenueLiquidationEvent], list[MalformedLiquidation]]:
-    """The events of one push, rows with equal ``contents`` numbered apart (two genuine prints stay two),
-    and the rows' problems: a bad row costs only itself."""
+    """The events of one push, twins numbered apart (two genuine prints stay two), and the rows' problems:
+    a bad row costs only itself. Twins are the rows whose print identities match (``prints``), numbered as
+    the REST path numbers them, so the same print from either path has one identity; ``contents`` are
+    kept for callers that number by raw fields (``number_twins``)."""
     events: list[VenueLiquidationEvent] = []
     problems: list[MalformedLiquidation] = []
-    for row, occurrence in zip(rows, number_twins(contents), strict=True):
+    for place, row in enumerate(rows):
         try:
-            event = read_row(row, contract_sizes, occurrence)
+            event = read_row(row, contract_sizes, 0)
         except MalformedLiquidation as exc:
             problems.append(exc)
             continue
         if event is not None:
-            events.append(event)
-    return events, problems
+            # Identical rows in one push are two prints: their place in it tells them apart.
+            events.append(replace(event, twin_key=("push", place)))
+    numbered = number_prints(events)
+    return [e for e in numbered if isinstance(e, VenueLiquidationEvent)], problems

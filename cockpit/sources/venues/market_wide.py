@@ -14,7 +14,9 @@ What each venue offers (VENUES.md, checked against ccxt 4.5.90) decides how it i
   ccxt's ``fetch_liquidations`` insists on a symbol, so the raw endpoint is called and each row parsed with
   its own contract's market.
 - htx: its REST history is per contract: the ``top_n`` linear perpetuals by 24 h turnover are polled in
-  turn, sharing the instance's rate limiter (a websocket client for all contracts is a separate module).
+  turn, sharing the instance's rate limiter, while its all-market websocket is down (market_stream).
+- gate and htx also read their all-market websockets (``[venues.X] stream``; market_stream says how the
+  stream and the polls share the work).
 
 Only USDT- and USDC-margined linear perpetuals count: coin-margined (inverse) swaps and dated futures are
 left out (an OKX all-SWAP message about BTC-USD-SWAP is skipped). Every market's own contract size comes from
@@ -53,14 +55,23 @@ def linear_perpetuals(markets: Mapping[str, Any]) -> dict[str, Mapping[str, Any]
     }
 
 
-def coverage_note(venue_id: str, market_wide: bool, top_n: int, symbols: Sequence[str]) -> str:
-    """What of its market a venue's liquidations cover, in words for the sources screen."""
+def coverage_note(
+    venue_id: str, market_wide: bool, top_n: int, symbols: Sequence[str], *, stream: bool = False
+) -> str:
+    """What of its market a venue's liquidations cover, in words for the sources screen (``stream``: Gate's
+    or HTX's all-market websocket is on, see market_stream)."""
     if not market_wide:
         return f"{len(symbols)} configured symbol{'s' if len(symbols) != 1 else ''}"
     if venue_id in ("binanceusdm", "okx"):
         return "all USDT/USDC perpetuals (all-market stream, sampled)"
     if venue_id == "gate":
-        return "all USDT perpetuals (polled)"
+        return (
+            "all USDT perpetuals (polled; sampled stream for speed)"
+            if stream
+            else "all USDT perpetuals (polled)"
+        )
+    if venue_id == "htx" and stream:
+        return f"all USDT perpetuals (all-market stream; top {top_n} polled while it is down)"
     how = "streamed" if venue_id == "bybit" else "polled"
     return f"top {top_n} USDT/USDC perpetuals by 24 h turnover ({how})"
 

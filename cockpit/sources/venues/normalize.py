@@ -32,22 +32,23 @@ maintenance margin); notional; identity.
   older schema without ``order_size`` counts ``abs(size)``, the whole position (an upper bound; ccxt's
   ``abs(size - left)`` depends on the undocumented sign of ``left``). Price ``fill_price``, the average
   taker FILL price, else (nothing taken: it is 0) ``order_price``, the order's limit price; notional
-  computed at that price; time ``time`` in seconds; identity: content plus ``size``, ``order_price`` and
-  ``left`` (1).
+  computed at that price; time ``time`` in seconds; identity: the print identity shared with the stream
+  (``prints``), twins told apart by ``size``, ``order_price``, ``left`` and ``fill_price`` (1).
 - htx -> HTX (linear swap v5 row, or v3 row): side ``position_side`` long/short, else the order side
   ``side`` (v5) / ``direction`` (v3), sell = long liquidated; contracts ``volume`` (BTC-USDT contract =
   0.001 BTC); price ``bankrupt_price`` / ``price``, the BANKRUPTCY price; notional ``trade_turnover``, the
   venue's exact USDT value (volume x contract size x bankruptcy price, in the venue's decimals) on a linear
-  market, else computed; time ``liquidation_time`` / ``created_at``; identity: the venue's ``id`` (v5) /
-  ``query_id`` (v3), with the time (every identity holds the time: the history store keys on both).
+  market, else computed; time ``liquidation_time`` / ``created_at``; identity: the print identity shared
+  with the stream (``prints``: its rows carry no id), twins told apart by the venue's ``id`` (v5) /
+  ``query_id`` (v3).
 
 (1) Binance, Bybit, OKX and Gate publish no id for public liquidations, so their identity is the content:
 venue, symbol, time, side, contracts and price (the raw numbers, not the derived notional). A repeat of
 the same message (a websocket reconnect, an overlapping poll) has the same identity; two different
 liquidations with the same content collapse into one. That cannot happen on Binance (one snapshot per
-symbol per second); on Bybit and OKX it needs the same millisecond, side, size and price; Gate times are
-whole seconds, so its identity also includes the position ``size``, ``order_price`` and ``left``. HTX
-numbers its liquidations, so two of them in the same millisecond at the same price and size stay apart.
+symbol per second); on Bybit and OKX it needs the same millisecond, side, size and price. Gate and HTX
+identities end with an occurrence number that ``prints.number_prints`` sets per batch, so twins in one poll
+(told apart by Gate's position ``size``, ``left`` and prices, HTX's ``id``) stay two liquidations.
 
 A message whose side, size, price or time is missing or not a number raises ``MalformedLiquidation`` (a
 ``ValueError``) naming the venue and the field; a liquidation that filled nothing (size 0) yields no event.
@@ -57,10 +58,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit.analytics.liquidations import LiquidationEvent, Side, identity_key
+from cockpit.sources.venues.prints import gate_print, htx_print
 from cockpit.text.excerpt import excerpt
 from cockpit.venues import VENUE_NAMES
 
@@ -94,6 +96,8 @@ class VenueLiquidationEvent(LiquidationEvent):
     """
 
     identity: Identity = ()
+    # What tells this print from a twin in its batch without being part of its identity (``prints``).
+    twin_key: Identity = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         LiquidationEvent.__post_init__(self)  # (no zero-argument super() in a slots dataclass)
@@ -118,6 +122,7 @@ class _Row:
     price: float
     identity: Identity
     notional_usd: float | None = None  # the venue's own exact notional, where it gives one
+    twin_key: Identity = ()  # Gate/HTX: tells twins of one batch apart (``prints``)
 
 
 # -- public API ------------------------------------------------------------------------------------------
@@ -158,7 +163,14 @@ def normalize(
             )
         events.append(
             VenueLiquidationEvent(
-                row.ts_ms, venue, symbol, row.side, notional, row.price, identity=row.identity
+                row.ts_ms,
+                venue,
+                symbol,
+                row.side,
+                notional,
+                row.price,
+                identity=row.identity,
+                twin_key=row.twin_key,
             )
         )
     return events
@@ -253,8 +265,11 @@ def _gate(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol
     p = "fill_price" if (_maybe_number(info.get("fill_price")) or 0.0) > 0 else "order_price"
     price = _price(venue_id, f"info.{p}", info.get(p), contracts)
     ts = _time(venue_id, "timestamp (info.time)", liq.get("timestamp"))  # ccxt: seconds x 1000
-    extra = (_text(info.get("size")), _text(info.get("order_price")), _text(info.get("left")))
-    return [_content_row(venue_id, symbol, ts, side, contracts, price, *extra)]
+    order_price = _maybe_number(info.get("order_price"))
+    identity = gate_print(symbol, ts, side, contracts, price if order_price is None else order_price)
+    # As JSON text (escaped, printable): raw venue text never reaches the screen through an event.
+    twin = (identity_key(tuple(_text(info.get(f)) for f in ("size", "order_price", "left", "fill_price"))),)
+    return [_Row(ts, side, contracts, price, identity, twin_key=twin)]
 
 
 def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
@@ -270,11 +285,9 @@ def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol:
     # trade_turnover is the exact quote (USDT) notional on a linear market: no float product of ours.
     turnover = _maybe_number(info.get("trade_turnover"))
     exact = turnover if turnover is not None and turnover > 0 else None
-    ref = _text(info.get("id", info.get("query_id")))
-    if ref in ("None", ""):
-        row = _content_row(venue_id, symbol, ts, side, contracts, price)
-        return [_Row(ts, side, contracts, price, row.identity, exact)]
-    return [_Row(ts, side, contracts, price, (_display(venue_id), symbol, ts, "id", ref), exact)]
+    ref = _text(info.get("id", info.get("query_id")))  # tells twins apart, as the stream's cannot be
+    identity = htx_print(symbol, ts, side, contracts, price)
+    return [_Row(ts, side, contracts, price, identity, exact, (identity_key((ref,)),))]
 
 
 _READERS = {
