@@ -387,3 +387,45 @@ def test_two_viewers_share_alarms_and_one_firing(home: DaemonHome) -> None:
     lines = home.fired_lines()
     assert len(lines) == 1 and lines[0].startswith(f"{alarm_id} "), lines
     assert home.log().count("alarm fired:") == 1
+
+
+def test_attached_app_announces_a_firing_the_daemon_delivers(home: DaemonHome) -> None:
+    """A cockpit app attached to the daemon (its config has the same notify command) shows the firing in its
+    history but leaves the command to the daemon: one line, while the app and another viewer both saw it."""
+    from cockpit.config import load_config
+    from cockpit.ui.app import CockpitApp
+
+    home.start()
+    config = load_config(home.root / "config" / "cockpit" / "config.toml")
+    assert config.alarms.notify_command, "the app's config has no notify command: nothing would be tested"
+
+    async def run() -> tuple[list[int], list[int]]:
+        app = CockpitApp(config, DaemonLink(home.socket, SYMBOL, "1h"))
+        other = DaemonLink(home.socket, SYMBOL, "1h")
+        seen: list[int] = []
+
+        async def collect() -> None:
+            async for snap in other.snapshots():
+                seen.extend(f.alarm_id for f in snap.fired_alarms)
+
+        watcher = asyncio.create_task(collect())
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                deadline = time.monotonic() + WAIT_S
+                while app.snapshot is None or app.snapshot.link != "daemon":
+                    assert time.monotonic() < deadline, "timed out waiting for the app's first snapshot"
+                    await pilot.pause(0.1)
+                alarm = liq_alarm(1e6, 3600, symbol=MARKET, once=True, note="attached app")
+                saved = await app.alarm_ui.service.add(alarm)
+                while not (home.fired_lines() and saved.id in seen and app.alarm_ui.history):
+                    assert time.monotonic() < deadline, "timed out waiting for the firing everywhere"
+                    await pilot.pause(0.1)
+                await pilot.pause(2.0)  # the app's own run of the command would have written by now
+                return [f.alarm_id for f in app.alarm_ui.history], seen
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+
+    in_app, in_other = asyncio.run(run())
+    assert in_app == [1] and in_other == [1], (in_app, in_other)
+    assert len(home.fired_lines()) == 1, home.fired_lines()
