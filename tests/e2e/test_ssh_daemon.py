@@ -124,6 +124,20 @@ def _wait(test: object, what: str, timeout_s: float) -> None:
         time.sleep(0.2)
 
 
+def _type_level(pane: TmuxPane, level: str, summary: str, tries: int = 3) -> None:
+    """Type the level into the dialog's focused field until its summary shows it: on a busy machine the
+    field may take its focus after the first keys arrived (they are lost, the field stays empty)."""
+    for attempt in range(tries):
+        pane.keys("C-u")
+        pane.type(level)
+        try:
+            pane.wait_screen(summary, f"the dialog's summary {summary!r}", timeout_s=10)
+            return
+        except HarnessError:
+            if attempt == tries - 1:
+                raise
+
+
 _USD = re.compile(r"Liq (1h|24h) \$([\d.]+)([KMB]?)")
 _UNIT = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}
 
@@ -161,9 +175,7 @@ def test_daemon_keeps_alarms_over_ssh(ssh_server: SshServer, remote: Remote, pan
     level, direction, fires_ms = _alarm_plan(clock_ms, SET_AND_LEAVE_S, SPEED)
     viewer.keys("a")
     viewer.wait_screen("alarm: BTC/USDT:USDT price", "the alarm dialog (a)")
-    viewer.keys("C-u")
-    viewer.type(f"{level:.1f}")
-    viewer.wait_screen(f"alarm: BTC/USDT:USDT price {direction} {level:,.1f}", "the dialog's summary")
+    _type_level(viewer, f"{level:.1f}", f"alarm: BTC/USDT:USDT price {direction} {level:,.1f}")
     viewer.keys("Enter")
     viewer.wait_screen("alarm #1 set", "the toast confirming the alarm")
 
