@@ -22,6 +22,7 @@ from cockpit.daemon import codec
 from cockpit.models import Snapshot
 
 LOST_AFTER_S = 1.5  # no frame for this long: the daemon is gone (it sends one a second at least)
+FIRST_FRAME_S = LOST_AFTER_S * 4  # a daemon just started computes its market first (~2 s for the demo's)
 RETRY_S = 0.5
 ANSWER_TIMEOUT_S = 10.0
 
@@ -103,7 +104,7 @@ class DaemonLink:
         speaks another protocol; ``OSError`` when none answers."""
         reader, writer = await asyncio.open_unix_connection(str(self.path))
         try:
-            hello = await asyncio.wait_for(codec.read_frame(reader), LOST_AFTER_S * 4)
+            hello = await asyncio.wait_for(codec.read_frame(reader), FIRST_FRAME_S)
             self.info = codec.read_greeting(hello, "daemon")
             writer.write(codec.greeting("viewer"))
             writer.write(codec.encode(("view", self.followed, self.chart_timeframe)))
@@ -191,9 +192,11 @@ class DaemonLink:
     async def _read(self, inbox: asyncio.Queue[Snapshot | BaseException]) -> None:
         reader = self._reader  # this connection's, whatever ``close`` does meanwhile
         assert reader is not None
+        wait_s = FIRST_FRAME_S  # until the first frame: giving up sooner only attaches again, later
         try:
             while True:
-                frame = await asyncio.wait_for(codec.read_frame(reader), LOST_AFTER_S)
+                frame = await asyncio.wait_for(codec.read_frame(reader), wait_s)
+                wait_s = LOST_AFTER_S
                 message = codec.decode(frame)
                 kind = message[0] if isinstance(message, tuple) and message else None
                 if kind == "snapshot" and isinstance(message[1], Snapshot):

@@ -45,7 +45,12 @@ class ProtocolError(Exception):
 
 
 class VersionMismatch(ProtocolError):
-    """The peer speaks another protocol version (the message names both)."""
+    """The peer speaks another protocol version (the message names both; ``protocol`` and ``version`` are
+    the peer's, as it greeted)."""
+
+    def __init__(self, message: str, protocol: object = None, version: object = None) -> None:
+        super().__init__(message)
+        self.protocol, self.version = protocol, version
 
 
 ANALYTICS = "cockpit.analytics."  # pure data and numpy: every class of its modules may cross
@@ -107,8 +112,22 @@ def read_greeting(body: bytes, expect: str) -> dict[str, Any]:
     if not isinstance(hello, dict) or hello.get("cockpit") != expect:
         raise ProtocolError(f"the peer is not a cockpit {expect}")
     if hello.get("protocol") != PROTOCOL:
+        theirs, version = hello.get("protocol"), hello.get("version")
         raise VersionMismatch(
-            f"the {expect} speaks protocol {hello.get('protocol')} (cockpit {hello.get('version')}); "
-            f"this cockpit speaks protocol {PROTOCOL} (cockpit {__version__}): run the same version"
+            f"the {expect} speaks protocol {theirs} (cockpit {version}); "
+            f"this cockpit speaks protocol {PROTOCOL} (cockpit {__version__}): run the same version",
+            theirs,
+            version,
         )
     return hello
+
+
+def refusal(peer: VersionMismatch, role: str = "daemon") -> bytes:
+    """The frame that tells a peer of another protocol why it is dropped: JSON like the greeting (a peer
+    of any version can read it), one line naming both versions."""
+    note = (
+        f"this cockpit {role} speaks protocol {PROTOCOL} (cockpit {__version__}); you speak protocol "
+        f"{str(peer.protocol)[:20]} (cockpit {str(peer.version)[:40]}): run the same version"
+    )
+    body = json.dumps({"cockpit": role, "protocol": PROTOCOL, "version": __version__, "error": note}).encode()
+    return HEADER.pack(len(body)) + body

@@ -154,6 +154,11 @@ class DaemonServer:
                 await self._handle(viewer, message)
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
             pass
+        except codec.VersionMismatch as exc:  # told why, in a frame any version reads, then dropped
+            log.warning("viewer %d dropped: %s", viewer.number, exc)
+            writer.write(codec.refusal(exc))
+            with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
+                await asyncio.wait_for(writer.drain(), GREETING_TIMEOUT_S)
         except codec.ProtocolError as exc:
             log.warning("viewer %d dropped: %s", viewer.number, exc)
         finally:

@@ -68,7 +68,7 @@ def test_dialog_sets_each_kind(kind: str, main: str, extra: str, choice: str, ex
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert not isinstance(app.screen, AlarmDialog)
-            return app.alarm_ui.service.book.alarms()
+            return list(app.alarm_ui.service.book.alarms())
 
     alarms = asyncio.run(run())
     assert len(alarms) == 1

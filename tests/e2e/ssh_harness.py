@@ -352,16 +352,20 @@ class TmuxPane:
         return n1 - n0, t1 - t0
 
 
-def cockpit_command(home: Path, *args: str) -> str:
-    """The remote shell command that runs the cockpit installed in the test's own environment (never
-    ./scripts/cockpit, which would build .venv during a test run) with private data and config folders."""
-    env = {
-        "LANG": "C.UTF-8",
-        "TERM": "xterm-256color",
+def cockpit_env(home: Path) -> dict[str, str]:
+    """The private data and config folders of a test's cockpit under ``home``."""
+    return {
         "COCKPIT_DATA_DIR": str(home / "data"),
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_DATA_HOME": str(home / "share"),
     }
+
+
+def cockpit_command(home: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """The remote shell command that runs the cockpit installed in the test's own environment (never
+    ./scripts/cockpit, which would build .venv during a test run) with private data and config folders
+    (and the variables of ``env``)."""
+    env = {"LANG": "C.UTF-8", "TERM": "xterm-256color", **cockpit_env(home), **(env or {})}
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     cockpit = shlex.join([sys.executable, "-m", "cockpit", *args])
     return f"cd {shlex.quote(str(REPO))} && exec env -u COCKPIT_CONFIG {assigns} {cockpit}"

@@ -32,7 +32,6 @@ from tests.e2e.ssh_harness import (
     TmuxPane,
     Window,
     cockpit_command,
-    ensure_sshd,
     measure,
     replace_section,
     screen_clock_ms,
@@ -110,17 +109,6 @@ def _ready(screen: str) -> bool:
     return "SIMULATED" in screen and "Liquidations" in screen and screen_clock_ms(screen) is not None
 
 
-@pytest.fixture(scope="module")
-def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    """sshd on 127.0.0.1 for this module (installed first if missing: a failure here fails the tests)."""
-    server = SshServer(ensure_sshd(), tmp_path_factory.mktemp("sshd"))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def open_cockpit(ssh_server: SshServer, tmp_path: Path) -> Iterator[OpenCockpit]:
     """Opens ``cockpit --demo <args>`` over SSH in a fresh tmux pane; every pane is quit and killed after."""
@@ -155,12 +143,15 @@ def _quit(pane: TmuxPane) -> None:
     pane.wait_screen(EXIT_MARK, "the cockpit to quit and ssh to end after q", timeout_s=20)
 
 
-def _alarm_plan(clock_ms: int) -> tuple[float, str, int]:
+def _alarm_plan(
+    clock_ms: int, set_s: float = ALARM_SET_S, speed: float = ALARM_SPEED
+) -> tuple[float, str, int]:
     """A price level, its direction and when the simulated price (default seed) first crosses it: the price
-    stays clear of it, beyond the re-arm band, from a few seconds before ``clock_ms`` until the alarm can
-    have been set, so it is armed when set, and the level is the side crossed soonest after that."""
+    stays clear of it, beyond the re-arm band, from a few seconds before ``clock_ms`` until ``set_s`` real
+    seconds later at ``speed`` (the alarm set, so it is armed when set), and the level is the side crossed
+    soonest after that."""
     frac = Config().alarms.hysteresis_pct / 100
-    set_by_ms = clock_ms + ALARM_SET_S * ALARM_SPEED * 1000
+    set_by_ms = clock_ms + int(set_s * speed * 1000)
     market = DemoMarket(DEFAULT_SEED)
     market.history()
     ticks = [

@@ -10,6 +10,7 @@ import pytest
 
 from cockpit.cli import build_parser, main
 from cockpit.config import Config
+from cockpit.engine.engine import Engine
 from cockpit.recording.format import read_recording
 from cockpit.sources.demo.market import OPENING_MS
 from cockpit.wiring import demo_app
@@ -29,7 +30,7 @@ def test_demo_start_parses_seconds_and_rejects_negative(capsys: pytest.CaptureFi
 
 def test_demo_app_clock_starts_that_far_after_the_opening() -> None:
     app = demo_app(Config(), None, 1.0, start_s=3600)
-    assert app.engine is not None
+    assert isinstance(app.engine, Engine)
     assert OPENING_MS + 3_600_000 <= app.engine.clock.now_ms() < OPENING_MS + 3_605_000
 
 

@@ -217,7 +217,7 @@ def test_a_corrupt_history_does_not_stop_live_start_and_says_how_to_fix_it(
     monkeypatch.setenv("COCKPIT_DATA_DIR", str(tmp_path))
     (tmp_path / "history.db").write_bytes(b"this is not a database, but a file someone broke\n" * 200)
     app = live_app(Config())
-    assert app.engine is not None and app.engine.history is None
+    assert isinstance(app.engine, Engine) and app.engine.history is None
     message = app.engine.snapshot().history_error or ""
     assert message.startswith("off: history.db is corrupt (file is not a database)")
     assert f"mv {tmp_path / 'history.db'} {tmp_path / 'history.db'}.corrupt" in message
