@@ -77,7 +77,8 @@ def test_instruments_on_other_screens_are_kept_current() -> None:
                         break
                 out["also"] = [getattr(s, "also", None) for s in engine.sources if getattr(s, "also", None)]
                 engine.show_also(frozenset({BTC}))
-                out["after"] = [s.also for s in engine.sources if getattr(s, "is_price_venue", False)]
+                price_venues = [s for s in engine.sources if getattr(s, "is_price_venue", False)]
+                out["after"] = [getattr(s, "also", None) for s in price_venues]
             finally:
                 await moments.aclose()
             return out

@@ -121,7 +121,9 @@ def test_a_duration_with_a_unit_is_bounded(capsys: pytest.CaptureFixture[str], a
 
 
 def test_thirty_days_with_a_unit_is_accepted() -> None:
-    assert cli_module._offset("30d") == 30 * 86_400 and cli_module._offset("1.5h") == 5400
+    from cockpit.text.arguments import offset
+
+    assert offset("30d") == 30 * 86_400 and offset("1.5h") == 5400
 
 
 @pytest.mark.parametrize(

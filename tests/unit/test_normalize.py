@@ -547,6 +547,7 @@ def test_htx_v3_row_uses_direction_and_query_id() -> None:
     assert e.notional_usd == pytest.approx(24_640.5743)  # 479 x 0.001 x 51,441.7
     # The print identity the stream gives the same print (its rows carry no id): content and occurrence.
     assert event_key("htx", e) == ("HTX", BTC, 1638593647864, "long", 479.0, 51441.7, 0)
+    assert isinstance(e, VenueLiquidationEvent)
     assert e.twin_key == ('["452057"]',)  # the id still tells twins of one poll apart
 
 
