@@ -22,12 +22,12 @@ from cockpit.alarms.model import Alarm
 from cockpit.alarms.notify import deliver
 from cockpit.config import TIMEFRAMES
 from cockpit.daemon import codec
+from cockpit.daemon.outbox import Outlet, carry_news
 from cockpit.engine.engine import Engine, View
 from cockpit.models import Snapshot
 
 log = logging.getLogger("cockpit.daemon")
 
-NEWS_KEPT = 5_000  # liquidations a skipped frame hands on at most (the tape shows far fewer)
 GREETING_TIMEOUT_S = 5.0
 
 
@@ -45,11 +45,7 @@ class Viewer:
 
     def offer(self, snap: Snapshot) -> None:
         """Put ``snap`` in the outbox; the news of an unsent one travels on in it."""
-        old = self.outbox
-        if old is not None and (old.new_liquidations or old.fired_alarms):
-            liqs = (old.new_liquidations + snap.new_liquidations)[-NEWS_KEPT:]
-            snap = replace(snap, new_liquidations=liqs, fired_alarms=old.fired_alarms + snap.fired_alarms)
-        self.outbox = snap
+        self.outbox = carry_news(self.outbox, snap)
         self.ready.set()
 
 
@@ -64,6 +60,8 @@ class DaemonServer:
         self.stopped = asyncio.Event()
         self.on_stop: Callable[[], None] | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # firings on their way to command and webhook
+        self.outlets: list[Outlet] = []  # the bus, when configured: more views, the same news
+        self.extra_status: list[Callable[[], dict[str, Any]]] = []  # what the outlets add to `status`
 
     async def start(self) -> None:
         """Listen; the socket is the user's alone (created under a 0077 umask, then set to 0600)."""
@@ -92,8 +90,9 @@ class DaemonServer:
         firings delivered here, once (command and webhook), whether or not a viewer is attached."""
         async for _ in self.engine.moments():
             watching = [v for v in self.viewers if not v.control]
-            self.engine.shown = frozenset(v.view[0] for v in watching)
-            wanted = {v.view for v in watching} or {(self.engine.followed, self.engine.chart_timeframe)}
+            wanted = {v.view for v in watching}.union(*(o.views() for o in self.outlets))
+            self.engine.shown = frozenset(view[0] for view in wanted)
+            wanted = wanted or {(self.engine.followed, self.engine.chart_timeframe)}
             news, frames = self.engine.views(wanted)
             for fired in news.fired:
                 log.info("alarm fired: %s %s", fired.title, fired.body)
@@ -102,6 +101,8 @@ class DaemonServer:
                 task.add_done_callback(self._deliveries.discard)
             for v in watching:
                 v.offer(frames[v.view])
+            for outlet in self.outlets:
+                outlet.publish(news, frames)
             if self.stopped.is_set():
                 return
 
@@ -120,7 +121,7 @@ class DaemonServer:
             **self.info,
             "viewers": sum(1 for v in self.viewers if not v.control),
             "sources": [(s.name, s.state) for s in snap_sources],
-        }
+        } | {k: v for extra in self.extra_status for k, v in extra().items()}
 
     # -- one viewer --------------------------------------------------------------------------------------
 
@@ -179,7 +180,7 @@ class DaemonServer:
         if message[0] == "ask" and len(message) == 4 and isinstance(message[1], int):
             _, request, op, args = message
             try:
-                value = await self._answer(op, args)
+                value = await self.answer(op, args)
             except Exception as exc:  # the viewer says it; the daemon goes on
                 self._reply(viewer, request, False, f"{exc}")
                 return
@@ -187,7 +188,8 @@ class DaemonServer:
             return
         raise codec.ProtocolError(f"an unknown message {str(message[0])[:20]!r}")
 
-    async def _answer(self, op: object, args: object) -> object:
+    async def answer(self, op: object, args: object) -> object:
+        """Carry out one request (the socket's viewers', or the bus's once authenticated)."""
         service = self.engine.alarms
         if op == "status":
             return self.status()
