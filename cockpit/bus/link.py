@@ -149,7 +149,8 @@ class NatsLink:
                 return replace(self._fresh(snap), link="daemon")
             waits = [asyncio.ensure_future(e.wait()) for e in (self._arrived, self._moved)]
             try:
-                done, _ = await asyncio.wait(waits, timeout=max(0.0, deadline - loop.time()))
+                left = max(0.0, deadline - loop.time())
+                done, _ = await asyncio.wait(waits, timeout=left, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for w in waits:
                     w.cancel()
