@@ -174,8 +174,8 @@ def section(quick: bool) -> list[str]:
     lines += [
         "",
         "The snapshot row is the bus's real load (a viewer per subscriber at the engine's rate). "
-        "The prints row is a burst: 50 Python subscribers on one core drain it at the deliveries/s shown, so its lag is the "
-        "queue the burst builds, not the broker's latency; nothing was dropped.",
+        "The prints row is a burst: 50 Python subscribers on one core drain it at the deliveries/s "
+        "shown, so its lag is the queue the burst builds, not the broker's latency; nothing was dropped.",
     ]
     return lines
 
