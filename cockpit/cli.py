@@ -36,6 +36,8 @@ from cockpit.text.arguments import seed as _seed
 from cockpit.text.arguments import speed as _speed
 from cockpit.text.arguments import symbol as _symbol
 from cockpit.text.console import dump_json, echo, report_crash, say
+from cockpit.text.safety import printable
+from cockpit.ui.engine_link import EngineLink
 
 EXIT_CRASH = 70  # EX_SOFTWARE: a fault of the program, not of its input
 
@@ -86,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--record", metavar="FILE", help="record the session's events to FILE (.jsonl.gz)")
     parser.add_argument(
         "--symbol", type=_symbol, help="instrument on the chart at start (e.g. ETH/USDT:USDT)"
+    )
+    parser.add_argument(
+        "--attach",
+        metavar="TARGET",
+        help="view a daemon through a NATS broker (nats://host:4222, tls://host:4222; credentials and the "
+        "alarm secret come from [bus] in the config) or through its Unix socket (a path)",
     )
     parser.add_argument(
         "--no-attach",
@@ -323,9 +331,11 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _daemon_to_attach(args: argparse.Namespace, config: Config) -> DaemonLink | None:
-    """The daemon this cockpit attaches to: the one of its data directory serving the same market, unless
-    ``--no-attach``, a replay or a recording asks for an engine of its own."""
+def _daemon_to_attach(args: argparse.Namespace, config: Config) -> EngineLink | None:
+    """The daemon this cockpit attaches to: ``--attach``'s, else the one of its data directory serving the
+    same market, unless ``--no-attach``, a replay or a recording asks for an engine of its own."""
+    if args.attach is not None:
+        return _attach_to(args.attach, config)
     if args.no_attach or args.replay is not None or args.record is not None:
         return None
     found = find_daemon(args.demo, config.live.symbol, config.ui.chart_timeframe)
@@ -333,6 +343,28 @@ def _daemon_to_attach(args: argparse.Namespace, config: Config) -> DaemonLink | 
         say(found)
         return None
     return found
+
+
+def _attach_to(target: str, config: Config) -> EngineLink:
+    """``--attach TARGET``: a broker's address (the bus) or a daemon's socket path; ``UsageError`` else."""
+    from pathlib import Path
+
+    symbol, timeframe = config.live.symbol, config.ui.chart_timeframe
+    if "://" in target:
+        from cockpit.bus.connection import check_url, nats_module
+        from cockpit.bus.link import NatsLink
+        from cockpit.bus.signing import BusError
+
+        try:
+            check_url(target)
+            nats_module()
+            return NatsLink(config.bus, target, symbol, timeframe)
+        except BusError as exc:
+            raise UsageError(f"--attach: {exc}") from None
+    path = Path(target).expanduser()
+    if not path.is_socket():
+        raise UsageError(f"--attach: {printable(target)} is neither a nats:// address nor a daemon's socket")
+    return DaemonLink(path, symbol, timeframe)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -206,6 +206,22 @@ class AlarmSettings:
     notify_timeout_s: float = field(default=5.0, metadata=_spec("float", 0.1, 120))
 
 
+@dataclass(frozen=True, slots=True)
+class BusSettings:
+    """[bus]: a NATS broker the daemon publishes on and viewers attach through (cockpit/bus/). Secrets
+    are named by file only: never on a command line, a screen or in a log."""
+
+    url: str = field(default="", metadata=_spec("broker"))  # "" = no bus
+    token_file: str = field(default="", metadata=_spec("str"))
+    creds_file: str = field(default="", metadata=_spec("str"))  # a NATS .creds file (JWT + nkey seed)
+    tls_ca: str = field(default="", metadata=_spec("str"))
+    tls_cert: str = field(default="", metadata=_spec("str"))
+    tls_key: str = field(default="", metadata=_spec("str"))
+    subject_prefix: str = field(default="cockpit", metadata=_spec("subject"))
+    # The shared secret alarm changes (and what the daemon publishes) are signed with (HMAC-SHA256).
+    secret_file: str = field(default="", metadata=_spec("str"))
+
+
 def _default_venues() -> dict[str, VenueSettings]:
     return {v: VenueSettings() for v in VENUE_IDS}
 
@@ -223,6 +239,7 @@ class Config:
     live: LiveSettings = field(default_factory=LiveSettings)
     sentiment: SentimentSettings = field(default_factory=SentimentSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    bus: BusSettings = field(default_factory=BusSettings)
     venues: dict[str, VenueSettings] = field(default_factory=_default_venues)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. {"maximize": "m"}
     source: str = field(default="<defaults>", compare=False)
@@ -238,6 +255,7 @@ SECTIONS: dict[str, type] = {
     "live": LiveSettings,
     "sentiment": SentimentSettings,
     "alarms": AlarmSettings,
+    "bus": BusSettings,
 }
 
 
@@ -337,6 +355,8 @@ def _parse(data: dict[str, Any], where: _Where) -> Config:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where.at('', section)} must be a table")
             parts[section] = _section(section, SECTIONS[section], value, where)
+            if section == "bus":
+                _check_bus(parts[section], where)
         else:
             raise ConfigError(
                 f"{where.at('', section)} is not a known section ({', '.join([*SECTIONS, 'keys'])})"
@@ -379,6 +399,8 @@ def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
                 f'{at} must be a list of strings such as ["notify-send", "cockpit"], got {_show(value)}'
             )
         return tuple(value)
+    if kind in ("broker", "subject"):
+        return _bus_value(at, kind, value)
     if kind == "url":
         if not isinstance(value, str) or (value and not re.match(r"https?://[^\s/]+", value)):
             raise ConfigError(f'{at} must be "" or an http(s):// URL, got {_show(value)}')
@@ -397,6 +419,28 @@ def _value(table: str, key: str, value: Any, spec: Any, where: _Where) -> Any:
         bracket = "(" if spec["lo_open"] else "["
         raise ConfigError(f"{at} must be {noun} in {bracket}{lo:g}, {hi:g}], got {_show(value)}")
     return float(value) if kind == "float" else int(value)
+
+
+def _bus_value(at: str, kind: str, value: Any) -> str:
+    """[bus] url (no user:password@ in it: credentials come from files) and subject_prefix."""
+    if kind == "broker":
+        if not isinstance(value, str) or (value and not re.match(r"(?:nats|tls)://[^\s/@]+/?$", value)):
+            raise ConfigError(f'{at} must be "" or nats://host:port or tls://host:port, got {_show(value)}')
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*", value):
+        raise ConfigError(
+            f'{at} must be NATS subject tokens such as "cockpit" or "desk.a", got {_show(value)}'
+        )
+    return value
+
+
+def _check_bus(bus: BusSettings, where: _Where) -> None:
+    """The [bus] keys that only make sense together."""
+    if bus.token_file and bus.creds_file:
+        raise ConfigError(f"{where.at('bus', 'creds_file')}: give token_file or creds_file, not both")
+    if bool(bus.tls_cert) != bool(bus.tls_key):
+        key = "tls_key" if bus.tls_cert else "tls_cert"
+        raise ConfigError(f"{where.at('bus', key)}: tls_cert and tls_key go together (a client certificate)")
 
 
 def _show(value: Any) -> str:

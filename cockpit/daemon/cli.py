@@ -59,13 +59,30 @@ def cmd_daemon(args: argparse.Namespace, config: Config, make_engine: EngineMake
         if args.action == "stop":
             return _stop(data)
         demo = bool(args.daemon_demo or args.demo)
+        if config.bus.url:
+            _check_bus(config)  # a missing secret file is said here, not in the detached daemon's log
         if args.foreground:
             start_s = float(args.demo_start or 0.0)
-            return _foreground(lambda: make_engine(config, demo, args.seed, args.speed, start_s), data, demo)
+            make = lambda: make_engine(config, demo, args.seed, args.speed, start_s)  # noqa: E731
+            return _foreground(make, data, demo, config)
         return _start(config, data, demo, args)
     except DaemonError as exc:
         say(str(exc))
         return 1
+
+
+def _check_bus(config: Config) -> None:
+    """The bus's files read and nats-py importable now: ``DaemonError`` in one line otherwise."""
+    from cockpit.bus.connection import nats_module, options
+    from cockpit.bus.signing import BusError, read_secret
+
+    try:
+        options(config.bus, config.bus.url, "check")
+        if config.bus.secret_file:
+            read_secret(config.bus.secret_file)
+        nats_module()
+    except BusError as exc:
+        raise DaemonError(str(exc)) from None
 
 
 def _start(config: Config, data: Path, demo: bool, args: argparse.Namespace) -> int:
@@ -85,7 +102,7 @@ def _start(config: Config, data: Path, demo: bool, args: argparse.Namespace) -> 
     return 0
 
 
-def _foreground(make: Callable[[], Engine], data: Path, demo: bool) -> int:
+def _foreground(make: Callable[[], Engine], data: Path, demo: bool, config: Config) -> int:
     info = {
         "pid": os.getpid(),
         "started_ms": int(time.time() * 1000),
@@ -99,25 +116,34 @@ def _foreground(make: Callable[[], Engine], data: Path, demo: bool) -> int:
         engine = make()
         names = ", ".join(s.name for s in engine.sources)
         log.info("daemon started: pid %d, %s, sources: %s", os.getpid(), info["kind"], names)
-        asyncio.run(_serve(DaemonServer(engine, socket_path(data), info)))
+        server = DaemonServer(engine, socket_path(data), info)
+        asyncio.run(_serve(server, config))
         log.info("daemon stopped")
     finally:
         lock.release()
     return 0
 
 
-async def _serve(server: DaemonServer) -> None:
+async def _serve(server: DaemonServer, config: Config) -> None:
     stop = asyncio.Event()
     stop_signals(asyncio.get_running_loop(), stop)
     server.on_stop = stop.set
     runner = asyncio.create_task(server.run())
-    stopping = asyncio.create_task(stop.wait())
+    tasks = [runner, asyncio.create_task(stop.wait())]
+    bus: list[asyncio.Task[None]] = []
+    if config.bus.url:  # an outlet of the same loop; it waits for its broker, and its faults end only it
+        from cockpit.bus.publisher import BusPublisher
+
+        publisher = BusPublisher(server, config.bus)
+        server.outlets.append(publisher)
+        server.extra_status.append(publisher.status)
+        bus.append(asyncio.create_task(publisher.serve()))
     try:
-        await asyncio.wait({runner, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (runner, stopping):
+        for task in tasks + bus:
             task.cancel()
-        await asyncio.gather(runner, stopping, return_exceptions=True)  # the engine's sources stop
+        await asyncio.gather(*tasks, *bus, return_exceptions=True)  # the engine's sources stop
         await server.close()
     if runner.done() and not runner.cancelled() and runner.exception() is not None:
         raise runner.exception()  # type: ignore[misc]
@@ -133,6 +159,10 @@ def _status(data: Path) -> int:
     echo(f"  viewers attached: {status['viewers']}")
     sources = ", ".join(f"{name} {state}" for name, state in status["sources"])
     echo(f"  sources: {sources}")
+    if "bus" in status:
+        echo(
+            f"  bus: {status['bus']}, {status['bus_stored']} liquidations stored, {status['bus_views']} views"
+        )
     return 0
 
 

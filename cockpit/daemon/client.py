@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import AsyncGenerator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cockpit.alarms.model import Alarm, AlarmFired, AlarmStatus
 from cockpit.alarms.store import StoreError
@@ -43,13 +43,19 @@ class MirrorBook:
         return [s.alarm for s in self._statuses]
 
 
+class Asker(Protocol):
+    """Whatever carries a request to the daemon: the socket (``DaemonLink``) or the bus (``NatsLink``)."""
+
+    async def ask(self, op: str, args: object) -> Any: ...
+
+
 class RemoteAlarms:
     """The alarm service's methods, carried out by the daemon."""
 
     store = None  # the daemon owns the store; history comes through ``history``
     delivers = False  # the daemon runs the command and webhook of a firing, once for every viewer
 
-    def __init__(self, link: DaemonLink) -> None:
+    def __init__(self, link: Asker) -> None:
         self.link = link
         self.book = MirrorBook()
 

@@ -23,12 +23,12 @@ from cockpit.alarms.model import Alarm
 from cockpit.alarms.notify import deliver
 from cockpit.config import TIMEFRAMES
 from cockpit.daemon import codec
+from cockpit.daemon.outbox import Outlet, carry_news
 from cockpit.engine.engine import Engine, View
 from cockpit.models import Snapshot
 
 log = logging.getLogger("cockpit.daemon")
 
-NEWS_KEPT = 5_000  # liquidations a skipped frame hands on at most (the tape shows far fewer)
 GREETING_TIMEOUT_S = 5.0
 OPEN_WITHIN_S = 5.0  # a live venue's candles may take longer: viewers then attach and see "loading"
 
@@ -47,11 +47,7 @@ class Viewer:
 
     def offer(self, snap: Snapshot) -> None:
         """Put ``snap`` in the outbox; the news of an unsent one travels on in it."""
-        old = self.outbox
-        if old is not None and (old.new_liquidations or old.fired_alarms):
-            liqs = (old.new_liquidations + snap.new_liquidations)[-NEWS_KEPT:]
-            snap = replace(snap, new_liquidations=liqs, fired_alarms=old.fired_alarms + snap.fired_alarms)
-        self.outbox = snap
+        self.outbox = carry_news(self.outbox, snap)
         self.ready.set()
 
 
@@ -66,6 +62,8 @@ class DaemonServer:
         self.stopped = asyncio.Event()
         self.on_stop: Callable[[], None] | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # firings on their way to command and webhook
+        self.outlets: list[Outlet] = []  # the bus, when configured: more views, the same news
+        self.extra_status: list[Callable[[], dict[str, Any]]] = []  # what the outlets add to `status`
 
     async def start(self) -> None:
         """Listen; the socket is the user's alone (created under a 0077 umask, then set to 0600)."""
@@ -98,9 +96,10 @@ class DaemonServer:
         opens_by = time.monotonic() + OPEN_WITHIN_S
         async for _ in self.engine.moments():
             watching = [v for v in self.viewers if not v.control]
+            wanted = {v.view for v in watching}.union(*(o.views() for o in self.outlets))
             # Every moment: the followed instrument moves with the newest choice of any viewer.
-            self.engine.show_also(frozenset(v.view[0] for v in watching))
-            wanted = {v.view for v in watching} or {(self.engine.followed, self.engine.chart_timeframe)}
+            self.engine.show_also(frozenset(view[0] for view in wanted))
+            wanted = wanted or {(self.engine.followed, self.engine.chart_timeframe)}
             news, frames = self.engine.views(wanted)
             for fired in news.fired:
                 log.info("alarm fired: %s %s", fired.title, fired.body)
@@ -111,6 +110,8 @@ class DaemonServer:
                 v.offer(frames[v.view])
             if self._server is None and (self._ready(frames) or time.monotonic() > opens_by):
                 await self.start()
+            for outlet in self.outlets:
+                outlet.publish(news, frames)
             if self.stopped.is_set():
                 return
 
@@ -133,7 +134,7 @@ class DaemonServer:
             **self.info,
             "viewers": sum(1 for v in self.viewers if not v.control),
             "sources": [(s.name, s.state) for s in snap_sources],
-        }
+        } | {k: v for extra in self.extra_status for k, v in extra().items()}
 
     # -- one viewer --------------------------------------------------------------------------------------
 
@@ -198,7 +199,7 @@ class DaemonServer:
         if message[0] == "ask" and len(message) == 4 and isinstance(message[1], int):
             _, request, op, args = message
             try:
-                value = await self._answer(op, args)
+                value = await self.answer(op, args)
             except Exception as exc:  # the viewer says it; the daemon goes on
                 self._reply(viewer, request, False, f"{exc}")
                 return
@@ -206,7 +207,8 @@ class DaemonServer:
             return
         raise codec.ProtocolError(f"an unknown message {str(message[0])[:20]!r}")
 
-    async def _answer(self, op: object, args: object) -> object:
+    async def answer(self, op: object, args: object) -> object:
+        """Carry out one request (the socket's viewers', or the bus's once authenticated)."""
         service = self.engine.alarms
         if op == "status":
             return self.status()
