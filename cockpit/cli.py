@@ -16,9 +16,9 @@ from cockpit.alarms.model import AlarmError
 from cockpit.alarms.store import StoreError
 from cockpit.analytics import Candles, analyze, to_json
 from cockpit.analytics.allocator import fix_mmap_threshold
+from cockpit.attach import UsageError, engine_to_attach
 from cockpit.config import TIMEFRAME_MS, TIMEFRAMES, Config, ConfigError, load_config
-from cockpit.daemon.cli import add_daemon_parser, cmd_daemon, find_daemon
-from cockpit.daemon.client import DaemonLink
+from cockpit.daemon.cli import add_daemon_parser, cmd_daemon
 from cockpit.daemon.codec import VersionMismatch
 from cockpit.engine.engine import Engine
 from cockpit.recording.format import Recording, RecordingError
@@ -36,8 +36,6 @@ from cockpit.text.arguments import seed as _seed
 from cockpit.text.arguments import speed as _speed
 from cockpit.text.arguments import symbol as _symbol
 from cockpit.text.console import dump_json, echo, report_crash, say
-from cockpit.text.safety import printable
-from cockpit.ui.engine_link import EngineLink
 
 EXIT_CRASH = 70  # EX_SOFTWARE: a fault of the program, not of its input
 
@@ -46,10 +44,6 @@ SERVE_EXTRA = (
     "cockpit serve needs the optional extra textual-serve: ./scripts/cockpit serve installs it, or from a "
     "checkout: pip install '.[serve]'"
 )
-
-
-class UsageError(Exception):
-    """A command-line problem phrased as one line."""
 
 
 def _add_demo_start(parser: argparse.ArgumentParser, dest: str, default: float | None) -> None:
@@ -299,7 +293,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", RICH_COLOR_SYSTEM[config.ui.colors])
     from cockpit.wiring import demo_app, live_app, replay_app
 
-    attach = _daemon_to_attach(args, config)
+    attach = engine_to_attach(args, config)
     if args.replay is not None:
         app = replay_app(config, _read(args.replay), args.speed, args.start)
     elif attach is not None:
@@ -329,42 +323,6 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         report_crash(app.crash, data_dir())
         return EXIT_CRASH
     return 0
-
-
-def _daemon_to_attach(args: argparse.Namespace, config: Config) -> EngineLink | None:
-    """The daemon this cockpit attaches to: ``--attach``'s, else the one of its data directory serving the
-    same market, unless ``--no-attach``, a replay or a recording asks for an engine of its own."""
-    if args.attach is not None:
-        return _attach_to(args.attach, config)
-    if args.no_attach or args.replay is not None or args.record is not None:
-        return None
-    found = find_daemon(args.demo, config.live.symbol, config.ui.chart_timeframe)
-    if isinstance(found, str):
-        say(found)
-        return None
-    return found
-
-
-def _attach_to(target: str, config: Config) -> EngineLink:
-    """``--attach TARGET``: a broker's address (the bus) or a daemon's socket path; ``UsageError`` else."""
-    from pathlib import Path
-
-    symbol, timeframe = config.live.symbol, config.ui.chart_timeframe
-    if "://" in target:
-        from cockpit.bus.connection import check_url, nats_module
-        from cockpit.bus.link import NatsLink
-        from cockpit.bus.signing import BusError
-
-        try:
-            check_url(target)
-            nats_module()
-            return NatsLink(config.bus, target, symbol, timeframe)
-        except BusError as exc:
-            raise UsageError(f"--attach: {exc}") from None
-    path = Path(target).expanduser()
-    if not path.is_socket():
-        raise UsageError(f"--attach: {printable(target)} is neither a nats:// address nor a daemon's socket")
-    return DaemonLink(path, symbol, timeframe)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

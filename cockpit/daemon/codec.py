@@ -28,7 +28,7 @@ HEADER = struct.Struct(">I")
 ALLOWED: dict[str, frozenset[str] | None] = {
     "cockpit.models": None,  # None: every class the module defines
     "cockpit.alarms.model": None,
-    "cockpit.config": None,
+    "cockpit.config.settings": None,
     "numpy": frozenset({"ndarray", "dtype"}),
     "numpy.core.multiarray": frozenset({"_reconstruct", "scalar"}),
     "numpy._core.multiarray": frozenset({"_reconstruct", "scalar"}),

@@ -10,7 +10,8 @@ import pytest
 
 from cockpit.config import Config
 from cockpit.daemon import codec
-from cockpit.daemon.server import NEWS_KEPT, Viewer
+from cockpit.daemon.outbox import NEWS_KEPT
+from cockpit.daemon.server import Viewer
 from cockpit.models import Snapshot
 from cockpit.sources.demo.market import SYMBOL
 from cockpit.wiring import demo_snapshot
