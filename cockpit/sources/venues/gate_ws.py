@@ -128,7 +128,9 @@ def normalize_gate_row(
     price = number(VENUE_ID, "fill_price", fill) if fill not in (None, "", 0, "0") else order_price
     if price <= 0:
         raise MalformedLiquidation(VENUE_ID, "price", f"is {price:g}, not a positive price")
-    ts_ms = _time_ms(row)
+    # The second, as the REST path has it: the history keys a print on (time, identity), so the stream's
+    # milliseconds would store the print a REST poll brings again (after a restart) as a second one.
+    ts_ms = _time_ms(row) // 1000 * 1000
     contract_size = contract_sizes.get(str(contract))
     if contract_size is None or not contract_size > 0:
         raise MalformedLiquidation(VENUE_ID, "contract", f"{contract} has no known contract size")
