@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from cockpit.alarms.model import Alarm, AlarmFired, AlarmStatus
 from cockpit.alarms.store import StoreError
+from cockpit.analytics.pipeline import Analysis
 from cockpit.daemon import codec
 from cockpit.models import Snapshot
 
@@ -103,6 +104,7 @@ class DaemonLink:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._answers: dict[int, asyncio.Future[Any]] = {}
+        self._analysis: Analysis | None = None  # the last frame's: kept while the daemon says it is the same
         self._next = 0
 
     async def connect(self) -> dict[str, Any]:
@@ -207,6 +209,9 @@ class DaemonLink:
                 kind = message[0] if isinstance(message, tuple) and message else None
                 if kind == "snapshot" and isinstance(message[1], Snapshot):
                     snap: Snapshot = message[1]
+                    if len(message) > 2 and message[2] is True:  # the analysis of the frame before
+                        snap = replace(snap, analysis=self._analysis)
+                    self._analysis = snap.analysis
                     self.alarms.book.show(snap.alarms)
                     inbox.put_nowait(replace(snap, link="daemon"))
                 elif kind == "reply" and len(message) == 4:

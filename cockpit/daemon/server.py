@@ -21,6 +21,7 @@ from typing import Any
 
 from cockpit.alarms.model import Alarm
 from cockpit.alarms.notify import deliver
+from cockpit.analytics.pipeline import Analysis
 from cockpit.config import TIMEFRAMES
 from cockpit.daemon import codec
 from cockpit.daemon.outbox import Outlet, carry_news
@@ -44,6 +45,7 @@ class Viewer:
     outbox: Snapshot | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     sent: int = 0
+    analysis: Analysis | None = None  # the analysis sent last (the viewer keeps it while it is the same)
 
     def offer(self, snap: Snapshot) -> None:
         """Put ``snap`` in the outbox; the news of an unsent one travels on in it."""
@@ -177,7 +179,13 @@ class DaemonServer:
                 viewer.ready.clear()
                 snap, viewer.outbox = viewer.outbox, None
                 if snap is not None:
-                    viewer.writer.write(codec.encode(("snapshot", snap)))
+                    # The analysis changes when a bar closes, not with every frame: when it is the one
+                    # sent last, the viewer keeps its copy, so the object stays the same on its side too
+                    # (the chart rebuilds when it changes: each frame's new copy cost a rebuild a second).
+                    same = snap.analysis is not None and snap.analysis is viewer.analysis
+                    viewer.analysis = snap.analysis
+                    shown = replace(snap, analysis=None) if same else snap
+                    viewer.writer.write(codec.encode(("snapshot", shown, same)))
                     viewer.sent += 1
                     await viewer.writer.drain()
 

@@ -88,3 +88,28 @@ def test_a_viewer_shows_the_daemon_has_its_own_view_and_sets_the_daemons_alarms(
     assert "ENGINE LOST" in str(out["lost"])
     assert "DAEMON" in str(out["back"]) and "ENGINE LOST" not in str(out["back"])
     assert out["back_symbol"] == ETH  # the viewer's own view, sent again on reattaching
+
+
+def test_an_unchanged_analysis_stays_the_same_object_on_the_viewer(tmp_path: Path) -> None:
+    """The chart rebuilds when the analysis object changes: across the socket each frame would be a new
+    copy (a rebuild a second at rest) unless the daemon says it is the one sent before."""
+
+    async def scenario() -> list[object]:
+        path = tmp_path / "daemon.sock"
+        server, task = await _serve(path)
+        link = DaemonLink(path, SYMBOL, "1h")
+        seen: list[object] = []
+        try:
+            async for snap in link.snapshots():
+                seen.append(snap.analysis)
+                if len(seen) == 4:
+                    break
+        finally:
+            link.close()
+            await _stop(server, task)
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert all(a is not None for a in seen)
+    # A minute may close between two frames (a new analysis, rightly): most pairs are the same object.
+    assert sum(a is b for a, b in zip(seen, seen[1:])) >= 2
