@@ -6,6 +6,7 @@ viewer is the daemon's; a daemon that goes away is said, and a new one is attach
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 from cockpit.widgets.status_bar import StatusBar
@@ -112,4 +113,4 @@ def test_an_unchanged_analysis_stays_the_same_object_on_the_viewer(tmp_path: Pat
     seen = asyncio.run(scenario())
     assert all(a is not None for a in seen)
     # A minute may close between two frames (a new analysis, rightly): most pairs are the same object.
-    assert sum(a is b for a, b in zip(seen, seen[1:])) >= 2
+    assert sum(a is b for a, b in itertools.pairwise(seen)) >= 2
