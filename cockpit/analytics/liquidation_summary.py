@@ -48,21 +48,25 @@ class CoinTable:
     cost more than everything else on screen. A table a second old is still right to the second."""
 
     def __init__(self) -> None:
-        self._key: tuple[int, str] | None = None
-        self._table: tuple[dict[str, tuple[CoinTotals, ...]], dict[str, WindowTotals]] = ({}, {})
+        self._second: int | None = None
+        self._market: dict[str, tuple[CoinTotals, ...]] = {}
+        # Per coin, for the same second: a daemon's viewers chart different coins at one moment, and keying
+        # the whole table on the coin recomputed the market's pass once per viewer.
+        self._followed: dict[str, dict[str, WindowTotals]] = {}
 
     def get(
         self, windows: LiquidationWindows, coin: str, now_ms: int
     ) -> tuple[dict[str, tuple[CoinTotals, ...]], dict[str, WindowTotals]]:
-        key = (now_ms // 1000, coin)
-        if key != self._key:
+        second = now_ms // 1000
+        if second != self._second:
+            self._market = {name: by_coin(windows.by_symbol(w, now_ms)) for name, w in WINDOWS_S.items()}
+            self._followed, self._second = {}, second
+        followed = self._followed.get(coin)
+        if followed is None:
             mine = windows.symbols_of(coin)
-            self._table = (
-                {name: by_coin(windows.by_symbol(w, now_ms)) for name, w in WINDOWS_S.items()},
-                {name: windows.totals_for(mine, w, now_ms) for name, w in WINDOWS_S.items()},
-            )
-            self._key = key
-        return self._table
+            followed = {name: windows.totals_for(mine, w, now_ms) for name, w in WINDOWS_S.items()}
+            self._followed[coin] = followed
+        return self._market, followed
 
 
 def summarize(
