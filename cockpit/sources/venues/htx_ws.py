@@ -39,11 +39,9 @@ from cockpit.sources.venues.liquidation_ws import (
     RawRow,
     linear_symbol,
     make_event,
-    ms_time,
-    number,
     read_batch,
 )
-from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent
+from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent, ms_time, number
 from cockpit.sources.venues.prints import htx_print
 
 __all__ = [

@@ -15,7 +15,6 @@ is the same one.
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -25,7 +24,7 @@ from typing import Any
 import aiohttp
 
 from cockpit.analytics.liquidations import Side
-from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent
+from cockpit.sources.venues.normalize import MalformedLiquidation, VenueLiquidationEvent, ms_time, number
 from cockpit.sources.venues.prints import number_prints
 from cockpit.text.excerpt import excerpt
 
@@ -194,29 +193,6 @@ class LiquidationStream:
 
 
 # -- reading raw rows ------------------------------------------------------------------------------------
-
-
-def number(venue_id: str, field: str, value: object) -> float:
-    """A finite number from a raw field (venues send numbers and numeric strings alike)."""
-    if value is None or value == "":
-        raise MalformedLiquidation(venue_id, field, "is missing")
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a number")
-    try:
-        result = float(value)
-    except (ValueError, OverflowError):
-        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a number") from None
-    if not math.isfinite(result):
-        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a finite number")
-    return result
-
-
-def ms_time(venue_id: str, field: str, value: object) -> int:
-    """A time in milliseconds; anything before 2001-09-09 in ms is seconds or not a time at all."""
-    ts = number(venue_id, field, value)
-    if ts < 1e12 or ts != int(ts):
-        raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a time in milliseconds")
-    return int(ts)
 
 
 def linear_symbol(venue_id: str, contract: object, separator: str) -> str:

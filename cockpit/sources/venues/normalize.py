@@ -219,7 +219,7 @@ def _binance(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], sym
     qty_name = "z" if order.get("z") is not None else "l"
     contracts = _size(venue_id, f"{where}.{qty_name}", order.get(qty_name))
     price = _price(venue_id, f"{where}.ap", order.get("ap"), contracts)
-    ts = _time(venue_id, f"{where}.T", order.get("T"))
+    ts = ms_time(venue_id, f"{where}.T", order.get("T"))
     return [_content_row(venue_id, symbol, ts, side, contracts, price)]
 
 
@@ -229,7 +229,7 @@ def _bybit(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbo
     side = _position_side(venue_id, f"info.{s}", info.get(s), {"buy": "long", "sell": "short"})
     contracts = _size(venue_id, f"info.{v}", info.get(v))
     price = _price(venue_id, f"info.{p}", info.get(p), contracts)
-    ts = _time(venue_id, f"info.{t}", info.get(t))
+    ts = ms_time(venue_id, f"info.{t}", info.get(t))
     return [_content_row(venue_id, symbol, ts, side, contracts, price)]
 
 
@@ -247,24 +247,24 @@ def _okx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol:
         side = _hedged_side(venue_id, where, detail.get("posSide"), "posSide", detail.get("side"), "side")
         contracts = _size(venue_id, f"{where}.sz", detail.get("sz"))
         price = _price(venue_id, f"{where}.bkPx", detail.get("bkPx"), contracts)
-        ts = _time(venue_id, f"{where}.ts", detail.get("ts"))
+        ts = ms_time(venue_id, f"{where}.ts", detail.get("ts"))
         rows.append(_content_row(venue_id, symbol, ts, side, contracts, price))
     return rows
 
 
 def _gate(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol: str) -> list[_Row]:
-    size = _number(venue_id, "info.size", info.get("size"))  # the signed position size
+    size = number(venue_id, "info.size", info.get("size"))  # the signed position size
     if size == 0:
         raise MalformedLiquidation(venue_id, "info.size", "is 0: no position side")
     side: Side = "long" if size > 0 else "short"
     # order_size is what the liquidation order closed (a partial liquidation closes less than the
     # position); a row of the older schema has no order_size, and then the position is all there is.
     closed = info.get("order_size")
-    contracts = abs(size if closed is None else _number(venue_id, "info.order_size", closed))
+    contracts = abs(size if closed is None else number(venue_id, "info.order_size", closed))
     # fill_price is the average taker price; an order that went entirely to the book as maker leaves it 0.
     p = "fill_price" if (_maybe_number(info.get("fill_price")) or 0.0) > 0 else "order_price"
     price = _price(venue_id, f"info.{p}", info.get(p), contracts)
-    ts = _time(venue_id, "timestamp (info.time)", liq.get("timestamp"))  # ccxt: seconds x 1000
+    ts = ms_time(venue_id, "timestamp (info.time)", liq.get("timestamp"))  # ccxt: seconds x 1000
     order_price = _maybe_number(info.get("order_price"))
     identity = gate_print(symbol, ts, side, contracts, price if order_price is None else order_price)
     # As JSON text (escaped, printable): raw venue text never reaches the screen through an event.
@@ -281,7 +281,7 @@ def _htx(venue_id: str, liq: Mapping[str, Any], info: Mapping[str, Any], symbol:
     p = "bankrupt_price" if "bankrupt_price" in info else "price"
     price = _price(venue_id, f"info.{p}", info.get(p), contracts)
     t = "liquidation_time" if "liquidation_time" in info else "created_at"
-    ts = _time(venue_id, f"info.{t}", info.get(t))
+    ts = ms_time(venue_id, f"info.{t}", info.get(t))
     # trade_turnover is the exact quote (USDT) notional on a linear market: no float product of ours.
     turnover = _maybe_number(info.get("trade_turnover"))
     exact = turnover if turnover is not None and turnover > 0 else None
@@ -334,33 +334,35 @@ def _maybe_number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        number = float(value)
+        found = float(value)
     except (ValueError, OverflowError):  # OverflowError: an int beyond a float's range (10**400)
         return None
-    return number if math.isfinite(number) else None
+    return found if math.isfinite(found) else None
 
 
-def _number(venue_id: str, field: str, value: object) -> float:
-    if value is None:
+def number(venue_id: str, field: str, value: object) -> float:
+    """A finite number from a raw field (venues send numbers and numeric strings alike; an empty string
+    is a missing field)."""
+    if value is None or value == "":
         raise MalformedLiquidation(venue_id, field, "is missing")
-    number = _maybe_number(value)
-    if number is None:
+    found = _maybe_number(value)
+    if found is None:
         raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a finite number")
-    return number
+    return found
 
 
 def _size(venue_id: str, field: str, value: object) -> float:
-    size = _number(venue_id, field, value)
+    size = number(venue_id, field, value)
     if size < 0:
         raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, a negative size")
     return size
 
 
 def _positive(venue_id: str, field: str, value: object) -> float:
-    number = _number(venue_id, field, value)
-    if number <= 0:
+    found = number(venue_id, field, value)
+    if found <= 0:
         raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a positive number")
-    return number
+    return found
 
 
 def _price(venue_id: str, field: str, value: object, contracts: float) -> float:
@@ -370,11 +372,12 @@ def _price(venue_id: str, field: str, value: object, contracts: float) -> float:
     return _positive(venue_id, field, value)
 
 
-def _time(venue_id: str, field: str, value: object) -> int:
-    number = _number(venue_id, field, value)
-    if number < 1e12 or number != int(number):  # before 2001-09-09 in ms: seconds, or not a time
+def ms_time(venue_id: str, field: str, value: object) -> int:
+    """A time in milliseconds; anything before 2001-09-09 in ms is seconds or not a time at all."""
+    ts = number(venue_id, field, value)
+    if ts < 1e12 or ts != int(ts):
         raise MalformedLiquidation(venue_id, field, f"is {excerpt(value)}, not a time in milliseconds")
-    return int(number)
+    return int(ts)
 
 
 def _order_side(venue_id: str, field: str, value: object) -> Side:
