@@ -198,7 +198,9 @@ def test_cockpit_over_ssh(open_cockpit: OpenCockpit) -> None:
     pane.wait_screen("alarm: BTC/USDT:USDT price", "the alarm dialog (a) with its summary line")
     pane.keys("C-u")
     pane.type(f"{level:.1f}")
-    summary = f"alarm: BTC/USDT:USDT price {direction} {level:,.1f}"
+    # As the dialog writes a level: cents at most, no trailing zeros (74,883.0 reads 74,883).
+    shown = f"{level:,.2f}".rstrip("0").rstrip(".")
+    summary = f"alarm: BTC/USDT:USDT price {direction} {shown}"
     pane.wait_screen(summary, f"the dialog's summary {summary!r} (direction follows the level)")
     pane.keys("Enter")
     pane.wait_screen("alarm #1 set", "the toast confirming the alarm")
