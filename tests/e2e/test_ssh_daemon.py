@@ -175,8 +175,8 @@ def test_daemon_keeps_alarms_over_ssh(ssh_server: SshServer, remote: Remote, pan
     level, direction, fires_ms = _alarm_plan(clock_ms, SET_AND_LEAVE_S, SPEED)
     viewer.keys("a")
     viewer.wait_screen("alarm: BTC/USDT:USDT price", "the alarm dialog (a)")
-    shown = f"{level:,.2f}".rstrip("0").rstrip(".")  # as the dialog writes a level (74,883.0 reads 74,883)
-    _type_level(viewer, f"{level:.1f}", f"alarm: BTC/USDT:USDT price {direction} {shown}")
+    written = f"{level:,.2f}".rstrip("0").rstrip(".")  # as the dialog writes a level (74,883.0: 74,883)
+    _type_level(viewer, f"{level:.1f}", f"alarm: BTC/USDT:USDT price {direction} {written}")
     viewer.keys("Enter")
     viewer.wait_screen("alarm #1 set", "the toast confirming the alarm")
 
